@@ -1,0 +1,28 @@
+//! Reading Go source files the way `go/build` does: the header (build
+//! constraints, package clause, imports, `import "C"` with its `#cgo`
+//! directives) and the file-name rules. Pure functions of bytes: nothing here
+//! touches the file system, modules or the LSP.
+
+pub mod constraint;
+pub mod filename;
+pub mod header;
+pub mod select;
+pub mod syslist;
+pub mod tags;
+
+pub use constraint::Expr;
+pub use header::{CgoDirective, CgoVerb, FileHeader, HeaderError, ImportC, ImportSpec, scan_header};
+pub use tags::TagContext;
+
+/// A half-open byte range `[start, end)` into the file's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
