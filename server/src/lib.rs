@@ -1,6 +1,10 @@
 //! linklens: predicts whether `go build` will produce a statically or
 //! dynamically linked binary, why, and how to change it.
 
+pub mod build;
+pub mod engine;
 pub mod gosrc;
 pub mod inspect;
+pub mod load;
 pub mod modules;
+pub mod predict;

@@ -1,0 +1,235 @@
+//! The installed Go toolchain, discovered once: `go env -json` (with
+//! GOTOOLCHAIN=local so it never switches or downloads a toolchain), the
+//! user's go/env file and GOROOT/go.env. When `go` is absent we fall back to
+//! the environment and defaults, and say so.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// Environment variables as the go command would see them.
+pub type Environ = BTreeMap<String, String>;
+
+#[derive(Debug, Default)]
+pub struct Toolchain {
+    /// The `go` binary was found and answered.
+    pub go_found: bool,
+    pub goroot: Option<PathBuf>,
+    /// `go1.26.8`.
+    pub version: Option<String>,
+    pub host_goos: String,
+    pub host_goarch: String,
+    pub gomodcache: PathBuf,
+    /// Values written with `go env -w` (the GOENV file).
+    pub goenv_file: Environ,
+    /// Values of `$GOROOT/go.env`.
+    pub goroot_env: Environ,
+    /// Everything `go env -json` reported for the process environment.
+    pub reported: Environ,
+    /// Why some value is a guess (no `go`, unreadable GOROOT...).
+    pub notes: Vec<String>,
+    experiment_tags: Mutex<HashMap<(String, String, String), Vec<String>>>,
+}
+
+impl Toolchain {
+    /// Discovers the toolchain for the given process environment.
+    pub fn discover(env: &Environ) -> Toolchain {
+        let mut tc = Toolchain::default();
+        match run_go(env, &["env", "-json"]) {
+            Ok(out) => match serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(&out) {
+                Ok(map) => {
+                    tc.go_found = true;
+                    tc.reported = map
+                        .into_iter()
+                        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                        .collect();
+                }
+                Err(e) => tc.notes.push(format!("could not read `go env -json` output: {e}")),
+            },
+            Err(e) => tc.notes.push(format!("{e}; using the environment and Go's defaults instead")),
+        }
+        let get = |k: &str| tc.reported.get(k).filter(|v| !v.is_empty()).cloned().or_else(|| env.get(k).filter(|v| !v.is_empty()).cloned());
+        tc.goroot = get("GOROOT").map(PathBuf::from).or_else(|| guess_goroot(env));
+        tc.host_goos = get("GOHOSTOS").unwrap_or_else(|| host_goos().to_string());
+        tc.host_goarch = get("GOHOSTARCH").unwrap_or_else(|| host_goarch().to_string());
+        tc.gomodcache = get("GOMODCACHE").map(PathBuf::from).unwrap_or_else(|| default_gomodcache(env));
+        tc.version = get("GOVERSION").or_else(|| {
+            let root = tc.goroot.as_ref()?;
+            let text = std::fs::read_to_string(root.join("VERSION")).ok()?;
+            text.lines().next().map(str::to_string)
+        });
+        if let Some(root) = &tc.goroot {
+            tc.goroot_env = read_env_file(&root.join("go.env"));
+            if !root.join("src").is_dir() {
+                tc.notes.push(format!("GOROOT {} has no src/ directory: the standard library cannot be read", root.display()));
+            }
+        } else {
+            tc.notes.push("GOROOT is unknown: the standard library cannot be read".to_string());
+        }
+        let goenv_path = get("GOENV").map(PathBuf::from).or_else(|| user_config_dir(env).map(|d| d.join("go/env")));
+        if let Some(p) = goenv_path {
+            tc.goenv_file = read_env_file(&p);
+        }
+        tc
+    }
+
+    /// The Go minor version (`26` for go1.26.8), used for `go1.N` release tags.
+    pub fn minor(&self) -> Option<u32> {
+        let v = self.version.as_deref()?.strip_prefix("go1.")?;
+        v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    }
+
+    /// `cfg.Getenv`: the process environment, then the go/env file, then
+    /// GOROOT/go.env. Empty values count as unset.
+    pub fn getenv(&self, env: &Environ, key: &str) -> Option<String> {
+        [env.get(key), self.goenv_file.get(key), self.goroot_env.get(key)]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.is_empty())
+            .cloned()
+    }
+
+    /// The `goexperiment.*` tags the toolchain enables for a target. They
+    /// depend on the toolchain's baseline, which only the toolchain knows, so
+    /// we ask `go list` once per target and remember the answer.
+    pub fn experiment_tags(&self, env: &Environ, goos: &str, goarch: &str, goexperiment: &str) -> Vec<String> {
+        let key = (goos.to_string(), goarch.to_string(), goexperiment.to_string());
+        if let Ok(cache) = self.experiment_tags.lock()
+            && let Some(tags) = cache.get(&key)
+        {
+            return tags.clone();
+        }
+        let mut e = env.clone();
+        e.insert("GOOS".into(), goos.into());
+        e.insert("GOARCH".into(), goarch.into());
+        e.insert("GOEXPERIMENT".into(), goexperiment.into());
+        let tags: Vec<String> = run_go(&e, &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"])
+            .ok()
+            .map(|out| {
+                String::from_utf8_lossy(&out)
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split_whitespace()
+                    .filter(|t| t.starts_with("goexperiment."))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_else(|| {
+                goexperiment
+                    .split(',')
+                    .filter(|x| !x.is_empty() && !x.starts_with("no"))
+                    .map(|x| format!("goexperiment.{x}"))
+                    .collect()
+            });
+        if let Ok(mut cache) = self.experiment_tags.lock() {
+            cache.insert(key, tags.clone());
+        }
+        tags
+    }
+}
+
+/// Runs the user's `go` with a pinned, offline configuration: never switch
+/// toolchains, never download, and never read a go.mod (it runs in a
+/// neutral directory with GOWORK=off and no GOFLAGS).
+pub fn run_go(env: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
+    let go = find_go(env).ok_or_else(|| "the `go` command was not found on PATH or in GOROOT/bin".to_string())?;
+    let mut cmd = Command::new(&go);
+    cmd.args(args)
+        .env_clear()
+        .envs(env)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::null());
+    let out = cmd.output().map_err(|e| format!("could not run {}: {e}", go.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`go {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
+}
+
+pub fn find_go(env: &Environ) -> Option<PathBuf> {
+    if let Some(p) = lookup_path("go", env) {
+        return Some(p);
+    }
+    let root = env.get("GOROOT")?;
+    let p = Path::new(root).join("bin/go");
+    p.is_file().then_some(p)
+}
+
+/// Finds a program on the PATH of `env` (or checks an explicit path), as
+/// exec.LookPath would, without running it.
+pub fn lookup_path(prog: &str, env: &Environ) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let is_exec = |p: &Path| p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
+    if prog.contains('/') {
+        let p = PathBuf::from(prog);
+        return is_exec(&p).then_some(p);
+    }
+    let path = env.get("PATH")?;
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(prog))
+        .find(|p| is_exec(p))
+}
+
+fn guess_goroot(env: &Environ) -> Option<PathBuf> {
+    let go = lookup_path("go", env)?;
+    let real = std::fs::canonicalize(go).ok()?;
+    let root = real.parent()?.parent()?.to_path_buf();
+    root.join("src/runtime").is_dir().then_some(root)
+}
+
+fn default_gomodcache(env: &Environ) -> PathBuf {
+    if let Some(gopath) = env.get("GOPATH").and_then(|p| p.split(':').next().map(str::to_string)).filter(|p| !p.is_empty()) {
+        return Path::new(&gopath).join("pkg/mod");
+    }
+    let home = env.get("HOME").cloned().unwrap_or_else(|| "/root".into());
+    Path::new(&home).join("go/pkg/mod")
+}
+
+fn user_config_dir(env: &Environ) -> Option<PathBuf> {
+    if let Some(x) = env.get("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x));
+    }
+    env.get("HOME").map(|h| Path::new(h).join(".config"))
+}
+
+/// Reads a go/env-style file: `KEY=VALUE` lines, `#` comments.
+fn read_env_file(path: &Path) -> Environ {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Environ::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+pub fn host_goos() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    }
+}
+
+pub fn host_goarch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        other => other,
+    }
+}

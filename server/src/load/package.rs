@@ -1,0 +1,237 @@
+//! One package: the files that build under a configuration, their imports
+//! (with spans, for diagnostics) and their cgo use. Follows go/build's
+//! `Import` for a directory, one rule at a time.
+
+use super::source::Sources;
+use crate::gosrc::filename::NameExclusion;
+use crate::gosrc::select::{Exclusion, select_file};
+use crate::gosrc::{CgoDirective, CgoVerb, FileHeader, Span, TagContext};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub header: Arc<FileHeader>,
+    /// Has `import "C"` (and builds, so cgo is on).
+    pub is_cgo: bool,
+}
+
+/// An import of the package, from one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub path: String,
+    pub file: PathBuf,
+    /// Span of the import spec in `file`.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// The directory cannot be read.
+    Unreadable(String),
+    NoGoFiles,
+    /// Every Go file is excluded; `cgo_only` when they were excluded only
+    /// because they use cgo and cgo is off.
+    ConstraintsExcludeAll { cgo_only: bool },
+    /// `.c` and friends in a package that does not use cgo.
+    CSourcesWithoutCgo(Vec<String>),
+    MultiplePackages(String, String),
+    /// A header that go/build rejects (syntax error, NUL byte, bad constraint).
+    BadFile { file: PathBuf, message: String, span: Span },
+}
+
+impl LoadError {
+    /// The message `go build` prints for this error, as close as we can.
+    pub fn go_message(&self, dir: &Path) -> String {
+        match self {
+            LoadError::Unreadable(e) => e.clone(),
+            LoadError::NoGoFiles => format!("no Go files in {}", dir.display()),
+            LoadError::ConstraintsExcludeAll { .. } => format!("build constraints exclude all Go files in {}", dir.display()),
+            LoadError::CSourcesWithoutCgo(files) => {
+                format!("C source files not allowed when not using cgo or SWIG: {}", files.join(" "))
+            }
+            LoadError::MultiplePackages(a, b) => format!("found packages {a} and {b} in {}", dir.display()),
+            LoadError::BadFile { file, message, .. } => format!("{}: {message}", file.display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub import_path: String,
+    pub dir: PathBuf,
+    pub name: Option<String>,
+    pub standard: bool,
+    /// Module path and version that provide the package, if any.
+    pub module: Option<(String, Option<String>)>,
+    /// Go files that build, cgo files included.
+    pub files: Vec<SourceFile>,
+    /// Go files left out, with why (for explanations and cross-checks).
+    pub ignored: Vec<(String, Exclusion)>,
+    /// Imports in source order, one entry per spec (implicit cgo imports
+    /// carry the span of `import "C"`).
+    pub imports: Vec<Import>,
+    /// `#cgo` directives that apply under the configuration.
+    pub cgo_directives: Vec<(PathBuf, CgoDirective)>,
+    /// Non-Go sources by kind (`.c`, `.cc`, `.s`, `.syso`...), after file-name rules.
+    pub c_files: Vec<String>,
+    pub syso_files: Vec<String>,
+    pub errors: Vec<LoadError>,
+}
+
+impl Package {
+    pub fn uses_cgo(&self) -> bool {
+        self.files.iter().any(|f| f.is_cgo)
+    }
+
+    pub fn cgo_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().filter(|f| f.is_cgo)
+    }
+
+    /// Whether any selected file names a package other than `main`.
+    pub fn is_main(&self) -> bool {
+        self.name.as_deref() == Some("main")
+    }
+
+    /// The distinct import paths, in first-seen order.
+    pub fn import_paths(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.imports.iter().map(|i| i.path.as_str()).filter(|p| seen.insert(*p)).collect()
+    }
+
+    /// The arguments of every applicable `#cgo VERB:` directive.
+    pub fn cgo_args(&self, verb: CgoVerb) -> Vec<String> {
+        self.cgo_directives.iter().filter(|(_, d)| d.verb == verb).flat_map(|(_, d)| d.args.clone()).collect()
+    }
+
+    /// Loads the package in `dir` under `ctx`.
+    pub fn load(sources: &Sources, import_path: &str, dir: &Path, standard: bool, ctx: &TagContext) -> Package {
+        let mut pkg = Package {
+            import_path: import_path.to_string(),
+            dir: dir.to_path_buf(),
+            name: None,
+            standard,
+            module: None,
+            files: Vec::new(),
+            ignored: Vec::new(),
+            imports: Vec::new(),
+            cgo_directives: Vec::new(),
+            c_files: Vec::new(),
+            syso_files: Vec::new(),
+            errors: Vec::new(),
+        };
+        let entries = match sources.read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                pkg.errors.push(LoadError::Unreadable(e));
+                return pkg;
+            }
+        };
+        let mut name_file: Option<(String, String)> = None;
+        let mut cgo_excluded_only = true;
+        for entry in entries.iter().filter(|e| !e.is_dir) {
+            let name = entry.name.as_str();
+            if !name.ends_with(".go") {
+                pkg.add_other_file(name, ctx);
+                continue;
+            }
+            if let Some(ex) = crate::gosrc::filename::exclude_by_name(name, ctx) {
+                if !matches!(ex, NameExclusion::Hidden | NameExclusion::Test) {
+                    pkg.ignored.push((name.to_string(), Exclusion::Name(ex)));
+                    cgo_excluded_only = false;
+                }
+                continue;
+            }
+            let path = dir.join(name);
+            let header = match sources.header(&path) {
+                Ok(h) => h,
+                Err(e) => {
+                    pkg.errors.push(LoadError::BadFile { file: path, message: e, span: Span::default() });
+                    continue;
+                }
+            };
+            match select_file(name, &header, ctx) {
+                Ok(()) => {}
+                Err(ex) => {
+                    if ex != Exclusion::CgoDisabled {
+                        cgo_excluded_only = false;
+                    }
+                    pkg.ignored.push((name.to_string(), ex));
+                    continue;
+                }
+            }
+            if let Some(err) = header.errors.first() {
+                pkg.errors.push(LoadError::BadFile { file: path.clone(), message: err.message.clone(), span: err.span });
+            }
+            if let Some((pname, _)) = &header.package {
+                match &name_file {
+                    None => name_file = Some((pname.clone(), name.to_string())),
+                    Some((first, first_file)) if first != pname && pname != "documentation" => {
+                        pkg.errors.push(LoadError::MultiplePackages(
+                            format!("{first} ({first_file})"),
+                            format!("{pname} ({name})"),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            for imp in &header.imports {
+                pkg.imports.push(Import { path: imp.path.clone(), file: path.clone(), span: imp.span });
+            }
+            let is_cgo = header.import_c.is_some();
+            if let Some(c) = &header.import_c {
+                for d in &c.directives {
+                    if d.applies(ctx) {
+                        pkg.cgo_directives.push((path.clone(), d.clone()));
+                    }
+                }
+                // cmd/go adds these imports to every package that uses cgo,
+                // except inside runtime/cgo and the sanitizer runtimes.
+                let implicit: &[&str] = match (standard, import_path) {
+                    (true, "runtime/cgo") => &[],
+                    (true, "runtime/race" | "runtime/msan" | "runtime/asan") => &["unsafe", "runtime/cgo"],
+                    _ => &["unsafe", "syscall", "runtime/cgo"],
+                };
+                for p in implicit {
+                    pkg.imports.push(Import { path: p.to_string(), file: path.clone(), span: c.span });
+                }
+            }
+            pkg.files.push(SourceFile { path, header, is_cgo });
+        }
+        pkg.name = name_file.map(|(n, _)| n);
+        if pkg.files.is_empty() && !pkg.errors.iter().any(|e| matches!(e, LoadError::BadFile { .. })) {
+            if pkg.ignored.is_empty() {
+                pkg.errors.push(LoadError::NoGoFiles);
+            } else {
+                pkg.errors.push(LoadError::ConstraintsExcludeAll { cgo_only: cgo_excluded_only });
+            }
+        } else if !pkg.c_files.is_empty() && !pkg.uses_cgo() {
+            pkg.errors.push(LoadError::CSourcesWithoutCgo(pkg.c_files.clone()));
+        }
+        pkg
+    }
+
+    fn add_other_file(&mut self, name: &str, ctx: &TagContext) {
+        const C_LIKE: &[&str] = &[
+            ".c", ".cc", ".cpp", ".cxx", ".m", ".s", ".S", ".sx", ".f", ".F", ".for", ".f90", ".swig", ".swigcxx",
+        ];
+        if name.starts_with(['_', '.']) {
+            return;
+        }
+        let ext = name.rfind('.').map(|i| &name[i..]).unwrap_or("");
+        if !C_LIKE.contains(&ext) && ext != ".syso" {
+            return;
+        }
+        if crate::gosrc::filename::exclude_by_name(&format!("{}.go", &name[..name.len() - ext.len()]), ctx).is_some() {
+            return;
+        }
+        if ext == ".syso" {
+            self.syso_files.push(name.to_string());
+        } else if !matches!(ext, ".s" | ".S" | ".sx" | ".swig" | ".swigcxx") {
+            // Assembly goes to the Go assembler; C, C++, Objective-C and
+            // Fortran need cgo (cmd/go's "C source files not allowed").
+            self.c_files.push(name.to_string());
+        }
+    }
+}

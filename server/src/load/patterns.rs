@@ -1,0 +1,140 @@
+//! Package patterns as the go command matches them: `.`, `./cmd/x`,
+//! `./...`, `dir/...` and import paths (with `/...`) inside main modules.
+
+use crate::modules::{Resolution, Resolver};
+use std::path::{Component, Path, PathBuf};
+
+/// A directory that a pattern matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    pub import_path: String,
+    pub dir: PathBuf,
+}
+
+/// Directories walked at most, so that a pathological tree cannot hang us.
+const WALK_LIMIT: usize = 200_000;
+
+pub fn expand(patterns: &[String], cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>, String> {
+    let mut out: Vec<Matched> = Vec::new();
+    let defaults = ["./...".to_string()];
+    let patterns = if patterns.is_empty() { &defaults[..] } else { patterns };
+    for pat in patterns {
+        let found = expand_one(pat, cwd, resolver)?;
+        if found.is_empty() {
+            return Err(format!("pattern {pat}: matched no packages"));
+        }
+        for m in found {
+            if !out.iter().any(|o| o.dir == m.dir) {
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>, String> {
+    let is_local = pat == "." || pat == ".." || pat.starts_with("./") || pat.starts_with("../") || pat.starts_with('/');
+    if is_local {
+        let (base, recursive) = match pat.strip_suffix("/...") {
+            Some(b) => (b, true),
+            None if pat == "..." => (".", true),
+            None => (pat, false),
+        };
+        let dir = normalize(&cwd.join(base));
+        if !dir.is_dir() {
+            return Err(format!("directory {} does not exist", dir.display()));
+        }
+        let dirs = if recursive { walk(&dir) } else { vec![dir.clone()] };
+        let mut out = Vec::new();
+        for d in dirs {
+            match resolver.import_path_for_dir(&d) {
+                Some(ip) => out.push(Matched { import_path: ip, dir: d }),
+                None if !recursive => {
+                    return Err(format!("directory {} is outside the main module or its selected dependencies", d.display()));
+                }
+                None => {}
+            }
+        }
+        return Ok(out);
+    }
+    if let Some(prefix) = pat.strip_suffix("/...") {
+        let mut out = Vec::new();
+        for m in resolver.main_modules() {
+            let root = if prefix == m.path || prefix.starts_with(&format!("{}/", m.path)) {
+                m.dir.join(prefix[m.path.len()..].trim_start_matches('/'))
+            } else if m.path.starts_with(&format!("{prefix}/")) {
+                m.dir.clone()
+            } else {
+                continue;
+            };
+            for d in walk(&root) {
+                if let Some(ip) = resolver.import_path_for_dir(&d) {
+                    out.push(Matched { import_path: ip, dir: d });
+                }
+            }
+        }
+        return Ok(out);
+    }
+    match resolver.resolve(pat, false) {
+        Resolution::Std { dir } | Resolution::Module { dir, .. } => Ok(vec![Matched { import_path: pat.to_string(), dir }]),
+        Resolution::MissingModule { module, version } => {
+            Err(format!("package {pat}: module {module}@{version} is not in the module cache"))
+        }
+        Resolution::NotFound { message } => Err(message),
+    }
+}
+
+/// Directories under `root` holding `.go` files, skipping what `./...`
+/// skips: names starting with `.` or `_`, `testdata`, `vendor`, nested
+/// modules, and symlinked directories.
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut visited = 0usize;
+    while let Some(dir) = stack.pop() {
+        visited += 1;
+        if visited > WALK_LIMIT {
+            break;
+        }
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let mut has_go = false;
+        let mut subdirs = Vec::new();
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if name.starts_with(['.', '_']) || name == "testdata" || name == "vendor" {
+                    continue;
+                }
+                let sub = e.path();
+                if sub.join("go.mod").exists() {
+                    continue;
+                }
+                subdirs.push(sub);
+            } else if name.ends_with(".go") && !name.starts_with(['.', '_']) {
+                has_go = true;
+            }
+        }
+        if has_go {
+            out.push(dir);
+        }
+        subdirs.sort();
+        stack.extend(subdirs.into_iter().rev());
+    }
+    out.sort();
+    out
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

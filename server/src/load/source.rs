@@ -1,0 +1,153 @@
+//! File contents and their scanned headers: open buffers first, then the
+//! disk, with a cache keyed by path and a content stamp so that an unchanged
+//! file is never scanned twice.
+
+use crate::gosrc::{FileHeader, scan_header};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+/// Editor buffers that override files on disk (path → contents).
+pub type Overlay = HashMap<PathBuf, Arc<Vec<u8>>>;
+
+/// How much of a file is read: the header of any real Go file fits in far
+/// less; a larger file is read only up to this size (go/build also stops
+/// after the imports).
+const HEADER_READ_LIMIT: u64 = 1 << 20;
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+enum Stamp {
+    Disk { len: u64, mtime: Option<SystemTime> },
+    Buffer(u64),
+}
+
+#[derive(Default)]
+pub struct Sources {
+    overlay: RwLock<Overlay>,
+    headers: RwLock<HashMap<PathBuf, (Stamp, Arc<FileHeader>)>>,
+}
+
+/// A directory entry relevant to package loading.
+#[derive(Debug, Clone)]
+pub struct DirEntry {
+    pub name: String,
+    pub is_dir: bool,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    pub fn set_overlay(&self, path: PathBuf, contents: Arc<Vec<u8>>) {
+        if let Ok(mut o) = self.overlay.write() {
+            o.insert(path, contents);
+        }
+    }
+
+    pub fn remove_overlay(&self, path: &Path) {
+        if let Ok(mut o) = self.overlay.write() {
+            o.remove(path);
+        }
+    }
+
+    pub fn overlay_contents(&self, path: &Path) -> Option<Arc<Vec<u8>>> {
+        self.overlay.read().ok()?.get(path).cloned()
+    }
+
+    /// Forgets cached headers under `path` (a file or a directory).
+    pub fn invalidate(&self, path: &Path) {
+        if let Ok(mut h) = self.headers.write() {
+            h.retain(|p, _| !p.starts_with(path));
+        }
+    }
+
+    /// The header of a Go file, from the overlay or the disk.
+    pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
+        if let Some(buf) = self.overlay_contents(path) {
+            let stamp = Stamp::Buffer(hash(&buf));
+            return Ok(self.cached_or_scan(path, stamp, || Ok(buf.to_vec()))?);
+        }
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let stamp = Stamp::Disk { len: meta.len(), mtime: meta.modified().ok() };
+        self.cached_or_scan(path, stamp, || read_prefix(path, HEADER_READ_LIMIT))
+    }
+
+    fn cached_or_scan(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+        read: impl FnOnce() -> Result<Vec<u8>, String>,
+    ) -> Result<Arc<FileHeader>, String> {
+        if let Ok(h) = self.headers.read()
+            && let Some((s, header)) = h.get(path)
+            && *s == stamp
+        {
+            return Ok(header.clone());
+        }
+        let bytes = read()?;
+        let header = Arc::new(scan_header(&bytes));
+        if let Ok(mut h) = self.headers.write() {
+            h.insert(path.to_path_buf(), (stamp, header.clone()));
+        }
+        Ok(header)
+    }
+
+    /// Lists a directory, adding unsaved buffers that live in it.
+    pub fn read_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, String> {
+        let mut out: Vec<DirEntry> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .flatten()
+                .map(|e| DirEntry {
+                    name: e.file_name().to_string_lossy().into_owned(),
+                    // Follows symlinks, as go/build does for files.
+                    is_dir: e.path().is_dir(),
+                })
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => Vec::new(),
+            Err(e) => return Err(format!("{}: {e}", dir.display())),
+        };
+        if let Ok(o) = self.overlay.read() {
+            for p in o.keys() {
+                if p.parent() == Some(dir)
+                    && let Some(name) = p.file_name()
+                {
+                    let name = name.to_string_lossy().into_owned();
+                    if !out.iter().any(|e| e.name == name) {
+                        out.push(DirEntry { name, is_dir: false });
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn has_overlay_in(&self, dir: &Path) -> bool {
+        self.overlay.read().is_ok_and(|o| o.keys().any(|p| p.parent() == Some(dir)))
+    }
+
+    /// Reads a whole non-Go file (C sources for symbol use), size-capped.
+    pub fn read_small(&self, path: &Path, limit: u64) -> Option<Vec<u8>> {
+        if let Some(b) = self.overlay_contents(path) {
+            return Some(b.to_vec());
+        }
+        read_prefix(path, limit).ok()
+    }
+}
+
+fn read_prefix(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut buf = Vec::new();
+    f.take(limit).read_to_end(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(buf)
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}

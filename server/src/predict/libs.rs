@@ -1,0 +1,167 @@
+//! Libraries named by `-lfoo`: the file the linker would pick, the soname a
+//! dynamic executable records for it (glibc's `.so` linker scripts
+//! included), and the symbols it defines (for `--as-needed` links).
+
+use crate::build::ctoolchain::CToolchain;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LibFile {
+    /// A shared object: its soname and the symbols it defines with a
+    /// default version.
+    Shared { soname: String, path: PathBuf },
+    /// A static archive (links into the binary, no DT_NEEDED).
+    Archive(PathBuf),
+}
+
+/// Resolves `-lname` to what the linker would use.
+pub fn resolve(cc: &CToolchain, name: &str, extra_dirs: &[PathBuf], static_link: bool) -> Option<Vec<LibFile>> {
+    let path = cc.find_library(name, extra_dirs, static_link)?;
+    if path.extension().is_some_and(|e| e == "a") {
+        return Some(vec![LibFile::Archive(path)]);
+    }
+    Some(shared_files(&path, 0))
+}
+
+/// A `.so` is either an ELF shared object or a GNU ld script (`GROUP (...)`,
+/// `INPUT (...)`) naming the real files; `AS_NEEDED (...)` members are
+/// left out, since they only matter when a symbol needs them.
+fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
+    let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
+    if bytes.starts_with(b"\x7fELF") {
+        let soname = goblin::elf::Elf::parse(&bytes)
+            .ok()
+            .and_then(|e| e.soname.map(str::to_string))
+            .unwrap_or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        return vec![LibFile::Shared { soname, path: path.to_path_buf() }];
+    }
+    if depth > 4 || bytes.len() > 64 * 1024 {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut out = Vec::new();
+    let mut as_needed_depth = 0;
+    let cleaned = strip_c_comments(&text);
+    // Each '(' records whether it opened an AS_NEEDED group.
+    let mut paren_stack: Vec<bool> = Vec::new();
+    let mut rest = cleaned.as_str();
+    while !rest.is_empty() {
+        let c = rest.chars().next().unwrap_or(' ');
+        if c == '(' {
+            paren_stack.push(false);
+            rest = &rest[1..];
+            continue;
+        }
+        if c == ')' {
+            if paren_stack.pop() == Some(true) {
+                as_needed_depth -= 1;
+            }
+            rest = &rest[1..];
+            continue;
+        }
+        if c.is_whitespace() || c == ',' {
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let end = rest.find(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',').unwrap_or(rest.len());
+        let word = &rest[..end];
+        rest = &rest[end..];
+        if word == "AS_NEEDED" {
+            as_needed_depth += 1;
+            // The next '(' belongs to AS_NEEDED.
+            let trimmed = rest.trim_start();
+            if trimmed.starts_with('(') {
+                rest = &trimmed[1..];
+                paren_stack.push(true);
+            }
+            continue;
+        }
+        if as_needed_depth > 0 || !(word.starts_with('/') || word.starts_with("-l")) {
+            continue;
+        }
+        if word.ends_with(".a") {
+            continue;
+        }
+        let p = PathBuf::from(word);
+        if p.exists() {
+            out.extend(shared_files(&p, depth + 1));
+        }
+    }
+    out
+}
+
+fn strip_c_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("/*") {
+        out.push_str(&rest[..i]);
+        match rest[i + 2..].find("*/") {
+            Some(j) => rest = &rest[i + 2 + j + 2..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The symbols a shared object defines with a default (non-hidden) version:
+/// what an undefined reference binds to.
+pub fn defined_symbols(path: &Path) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let Ok(bytes) = std::fs::read(path) else { return out };
+    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else { return out };
+    let versym = elf.versym.as_ref();
+    for (i, sym) in elf.dynsyms.iter().enumerate() {
+        if sym.st_shndx == 0 || sym.st_name == 0 {
+            continue;
+        }
+        if let Some(vs) = versym.and_then(|v| v.get_at(i))
+            && vs.is_hidden()
+        {
+            continue;
+        }
+        if let Some(name) = elf.dynstrtab.get_at(sym.st_name) {
+            out.insert(name.to_string());
+        }
+    }
+    out
+}
+
+/// C identifiers in `text` (a preamble or a C file), for matching against
+/// library symbols.
+pub fn c_identifiers(text: &str) -> HashSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linker_script_skips_as_needed_and_archives() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("libc.so");
+        std::fs::write(
+            &script,
+            "/* GNU ld script */\nOUTPUT_FORMAT(elf64-x86-64)\nGROUP ( /nonexistent/libc.so.6 /usr/lib/libc_nonshared.a AS_NEEDED ( /lib64/ld-linux-x86-64.so.2 ) )\n",
+        )
+        .unwrap();
+        // Nothing exists, so nothing resolves, and nothing panics.
+        assert!(shared_files(&script, 0).is_empty());
+    }
+
+    #[test]
+    fn real_glibc_scripts_resolve_to_sonames() {
+        let libm = Path::new("/usr/lib/x86_64-linux-gnu/libm.so");
+        if !libm.exists() {
+            return;
+        }
+        let files = shared_files(libm, 0);
+        assert!(files.iter().any(|f| matches!(f, LibFile::Shared { soname, .. } if soname == "libm.so.6")), "{files:?}");
+        assert!(!files.iter().any(|f| matches!(f, LibFile::Shared { soname, .. } if soname.contains("mvec"))));
+    }
+}

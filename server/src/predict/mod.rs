@@ -1,0 +1,724 @@
+//! The decision: from a main package's import graph and a `Config`, what
+//! `go build` produces. Encodes cmd/go's and cmd/link's rules (see
+//! docs/ground-truth.md for the builds that check them).
+
+pub mod fixes;
+pub mod libs;
+pub mod platform;
+
+use crate::build::{Config, LinkerFlags};
+use crate::build::ctoolchain::Libc;
+use crate::gosrc::{CgoVerb, Span};
+use crate::load::graph::{Graph, Loader};
+use crate::load::{Import, LoadError, Package};
+use crate::modules::Resolution;
+use platform::*;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Static,
+    Dynamic,
+    Fails,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Static => "static",
+            Verdict::Dynamic => "dynamic",
+            Verdict::Fails => "fails",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Linker {
+    Internal,
+    External,
+}
+
+/// What the link produces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub result: Verdict,
+    pub linker: Option<Linker>,
+    pub interpreter: Option<String>,
+    pub needed: Vec<String>,
+    /// A position-independent executable (ELF type DYN).
+    pub pie: bool,
+    /// Go's error (for `fails`) or why the outcome is unknown.
+    pub error: Option<String>,
+}
+
+impl Link {
+    fn fails(msg: impl Into<String>) -> Link {
+        Link { result: Verdict::Fails, linker: None, interpreter: None, needed: vec![], pie: false, error: Some(msg.into()) }
+    }
+    fn unknown(msg: impl Into<String>) -> Link {
+        Link { result: Verdict::Unknown, linker: None, interpreter: None, needed: vec![], pie: false, error: Some(msg.into()) }
+    }
+
+    /// "static", "dynamic: libc.so.6", "fails", "unknown".
+    pub fn label(&self) -> String {
+        match self.result {
+            Verdict::Dynamic if !self.needed.is_empty() => format!("dynamic: {}", self.needed.join(", ")),
+            Verdict::Dynamic => match &self.interpreter {
+                Some(i) => format!("dynamic: needs {i}"),
+                None => "dynamic".into(),
+            },
+            Verdict::Static if self.pie => "static-pie".into(),
+            v => v.as_str().into(),
+        }
+    }
+}
+
+/// A place in a file (a byte span), for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: PathBuf,
+    pub span: Span,
+}
+
+impl From<&Import> for Location {
+    fn from(i: &Import) -> Self {
+        Location { file: i.file.clone(), span: i.span }
+    }
+}
+
+/// A package in the graph that uses cgo.
+#[derive(Debug, Clone, Serialize)]
+pub struct CgoPackage {
+    pub import_path: String,
+    pub standard: bool,
+    /// Module path providing the package (for go.mod diagnostics).
+    pub module: Option<String>,
+    /// Import paths from the main package to this one.
+    pub chain: Vec<String>,
+    /// The import spec in each package of the chain that leads on.
+    pub chain_imports: Vec<Location>,
+    /// Go files with `import "C"`, and where.
+    pub files: Vec<Location>,
+    /// Why it uses cgo, in words.
+    pub purpose: String,
+    /// Whether the internal linker can handle its C objects.
+    pub internal_link_ok: bool,
+    /// `#cgo LDFLAGS` that apply.
+    pub ldflags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Caveat {
+    /// Stable kebab-case id (also the diagnostic code).
+    pub code: String,
+    pub message: String,
+}
+
+/// One way of building the package differently, with its predicted result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fix {
+    /// `cgo-disabled`, `netgo-osusergo`, `musl-static`, `glibc-static`.
+    pub id: String,
+    pub title: String,
+    /// Environment changes (`CGO_ENABLED=0`, `CC=musl-gcc`).
+    pub env: Vec<(String, String)>,
+    /// Tags to add.
+    pub tags: Vec<String>,
+    /// `-ldflags` arguments to add.
+    pub ldflags: Vec<String>,
+    pub link: Link,
+    pub caveats: Vec<Caveat>,
+    /// What stops working or changes behaviour.
+    pub breaks: Vec<String>,
+    /// Whether the tools it needs are installed (musl-gcc).
+    pub available: bool,
+}
+
+/// The prediction for one main package under one configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    pub import_path: String,
+    pub dir: PathBuf,
+    pub link: Link,
+    pub cgo_enabled: bool,
+    pub cgo_reason: String,
+    pub cgo_packages: Vec<CgoPackage>,
+    pub caveats: Vec<Caveat>,
+    /// Why, in order: the cgo decision, what uses cgo, the linker choice.
+    pub reasons: Vec<String>,
+    pub fixes: Vec<Fix>,
+    /// Where a failure comes from (the import or file), if known.
+    pub error_location: Option<Location>,
+    /// Packages in the graph (for cross-checks and incremental updates).
+    #[serde(skip)]
+    pub graph_packages: Vec<String>,
+}
+
+/// Predicts the link of `main` under the loader's configuration.
+pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
+    let cfg = loader.cfg;
+    let mut p = Prediction {
+        import_path: main.import_path.clone(),
+        dir: main.dir.clone(),
+        link: Link::unknown("not computed"),
+        cgo_enabled: cfg.cgo_enabled,
+        cgo_reason: cfg.cgo_reason.describe(cfg.cgo_enabled),
+        cgo_packages: Vec::new(),
+        caveats: Vec::new(),
+        reasons: vec![cfg.cgo_reason.describe(cfg.cgo_enabled)],
+        fixes: Vec::new(),
+        error_location: None,
+        graph_packages: Vec::new(),
+    };
+    let mut graph = loader.graph(main.clone());
+    p.link = decide(loader, &mut graph, &mut p);
+    p.graph_packages = graph.order.clone();
+    p
+}
+
+fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
+    let cfg = loader.cfg;
+    if cfg.flags.compiler.as_deref().is_some_and(|c| c != "gc") {
+        return Link::unknown("linklens predicts the gc toolchain only (-compiler=gccgo is not modelled)");
+    }
+    match cfg.buildmode() {
+        "default" | "exe" | "pie" => {}
+        other => {
+            return Link::unknown(format!(
+                "-buildmode={other} does not produce an executable; linklens predicts executables"
+            ));
+        }
+    }
+    if cfg.goos == "darwin" || cfg.goos == "ios" {
+        p.reasons.push("darwin binaries always link libSystem dynamically: they are never static".into());
+        return Link {
+            result: Verdict::Dynamic,
+            linker: None,
+            interpreter: Some("/usr/lib/dyld".into()),
+            needed: vec!["/usr/lib/libSystem.B.dylib".into()],
+            pie: true,
+            error: None,
+        };
+    }
+    if cfg.goos != "linux" {
+        return Link::unknown(format!(
+            "linklens predicts Linux ELF linking; {}/{} binaries load the system's libraries in their own way",
+            cfg.goos, cfg.goarch
+        ));
+    }
+
+    // Flags that need cgo, checked by cmd/go before anything is built.
+    for (on, flag) in [(cfg.flags.race, "-race"), (cfg.flags.msan, "-msan"), (cfg.flags.asan, "-asan")] {
+        if on && !cfg.cgo_enabled {
+            return Link::fails(format!("go: {flag} requires cgo; enable cgo by setting CGO_ENABLED=1"));
+        }
+    }
+    if cfg.flags.race && !race_supported(&cfg.goos, &cfg.goarch) {
+        return Link::fails(format!("go: -race is not supported on {}/{}", cfg.goos, cfg.goarch));
+    }
+    if cfg.flags.race && cfg.flags.buildmode.as_deref() == Some("pie") {
+        return Link::fails("go: -buildmode=pie not supported when -race is enabled");
+    }
+
+    let ldflags = LinkerFlags::parse(&cfg.flags.ldflags_for(&g.main));
+    let pie = cfg.is_pie();
+    // cmd/go's externalLinkingReason: these add runtime/cgo, and need cgo.
+    let explicit_linkmode = ldflags.linkmode.clone();
+    let ext_reason = if explicit_linkmode.as_deref() == Some("external") {
+        Some("-ldflags=-linkmode=external".to_string())
+    } else if pie && !internal_link_pie_supported(&cfg.goos, &cfg.goarch) {
+        Some("-buildmode=pie".to_string())
+    } else if cfg.flags.linkshared {
+        Some("-linkshared".to_string())
+    } else {
+        must_link_external(&cfg.goos, &cfg.goarch, false)
+    };
+    if let Some(what) = &ext_reason {
+        if !cfg.cgo_enabled {
+            return Link::fails(format!("go: {what} requires external (cgo) linking, but cgo is not enabled"));
+        }
+        let imp = main_clause_import(g);
+        loader.add_implicit(g, "runtime/cgo", imp);
+    }
+    if cfg.flags.race {
+        let imp = main_clause_import(g);
+        loader.add_implicit(g, "runtime/race", imp);
+    }
+    for (on, pkg) in [(cfg.flags.msan, "runtime/msan"), (cfg.flags.asan, "runtime/asan")] {
+        if on {
+            let imp = main_clause_import(g);
+            loader.add_implicit(g, pkg, imp);
+        }
+    }
+
+    // Load errors anywhere in the graph: go stops there.
+    if let Some(link) = load_failure(g, p) {
+        return link;
+    }
+
+    collect_cgo_packages(g, p);
+    let iscgo = g.contains("runtime/cgo");
+
+    // The C compiler must exist when anything is compiled with cgo.
+    if !p.cgo_packages.is_empty() && cfg.c_toolchain.path.is_none() {
+        let cc = &cfg.c_toolchain.program;
+        return Link::fails(format!("cgo: C compiler \"{cc}\" not found: exec: \"{cc}\": executable file not found in $PATH"));
+    }
+    if let Some(link) = missing_header(loader, g, p) {
+        return link;
+    }
+
+    // cmd/link: host objects from packages outside internalpkg force
+    // external linking in auto mode; so do some compiler flags.
+    let external_obj = p.cgo_packages.iter().find(|c| !c.internal_link_ok).map(|c| c.import_path.clone()).or_else(|| {
+        g.order.iter().find_map(|path| {
+            let pkg = g.get(path)?;
+            (!pkg.syso_files.is_empty() && !INTERNAL_LINK_PACKAGES.contains(&path.as_str())).then(|| path.clone())
+        })
+    });
+    let prefer_ext = p.cgo_packages.iter().find(|c| {
+        g.get(&c.import_path).is_some_and(|pkg| {
+            pkg.cgo_args(CgoVerb::CFlags).iter().chain(&cfg.cgo_cflags).any(|f| f.starts_with("-flto") || f.starts_with("-fplugin"))
+        })
+    });
+    let ext_needed = if cfg.flags.msan || cfg.flags.asan {
+        Some("the sanitizer runtime".to_string())
+    } else if pie && !internal_link_pie_supported(&cfg.goos, &cfg.goarch) {
+        Some("buildmode=pie".to_string())
+    } else {
+        must_link_external(&cfg.goos, &cfg.goarch, iscgo)
+    };
+
+    let linker = match explicit_linkmode.as_deref().or(match cfg.go_extlink_enabled.as_deref() {
+        Some("0") => Some("internal"),
+        Some("1") => Some("external"),
+        _ => None,
+    }) {
+        Some("internal") => {
+            if let Some(why) = &ext_needed {
+                return Link::fails(format!("internal linking requested but external linking required: {why}"));
+            }
+            p.reasons.push("internal linker: -linkmode=internal".into());
+            Linker::Internal
+        }
+        Some("external") => {
+            p.reasons.push(match &explicit_linkmode {
+                Some(_) => "external linker: -ldflags=-linkmode=external".into(),
+                None => "external linker: GO_EXTLINK_ENABLED=1".into(),
+            });
+            Linker::External
+        }
+        _ => {
+            if let Some(why) = &ext_needed {
+                p.reasons.push(format!("external linker: {why}"));
+                Linker::External
+            } else if iscgo && let Some(pkg) = &external_obj {
+                p.reasons.push(format!(
+                    "external linker: {pkg} has C code, which only the C linker ({}) can link",
+                    cfg.c_toolchain.program
+                ));
+                Linker::External
+            } else if let (true, Some(c)) = (iscgo, prefer_ext) {
+                p.reasons.push(format!("external linker: {} is compiled with flags the internal linker does not accept", c.import_path));
+                Linker::External
+            } else {
+                if iscgo {
+                    p.reasons.push("internal linker: only standard packages it can handle use cgo (net, os/user, runtime/cgo)".into());
+                }
+                Linker::Internal
+            }
+        }
+    };
+
+    match linker {
+        Linker::Internal => internal_link(cfg, g, p, &ldflags, iscgo, pie),
+        Linker::External => external_link(loader, g, p, &ldflags, pie),
+    }
+}
+
+/// The location of `package main` (for implicit imports and failures).
+fn main_clause_import(g: &Graph) -> Import {
+    let main = g.get(&g.main);
+    let (file, span) = main
+        .and_then(|m| m.files.first())
+        .map(|f| (f.path.clone(), f.header.package_clause.unwrap_or_default()))
+        .unwrap_or_default();
+    Import { path: String::new(), file, span }
+}
+
+fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
+    let mut unknown: Option<(String, Location)> = None;
+    for path in &g.order {
+        let Some(pkg) = g.get(path) else { continue };
+        if let Some(err) = pkg.errors.first() {
+            let chain = g.chain(path);
+            let at = chain.imports.last().map(Location::from).or_else(|| match err {
+                LoadError::BadFile { file, span, .. } => Some(Location { file: file.clone(), span: *span }),
+                _ => None,
+            });
+            p.error_location = at;
+            let mut msg = err.go_message(&pkg.dir);
+            if path != &g.main {
+                msg = format!("package {path}: {msg}");
+            }
+            if let LoadError::ConstraintsExcludeAll { cgo_only: true } = err {
+                msg.push_str(" (its Go files all use cgo, and cgo is disabled)");
+            }
+            if let LoadError::Unreadable(_) = err
+                && pkg.standard
+            {
+                return Some(Link::unknown(format!("cannot read the standard library package {path}: {msg}")));
+            }
+            return Some(Link::fails(msg));
+        }
+    }
+    for u in &g.unresolved {
+        match &u.resolution {
+            Resolution::MissingModule { module, version } => {
+                if unknown.is_none() {
+                    unknown = Some((
+                        format!(
+                            "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
+                            u.import_path
+                        ),
+                        Location::from(&u.import),
+                    ));
+                }
+            }
+            Resolution::NotFound { message } => {
+                p.error_location = Some(Location::from(&u.import));
+                return Some(Link::fails(message.clone()));
+            }
+            _ => {}
+        }
+    }
+    unknown.map(|(msg, at)| {
+        p.error_location = Some(at);
+        Link::unknown(msg)
+    })
+}
+
+fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
+    for path in &g.order {
+        let Some(pkg) = g.get(path) else { continue };
+        if !pkg.uses_cgo() {
+            continue;
+        }
+        let chain = g.chain(path);
+        let purpose = if pkg.standard {
+            std_cgo_purpose(path).unwrap_or("C code in the standard library").to_string()
+        } else {
+            "C code (import \"C\")".to_string()
+        };
+        p.cgo_packages.push(CgoPackage {
+            import_path: path.clone(),
+            standard: pkg.standard,
+            module: pkg.module.as_ref().map(|(m, _)| m.clone()),
+            chain: chain.packages,
+            chain_imports: chain.imports.iter().map(Location::from).collect(),
+            files: pkg
+                .cgo_files()
+                .map(|f| Location { file: f.path.clone(), span: f.header.import_c.as_ref().map(|c| c.span).unwrap_or_default() })
+                .collect(),
+            purpose,
+            internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path.as_str()),
+            ldflags: pkg.cgo_args(CgoVerb::LdFlags),
+        });
+    }
+    for c in &p.cgo_packages {
+        if c.import_path == "runtime/cgo" && c.chain.len() > 2 {
+            continue;
+        }
+        let via = if c.chain.len() > 1 { format!(" (via {})", c.chain.join(" → ")) } else { String::new() };
+        p.reasons.push(format!("{} uses cgo for {}{via}", c.import_path, c.purpose));
+    }
+}
+
+/// `#include` lines in a cgo preamble whose header the C toolchain lacks:
+/// the build fails in the C compiler.
+fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link> {
+    let cfg = loader.cfg;
+    for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+        let pkg = g.get(&c.import_path)?;
+        let mut dirs = vec![pkg.dir.clone()];
+        for f in pkg.cgo_args(CgoVerb::CFlags).iter().chain(&pkg.cgo_args(CgoVerb::CppFlags)) {
+            if let Some(d) = f.strip_prefix("-I") {
+                let d = d.replace("${SRCDIR}", &pkg.dir.to_string_lossy());
+                dirs.push(pkg.dir.join(d));
+            }
+        }
+        if !pkg.cgo_args(CgoVerb::PkgConfig).is_empty() {
+            continue; // pkg-config adds include paths we do not evaluate
+        }
+        for f in pkg.cgo_files() {
+            let Some(src) = loader.sources.read_small(&f.path, 1 << 20) else { continue };
+            let Some(ic) = &f.header.import_c else { continue };
+            for header in includes(&preamble(&src, ic.span.start)) {
+                if !cfg.c_toolchain.has_header(&header, &dirs) {
+                    p.error_location = Some(Location { file: f.path.clone(), span: ic.span });
+                    return Some(Link::fails(format!(
+                        "{}: fatal error: {header}: No such file or directory (not in {}'s include path)",
+                        f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                        cfg.c_toolchain.program
+                    )));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The comment block directly above `import "C"` (the cgo preamble).
+pub fn preamble(src: &[u8], c_offset: usize) -> String {
+    let text = String::from_utf8_lossy(&src[..c_offset.min(src.len())]);
+    let Some(import_at) = text.rfind("import") else { return String::new() };
+    let before = &text[..import_at];
+    let before = before.trim_end_matches([' ', '\t', '(', '\n', '\r']);
+    let before = if text[import_at..].contains('(') && !text[import_at..].trim_start_matches("import").trim().starts_with('"') {
+        // Grouped import: the doc comment sits above the "C" line itself.
+        &text[..c_offset.min(text.len())]
+    } else {
+        before
+    };
+    let before = before.trim_end_matches(|c: char| c != '\n' && c != '/' && c.is_whitespace());
+    if let Some(stripped) = before.strip_suffix("*/")
+        && let Some(start) = stripped.rfind("/*")
+    {
+        return stripped[start + 2..].to_string();
+    }
+    let mut lines = Vec::new();
+    for line in before.lines().rev() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix("//") {
+            lines.push(c.to_string());
+        } else if t.is_empty() && lines.is_empty() {
+            continue;
+        } else {
+            break;
+        }
+    }
+    lines.reverse();
+    lines.join("\n")
+}
+
+fn includes(preamble: &str) -> Vec<String> {
+    preamble
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix('#')?.trim_start().strip_prefix("include")?.trim();
+            let (open, close) = match l.chars().next()? {
+                '<' => ('<', '>'),
+                '"' => ('"', '"'),
+                _ => return None,
+            };
+            let rest = l.strip_prefix(open)?;
+            rest.find(close).map(|e| rest[..e].to_string())
+        })
+        .collect()
+}
+
+fn internal_link(cfg: &Config, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, iscgo: bool, pie: bool) -> Link {
+    if ld.wants_static() || ld.wants_static_pie() {
+        p.caveats.push(Caveat {
+            code: "extldflags-ignored".into(),
+            message: "`-extldflags` is ignored: the internal linker is used, so the C linker never sees `-static`. \
+                      Add `-linkmode external` to make it count."
+                .into(),
+        });
+    }
+    if !iscgo && !pie {
+        if ld.interpreter.is_some() {
+            p.reasons.push("-I is ignored: a static executable has no interpreter".into());
+        }
+        p.reasons.push("no package uses cgo: the Go linker writes a static executable".into());
+        return Link { result: Verdict::Static, linker: Some(Linker::Internal), interpreter: None, needed: vec![], pie: false, error: None };
+    }
+    if iscgo && ld.no_dynamic {
+        return Link::fails("cannot use dynamic imports with -d flag");
+    }
+    let interpreter = ld.interpreter.clone().or_else(|| {
+        if iscgo {
+            cfg.c_toolchain.interpreter.clone()
+        } else {
+            // An internally linked PIE without cgo: cmd/link's default
+            // loader, or musl's when the glibc one is missing on this host.
+            let glibc = crate::build::ctoolchain::glibc_loader(&cfg.goarch)?;
+            if std::path::Path::new(glibc).exists() || cfg.is_cross() {
+                Some(glibc.to_string())
+            } else {
+                crate::build::ctoolchain::musl_loader(&cfg.goarch).map(str::to_string).or(Some(glibc.to_string()))
+            }
+        }
+    });
+    let mut needed = Vec::new();
+    if iscgo {
+        needed.push(cfg.c_toolchain.libc_soname.clone());
+        for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+            if let Some(pkg) = g.get(&c.import_path) {
+                for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
+                    if !needed.contains(&lib) {
+                        needed.push(lib);
+                    }
+                }
+            }
+        }
+        p.reasons.push(format!(
+            "the binary loads {} through {}",
+            needed.join(", "),
+            interpreter.as_deref().unwrap_or("the system loader")
+        ));
+    } else {
+        p.reasons.push("-buildmode=pie: the Go linker writes a position-independent executable that needs the dynamic loader".into());
+    }
+    Link { result: Verdict::Dynamic, linker: Some(Linker::Internal), interpreter, needed, pie, error: None }
+}
+
+/// The shared libraries `-l` flags of `pkg` add to DT_NEEDED.
+fn dynamic_libs(cfg: &Config, pkg: &Package, extra_dirs: &[PathBuf], _all: &[CgoPackage]) -> Vec<String> {
+    let mut dirs: Vec<PathBuf> = extra_dirs.to_vec();
+    let ldflags: Vec<String> = pkg.cgo_args(CgoVerb::LdFlags).into_iter().chain(cfg.cgo_ldflags.iter().cloned()).collect();
+    for f in &ldflags {
+        if let Some(d) = f.strip_prefix("-L") {
+            dirs.push(pkg.dir.join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy())));
+        }
+    }
+    let mut idents: Option<std::collections::HashSet<String>> = None;
+    let mut out = Vec::new();
+    for f in &ldflags {
+        let Some(name) = f.strip_prefix("-l") else { continue };
+        let Some(files) = libs::resolve(&cfg.c_toolchain, name, &dirs, false) else { continue };
+        for file in files {
+            let libs::LibFile::Shared { soname, path } = file else { continue };
+            if soname == cfg.c_toolchain.libc_soname {
+                continue;
+            }
+            if cfg.c_toolchain.as_needed {
+                let ids = idents.get_or_insert_with(|| c_identifiers_of(pkg, cfg));
+                let defined = libs::defined_symbols(&path);
+                if !ids.iter().any(|i| defined.contains(i)) {
+                    continue;
+                }
+            }
+            if !out.contains(&soname) {
+                out.push(soname);
+            }
+        }
+    }
+    out
+}
+
+fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<String> {
+    let mut ids = std::collections::HashSet::new();
+    for f in pkg.cgo_files() {
+        if let (Ok(src), Some(ic)) = (std::fs::read(&f.path), &f.header.import_c) {
+            ids.extend(libs::c_identifiers(&preamble(&src, ic.span.start)));
+        }
+    }
+    for c in &pkg.c_files {
+        if let Ok(src) = std::fs::read_to_string(pkg.dir.join(c)) {
+            ids.extend(libs::c_identifiers(&src));
+        }
+    }
+    ids
+}
+
+fn external_link(loader: &Loader, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, pie: bool) -> Link {
+    let cfg = loader.cfg;
+    let static_pie = ld.wants_static_pie();
+    let static_link = ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
+    let uses = |path: &str| p.cgo_packages.iter().any(|c| c.import_path == path);
+    if static_link {
+        // Every -l must have an archive, libc included.
+        let mut libs_needed: Vec<(String, &Package)> = Vec::new();
+        for c in &p.cgo_packages {
+            if let Some(pkg) = g.get(&c.import_path) {
+                for f in pkg.cgo_args(CgoVerb::LdFlags).iter().chain(&cfg.cgo_ldflags) {
+                    if let Some(name) = f.strip_prefix("-l") {
+                        libs_needed.push((name.to_string(), pkg));
+                    }
+                }
+            }
+        }
+        libs_needed.push(("c".into(), g.get(&g.main).map(|a| a.as_ref()).unwrap_or_else(|| unreachable_pkg())));
+        for (name, pkg) in libs_needed {
+            let dirs: Vec<PathBuf> = pkg
+                .cgo_args(CgoVerb::LdFlags)
+                .iter()
+                .filter_map(|f| f.strip_prefix("-L"))
+                .map(|d| pkg.dir.join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy())))
+                .collect();
+            if libs::resolve(&cfg.c_toolchain, &name, &dirs, true).is_none() {
+                return Link::fails(format!(
+                    "/usr/bin/ld: cannot find -l{name}: No such file or directory (no static lib{name}.a for {})",
+                    cfg.c_toolchain.program
+                ));
+            }
+        }
+        if cfg.c_toolchain.libc == Libc::Glibc && (uses("net") || uses("os/user")) {
+            let which: Vec<&str> = ["net", "os/user"].into_iter().filter(|x| uses(x)).collect();
+            p.caveats.push(Caveat {
+                code: "glibc-static-nss".into(),
+                message: format!(
+                    "glibc static link: {} still call getaddrinfo/getpwnam through glibc's NSS, which loads the host's shared glibc at run time \
+                     (the linker warns \"Using 'getaddrinfo' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
+                     Add `-tags netgo,osusergo` or build with musl.",
+                    which.join(" and ")
+                ),
+            });
+        }
+        p.reasons.push(format!(
+            "the C linker ({}) links everything statically (-extldflags {})",
+            cfg.c_toolchain.program,
+            if static_pie { "-static-pie" } else { "-static" }
+        ));
+        return Link {
+            result: Verdict::Static,
+            linker: Some(Linker::External),
+            interpreter: None,
+            needed: vec![],
+            pie: static_pie && pie,
+            error: None,
+        };
+    }
+    let interpreter = ld.interpreter.clone().or_else(|| cfg.c_toolchain.interpreter.clone());
+    let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
+    for c in &p.cgo_packages {
+        if let Some(pkg) = g.get(&c.import_path) {
+            for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
+                if !needed.contains(&lib) {
+                    needed.push(lib);
+                }
+            }
+        }
+    }
+    p.reasons.push(format!(
+        "the binary loads {} through {}",
+        needed.join(", "),
+        interpreter.as_deref().unwrap_or("the system loader")
+    ));
+    Link { result: Verdict::Dynamic, linker: Some(Linker::External), interpreter, needed, pie, error: None }
+}
+
+fn unreachable_pkg() -> &'static Package {
+    static EMPTY: std::sync::OnceLock<Package> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Package {
+        import_path: String::new(),
+        dir: PathBuf::new(),
+        name: None,
+        standard: false,
+        module: None,
+        files: vec![],
+        ignored: vec![],
+        imports: vec![],
+        cgo_directives: vec![],
+        c_files: vec![],
+        syso_files: vec![],
+        errors: vec![],
+    })
+}
