@@ -2,6 +2,7 @@
 //! dynamically linked binary, why, and how to change it.
 
 pub mod build;
+pub mod cli;
 pub mod engine;
 pub mod gosrc;
 pub mod inspect;

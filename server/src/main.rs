@@ -1,3 +1,25 @@
+use linklens::cli;
+
 fn main() {
-    println!("linklens");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("check") => cli::check::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{}", cli::USAGE);
+            0
+        }
+        Some("--version" | "version") => {
+            println!("linklens {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Some(other) => {
+            eprintln!("linklens: unknown command {other:?}\n\n{}", cli::USAGE);
+            2
+        }
+        None => {
+            eprintln!("{}", cli::USAGE);
+            2
+        }
+    };
+    std::process::exit(code);
 }

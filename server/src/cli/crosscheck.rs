@@ -1,0 +1,176 @@
+//! `--cross-check`: holds the engine's package graph against
+//! `go list -deps -json` run with the same configuration, package by
+//! package (selected files, cgo use, and the set of packages reached).
+
+use crate::build::Config;
+use crate::engine::{Engine, Report};
+use crate::load::graph::Loader;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GoPackage {
+    import_path: String,
+    #[serde(default)]
+    dir: String,
+    #[serde(default)]
+    go_files: Vec<String>,
+    #[serde(default)]
+    cgo_files: Vec<String>,
+    #[serde(default)]
+    name: String,
+}
+
+/// Packages as the engine sees them, keyed by directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Facts {
+    files: BTreeSet<String>,
+    cgo: bool,
+}
+
+pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], report: &Report, json: bool) -> i32 {
+    let go_pkgs = match go_list(cfg, cwd, patterns) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("linklens check --cross-check: {e}");
+            return 2;
+        }
+    };
+    let Ok(resolver) = engine.resolver(cwd, cfg) else {
+        eprintln!("linklens check --cross-check: cannot resolve the module in {}", cwd.display());
+        return 2;
+    };
+    let loader = Loader::new(cfg, &resolver, &engine.sources, &engine.cache);
+    // The engine's view of every package in every main package's graph.
+    let mut ours: BTreeMap<PathBuf, Facts> = BTreeMap::new();
+    for pred in &report.packages {
+        let main = loader.load_dir(&pred.import_path, &pred.dir, false, None);
+        let g = loader.graph(main);
+        for pkg in g.packages.values() {
+            ours.insert(
+                pkg.dir.clone(),
+                Facts {
+                    files: pkg.files.iter().filter_map(|f| f.path.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
+                    cgo: pkg.uses_cgo(),
+                },
+            );
+        }
+    }
+    // go list's view of the same main packages' dependencies.
+    let mains: BTreeSet<PathBuf> = report.packages.iter().map(|p| p.dir.clone()).collect();
+    let mut theirs: BTreeMap<PathBuf, (String, Facts)> = BTreeMap::new();
+    for p in &go_pkgs {
+        if p.dir.is_empty() {
+            continue;
+        }
+        let files = p.go_files.iter().chain(&p.cgo_files).cloned().collect();
+        theirs.insert(PathBuf::from(&p.dir), (p.import_path.clone(), Facts { files, cgo: !p.cgo_files.is_empty() }));
+    }
+    // go list -deps also lists non-main packages matched by the patterns and
+    // their deps; compare only packages reachable from main packages on both
+    // sides: those in ours, and those go lists that we also consider mains'.
+    let reachable_go = reachable(&go_pkgs, &mains);
+    let mut diffs = Vec::new();
+    for (dir, facts) in &ours {
+        match theirs.get(dir) {
+            None => diffs.push(format!("{}: linklens includes it, go list does not", dir.display())),
+            Some((ip, t)) => {
+                if t.files != facts.files {
+                    let only_ours: Vec<_> = facts.files.difference(&t.files).collect();
+                    let only_go: Vec<_> = t.files.difference(&facts.files).collect();
+                    diffs.push(format!("{ip}: files differ: only linklens {only_ours:?}, only go {only_go:?}"));
+                }
+                if t.cgo != facts.cgo {
+                    diffs.push(format!("{ip}: cgo use differs: linklens {}, go {}", facts.cgo, t.cgo));
+                }
+            }
+        }
+    }
+    for dir in &reachable_go {
+        if !ours.contains_key(dir)
+            && let Some((ip, _)) = theirs.get(dir)
+        {
+            diffs.push(format!("{ip}: go list includes it, linklens does not"));
+        }
+    }
+    if json {
+        let v = serde_json::json!({"packages_compared": ours.len(), "differences": diffs});
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!("cross-check against go list: {} packages compared, {} differences", ours.len(), diffs.len());
+        for d in &diffs {
+            println!("  {d}");
+        }
+    }
+    if diffs.is_empty() { 0 } else { 1 }
+}
+
+/// Directories go list reaches from the main packages (its -deps output is
+/// in dependency order, with each package's Deps field not requested; we
+/// re-derive reachability from the set of main packages by asking for the
+/// packages whose import paths appear in the engine's graphs).
+fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+    // Without Deps we take everything go list printed when all matched
+    // packages are mains; otherwise only the mains themselves (a non-main
+    // package's deps are not part of any link).
+    let all_main = go_pkgs.iter().filter(|p| mains.contains(Path::new(&p.dir))).all(|p| p.name == "main");
+    let matched_non_main = go_pkgs.iter().any(|p| p.name != "main" && !p.dir.is_empty() && mains.contains(Path::new(&p.dir)));
+    if all_main && !matched_non_main {
+        go_pkgs.iter().filter(|p| !p.dir.is_empty()).map(|p| PathBuf::from(&p.dir)).collect()
+    } else {
+        mains.clone()
+    }
+}
+
+fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackage>, String> {
+    let go = crate::build::toolchain::find_go(&cfg.env).ok_or("the `go` command was not found")?;
+    let mut args: Vec<String> = vec!["list".into(), "-e".into(), "-deps".into(), "-json=ImportPath,Dir,GoFiles,CgoFiles,Name".into()];
+    if let Some(t) = &cfg.flags.tags {
+        args.push(format!("-tags={}", t.join(",")));
+    }
+    for (on, f) in [(cfg.flags.race, "-race"), (cfg.flags.msan, "-msan"), (cfg.flags.asan, "-asan")] {
+        if on {
+            args.push(f.into());
+        }
+    }
+    if let Some(m) = &cfg.flags.mod_flag {
+        args.push(format!("-mod={m}"));
+    }
+    // Only main packages are predicted; list them so -deps covers exactly
+    // their graphs.
+    let mains = main_package_args(cwd, patterns);
+    args.extend(mains);
+    let out = Command::new(go)
+        .args(&args)
+        .env_clear()
+        .envs(&cfg.env)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run go list: {e}"))?;
+    let mut pkgs = Vec::new();
+    for v in serde_json::Deserializer::from_slice(&out.stdout).into_iter::<GoPackage>() {
+        pkgs.push(v.map_err(|e| format!("reading go list output: {e}"))?);
+    }
+    if pkgs.is_empty() {
+        return Err(format!("go list printed nothing: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(pkgs)
+}
+
+fn main_package_args(_cwd: &Path, patterns: &[String]) -> Vec<String> {
+    if patterns.is_empty() { vec!["./...".into()] } else { patterns.to_vec() }
+}
+
+/// `check --against BINARY`: predict with the settings recorded in the
+/// binary and compare with what the binary is.
+pub fn against(engine: &Engine, env: &crate::build::Environ, cwd: &Path, bin: &str, patterns: &[String], json: bool) -> i32 {
+    let _ = (engine, env, cwd, bin, patterns, json);
+    eprintln!("linklens check --against: not available in this build");
+    2
+}

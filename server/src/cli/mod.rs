@@ -1,0 +1,24 @@
+//! The command line: `check`, `inspect` and `serve`.
+
+pub mod check;
+pub mod crosscheck;
+
+pub const USAGE: &str = "\
+linklens: will `go build` produce a static or a dynamic binary, and why?
+
+usage:
+  linklens check [go build flags] [--json] [--require static] [--cross-check] [-C dir] [packages]
+  linklens inspect [--json] FILE...
+  linklens serve            (language server over stdio)
+
+check takes go build's flags as go spells them (-tags, -ldflags, -buildmode,
+-race, -mod, -C ...) and reads CGO_ENABLED, CC, GOOS, GOARCH and GOFLAGS from
+the environment, like go build. Default packages: ./...
+exit status: 0 ok, 1 --require not met (or --cross-check differences), 2 usage or load error";
+
+/// Process environment as a map (what `go build` would see).
+pub fn process_env() -> crate::build::Environ {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
