@@ -6,6 +6,8 @@ pub mod gomod;
 pub mod gowork;
 pub mod modcache;
 pub mod resolve;
+pub mod semver;
+mod syntax;
 pub mod vendor;
 
 pub use gomod::{GoMod, parse_go_mod};
