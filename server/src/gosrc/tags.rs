@@ -166,14 +166,3 @@ fn parse_goarm64(v: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// `go1.1` ... `go1.N`.
-pub fn release_tags(minor: u32) -> Vec<String> {
-    let _ = minor;
-    todo!("gosrc helper implements this")
-}
-
-/// Architecture feature tags (`amd64.v1` ... up to GOAMD64, and so on).
-pub fn arch_feature_tags(goarch: &str, level: Option<&str>) -> Vec<String> {
-    let _ = (goarch, level);
-    todo!("gosrc helper implements this")
-}
