@@ -70,11 +70,16 @@ pub fn render_human(info: &BinaryInfo) -> String {
                     let _ = writeln!(out, "  {:<12} {}", format!("{key}:"), show(v));
                 }
             }
+            // Empty values (CGO_CFLAGS= ...) say nothing; DefaultGODEBUG is a
+            // long list irrelevant to linking, so only its size is shown.
             let others: Vec<String> = go
                 .settings
                 .iter()
-                .filter(|(k, _)| !KEY_ORDER.contains(&k.as_str()))
-                .map(|(k, v)| format!("{k}={}", show(v)))
+                .filter(|(k, v)| !KEY_ORDER.contains(&k.as_str()) && !v.is_empty())
+                .map(|(k, v)| match k.as_str() {
+                    "DefaultGODEBUG" => format!("{k}=<{} entries>", v.split(',').count()),
+                    _ => format!("{k}={}", show(v)),
+                })
                 .collect();
             if !others.is_empty() {
                 let _ = writeln!(out, "  other:       {}", others.join(" "));

@@ -326,3 +326,53 @@ fn search_respects_region_end() {
     );
     assert!(read_build_info(&space, (u64::MAX - 8, u64::MAX), true).is_none());
 }
+
+#[test]
+fn too_large_files_are_refused_without_reading() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge");
+    let file = std::fs::File::create(&path).expect("create");
+    // Sparse: no disk space or read time is spent.
+    file.set_len(MAX_FILE_SIZE + 1).expect("set_len");
+    let err = inspect_path(&path).unwrap_err();
+    assert!(matches!(err, InspectError::TooLarge { size, .. } if size == MAX_FILE_SIZE + 1));
+    assert!(err.to_string().contains("too large"), "{err}");
+}
+
+#[test]
+fn json_shape() {
+    let info =
+        inspect_bytes(&tiny_elf(&inline_blob("go1.26.8", MODINFO), 2, None)).expect("inspect");
+    let v = serde_json::to_value(&info).expect("json");
+    let keys: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = [
+        "path",
+        "format",
+        "class",
+        "machine",
+        "file_type",
+        "linking",
+        "interpreter",
+        "needed",
+        "rpath",
+        "runpath",
+        "glibc_floor",
+        "go",
+    ];
+    want.sort_unstable();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort_unstable();
+    assert_eq!(keys_sorted, want);
+    assert_eq!(v["go"]["settings"]["-ldflags"], "-X main.v=a b");
+    assert_eq!(v["go"]["deps"][1]["replace"]["path"], "./dep");
+    assert!(v["go"]["deps"][1].get("sum").is_none(), "empty sum omitted");
+    assert_eq!(v["interpreter"], serde_json::Value::Null);
+    let pie = Linking::StaticPie;
+    assert_eq!(serde_json::to_value(pie).expect("json"), "static-pie");
+    assert_eq!(serde_json::to_value(Format::Macho).expect("json"), "macho");
+}
