@@ -165,4 +165,3 @@ fn parse_goarm64(v: &str) -> Option<(u32, u32)> {
         _ => None,
     }
 }
-
