@@ -301,6 +301,20 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
 
     collect_cgo_packages(g, p);
     let iscgo = g.contains("runtime/cgo");
+    if iscgo && !cfg.cgo_enabled {
+        // Imported explicitly (`import _ "runtime/cgo"`) with cgo off: its
+        // C half is missing and the link fails (seen on go1.26).
+        p.error_location = Some(Location::from(
+            &g.chain("runtime/cgo")
+                .imports
+                .last()
+                .cloned()
+                .unwrap_or_else(|| main_clause_import(g)),
+        ));
+        return Link::fails(
+            "runtime/cgo is linked but cgo is disabled: the link fails (relocation target _cgo_yield not defined)",
+        );
+    }
 
     // The C compiler must exist when anything is compiled with cgo.
     if !p.cgo_packages.is_empty() && cfg.c_toolchain.path.is_none() {
@@ -767,6 +781,8 @@ fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<S
     for f in pkg.cgo_files() {
         if let (Ok(src), Some(ic)) = (std::fs::read(&f.path), &f.header.import_c) {
             ids.extend(libs::c_identifiers(&preamble(&src, ic.span.start)));
+            // Go code calls C functions as C.name: those are references too.
+            ids.extend(libs::go_c_references(&String::from_utf8_lossy(&src)));
         }
     }
     for c in &pkg.c_files {
