@@ -9,3 +9,4 @@ pub mod inspect;
 pub mod load;
 pub mod modules;
 pub mod predict;
+pub mod profiles;
