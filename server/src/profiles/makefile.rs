@@ -296,7 +296,9 @@ fn expand_with(
     let mut out = String::new();
     let mut i = 0;
     while i < b.len() {
-        if out.len() > *budget {
+        // The budget counts work across all nested expansions.
+        *budget = budget.saturating_sub(1);
+        if *budget == 0 {
             return unk.mark("a make variable expands to more than 1 MiB");
         }
         if b[i] != b'$' {
@@ -524,18 +526,24 @@ pub fn read_script(
         );
         for run in session.walk(&cmds) {
             let span = Span::new(run.span.start + start, run.span.end + start);
-            let words = run
-                .words
-                .iter()
-                .map(|w| Word {
-                    text: w.text.clone(),
-                    span: Span::new(w.span.start + start, w.span.end + start),
-                })
-                .collect::<Vec<_>>();
-            // Edits need the words as written: only when no expansion happened.
-            let literal = words
-                .iter()
-                .all(|w| text[w.span.start..w.span.end] == w.text);
+            // Edits need the words as written: lex the line again without
+            // expanding anything.
+            let raw = shell::parse(
+                &text[start..end],
+                Mode::Raw,
+                &|_| None,
+                &mut Unknowns::default(),
+            );
+            let words = (raw.len() == cmds.len()).then(|| {
+                raw[run.inv.command]
+                    .words
+                    .iter()
+                    .map(|w| Word {
+                        text: w.text.clone(),
+                        span: Span::new(w.span.start + start, w.span.end + start),
+                    })
+                    .collect::<Vec<_>>()
+            });
             let mut p = Profile::new(
                 ProfileKind::Script,
                 format!("make {target} → {rel}"),
@@ -548,7 +556,7 @@ pub fn read_script(
             p.args = run.inv.args.clone();
             p.unk = unk.clone();
             p.origin = Origin::Shell {
-                words: literal.then_some(words),
+                words,
                 vars: Vec::new(),
             };
             p.make_target = Some(target.to_string());

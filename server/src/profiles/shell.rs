@@ -140,6 +140,7 @@ pub fn parse(
             }
             b'>' | b'<' => {
                 end_word!(i);
+                let at = i;
                 i += 1;
                 while i < b.len() && matches!(b[i], b'>' | b'&' | b'<') {
                     i += 1;
@@ -147,7 +148,7 @@ pub fn parse(
                 // `2>&1`: the digit before was a word of its own; drop it.
                 if let Some(w) = cur.words.last()
                     && w.text.chars().all(|c| c.is_ascii_digit())
-                    && w.span.end == i - 1
+                    && w.span.end == at
                 {
                     cur.words.pop();
                 }
