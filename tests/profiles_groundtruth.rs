@@ -32,10 +32,16 @@ fn profiles_match_real_builds() {
                 continue;
             }
             if !pr.unknown.is_empty() {
-                skipped.push(format!("{project} {}: unknown ({})", p.name, pr.unknown[0].reason));
+                skipped.push(format!(
+                    "{project} {}: unknown ({})",
+                    p.name, pr.unknown[0].reason
+                ));
                 continue;
             }
-            if p.env.get("GOOS").is_some_and(|os| os != "linux") {
+            if p.env
+                .get("GOOS")
+                .is_some_and(|os| os != "linux" && os != "darwin")
+            {
                 skipped.push(format!("{project} {}: not a linux target", p.name));
                 continue;
             }
@@ -43,7 +49,12 @@ fn profiles_match_real_builds() {
                 [one] => one,
                 other => {
                     failed += 1;
-                    failures.push(format!("{project} {}: {} predictions ({:?})", p.name, other.len(), pr.error));
+                    failures.push(format!(
+                        "{project} {}: {} predictions ({:?})",
+                        p.name,
+                        other.len(),
+                        pr.error
+                    ));
                     continue;
                 }
             };
@@ -51,11 +62,23 @@ fn profiles_match_real_builds() {
             match res {
                 Ok(label) => {
                     passed += 1;
-                    println!("ok   {project:<7} {:<34} {:<28} {label}", p.name, pkg.import_path.rsplit('/').next().unwrap_or(""));
+                    println!(
+                        "ok   {project:<7} {:<34} {:<28} {label}",
+                        p.name,
+                        pkg.import_path.rsplit('/').next().unwrap_or("")
+                    );
                 }
                 Err(e) => {
                     failed += 1;
-                    failures.push(format!("{project} {} ({}:{}): {e}", p.name, p.file.as_deref().map(|f| f.display().to_string()).unwrap_or_default(), p.line));
+                    failures.push(format!(
+                        "{project} {} ({}:{}): {e}",
+                        p.name,
+                        p.file
+                            .as_deref()
+                            .map(|f| f.display().to_string())
+                            .unwrap_or_default(),
+                        p.line
+                    ));
                 }
             }
         }
@@ -66,7 +89,10 @@ fn profiles_match_real_builds() {
     for f in &failures {
         println!("FAIL {f}");
     }
-    println!("{passed} passed, {failed} failed ({} skipped)", skipped.len());
+    println!(
+        "{passed} passed, {failed} failed ({} skipped)",
+        skipped.len()
+    );
     assert_eq!(failed, 0, "{failures:#?}");
     assert!(passed >= 15, "too few profiles checked: {passed}");
 }
@@ -105,7 +131,10 @@ fn edits_make_real_builds_static() {
             let d = profiles::discover(root, &Source::default());
             let Some(p) = d.profiles.iter().find(|p| p.id == e.profile) else {
                 failed += 1;
-                failures.push(format!("{project} {}: profile {} gone after the edit", e.title, e.profile));
+                failures.push(format!(
+                    "{project} {}: profile {} gone after the edit",
+                    e.title, e.profile
+                ));
                 continue;
             };
             let pr = profiles::predict(&engine, &env, p);
@@ -113,7 +142,10 @@ fn edits_make_real_builds_static() {
                 let f = profiles::findings::for_profile(p, &pr);
                 if f.iter().any(|f| f.code.starts_with("image-")) {
                     failed += 1;
-                    failures.push(format!("{project} {}: image finding remains: {f:?}", e.title));
+                    failures.push(format!(
+                        "{project} {}: image finding remains: {f:?}",
+                        e.title
+                    ));
                     continue;
                 }
                 None
@@ -124,7 +156,14 @@ fn edits_make_real_builds_static() {
                 && (pr.packages.is_empty() || pr.packages.iter().any(|x| x.link.result != w))
             {
                 failed += 1;
-                failures.push(format!("{project} {}: re-predicted {:?}", e.title, pr.packages.iter().map(|x| x.link.label()).collect::<Vec<_>>()));
+                failures.push(format!(
+                    "{project} {}: re-predicted {:?}",
+                    e.title,
+                    pr.packages
+                        .iter()
+                        .map(|x| x.link.label())
+                        .collect::<Vec<_>>()
+                ));
                 continue;
             }
             let res = build(p, root, &env).and_then(|bins| {
@@ -133,7 +172,11 @@ fn edits_make_real_builds_static() {
                     labels.push(compare(pkg, b)?);
                 }
                 if bins.len() != pr.packages.len() {
-                    return Err(format!("{} binaries for {} packages", bins.len(), pr.packages.len()));
+                    return Err(format!(
+                        "{} binaries for {} packages",
+                        bins.len(),
+                        pr.packages.len()
+                    ));
                 }
                 Ok(labels.join("; "))
             });
@@ -142,7 +185,12 @@ fn edits_make_real_builds_static() {
                     passed += 1;
                     println!("ok   {project:<7} {} [{l}]", e.title);
                     for c in &e.changes {
-                        println!("       {}: {:?} ← {:?}", c.file.file_name().unwrap_or_default().to_string_lossy(), c.range, c.text);
+                        println!(
+                            "       {}: {:?} ← {:?}",
+                            c.file.file_name().unwrap_or_default().to_string_lossy(),
+                            c.range,
+                            c.text
+                        );
                     }
                 }
                 Err(err) => {

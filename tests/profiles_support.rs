@@ -71,7 +71,11 @@ fn no_cc_path(tmp: &Path) -> String {
 }
 
 fn which(p: &str) -> Option<PathBuf> {
-    std::env::var("PATH").ok()?.split(':').map(|d| Path::new(d).join(p)).find(|p| p.is_file())
+    std::env::var("PATH")
+        .ok()?
+        .split(':')
+        .map(|d| Path::new(d).join(p))
+        .find(|p| p.is_file())
 }
 
 /// Runs the build `p` describes in `root` (a temp copy); returns the
@@ -81,17 +85,29 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
         ProfileKind::Make | ProfileKind::Script => {
             let target = p.make_target.clone().ok_or("no make target")?;
             let mut c = Command::new("make");
-            c.arg("-s").arg(&target).current_dir(&p.dir).env_clear().envs(env);
+            c.arg("-s")
+                .arg(&target)
+                .current_dir(&p.dir)
+                .env_clear()
+                .envs(env);
             run(c, &format!("make {target}"))?;
             p.local_output().ok_or("no output path")?
         }
         ProfileKind::Dockerfile => {
             let d = p.docker.as_ref().ok_or("no stage")?;
-            let ctx = p.file.as_ref().and_then(|f| f.parent()).ok_or("no context")?;
+            let ctx = p
+                .file
+                .as_ref()
+                .and_then(|f| f.parent())
+                .ok_or("no context")?;
             let output = p.output.clone().ok_or("no output")?;
-            let out_dir = Path::new(&output).parent().map(|x| x.display().to_string()).unwrap_or_default();
+            let out_dir = Path::new(&output)
+                .parent()
+                .map(|x| x.display().to_string())
+                .unwrap_or_default();
             let abs = ctx.join("_abs");
-            let mut subst: Vec<(String, String)> = vec![(d.context_dest.clone(), ctx.display().to_string())];
+            let mut subst: Vec<(String, String)> =
+                vec![(d.context_dest.clone(), ctx.display().to_string())];
             let mut local_out = PathBuf::from(&output);
             if let Ok(rest) = Path::new(&output).strip_prefix(&d.context_dest) {
                 local_out = ctx.join(rest);
@@ -131,7 +147,11 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
                     }
                 }
                 let mut c = Command::new("sh");
-                c.arg("-c").arg(format!("set -e\n{script}")).current_dir(&cwd).env_clear().envs(&e);
+                c.arg("-c")
+                    .arg(format!("set -e\n{script}"))
+                    .current_dir(&cwd)
+                    .env_clear()
+                    .envs(&e);
                 run(c, &format!("RUN {r}"))?;
             }
             local_out
@@ -142,7 +162,11 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
                 e.insert(k.clone(), v.clone());
             }
             let mut c = Command::new("go");
-            c.arg("build").args(p.args_display()).current_dir(&p.dir).env_clear().envs(&e);
+            c.arg("build")
+                .args(p.args_display())
+                .current_dir(&p.dir)
+                .env_clear()
+                .envs(&e);
             run(c, &format!("go build {}", p.args_display().join(" ")))?;
             p.dir.join(p.output.clone().ok_or("no output")?)
         }
@@ -174,9 +198,18 @@ pub fn compare(pred: &Prediction, bin: &Path) -> Result<String, String> {
     let mut need_p = pred.link.needed.clone();
     need_a.sort();
     need_p.sort();
-    let label = format!("{} interp={:?} needed={:?}", actual.as_str(), info.interpreter, need_a);
+    let label = format!(
+        "{} interp={:?} needed={:?}",
+        actual.as_str(),
+        info.interpreter,
+        need_a
+    );
+    // Mach-O: the engine names libSystem only (net/http also loads
+    // CoreFoundation, Security, libresolv); compare result and loader there.
+    let macho = info.format == linklens::inspect::Format::Macho;
     if actual != pred.link.result
-        || (actual == Verdict::Dynamic && (info.interpreter != pred.link.interpreter || need_a != need_p))
+        || (actual == Verdict::Dynamic
+            && (info.interpreter != pred.link.interpreter || (!macho && need_a != need_p)))
     {
         return Err(format!(
             "predicted {} interp={:?} needed={:?}, built {label}",

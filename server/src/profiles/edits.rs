@@ -463,6 +463,17 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
                         }
                     }
                 }
+                ("runtime-image", true) => {
+                    // ko: a base image with glibc for a cgo build.
+                    let img = "cgr.dev/chainguard/glibc-dynamic";
+                    match root.get("defaultBaseImage") {
+                        Some(n) if !n.aliased && n.as_str().is_some() => {
+                            vec![rep(file, n.span, img.into())]
+                        }
+                        Some(_) => return None,
+                        None => vec![ins(file, 0, format!("defaultBaseImage: {img}{}", nl(text)))],
+                    }
+                }
                 ("netgo-osusergo", true) => {
                     let flags = b.get("flags");
                     let existing = flags
@@ -539,7 +550,6 @@ pub fn for_profile(
         if p.runtime
             .as_ref()
             .is_some_and(|r| r.class != ImageClass::Unknown)
-            && p.kind == ProfileKind::Dockerfile
         {
             fixes.push("runtime-image");
         }
@@ -588,8 +598,14 @@ fn check(
         };
         overlay.overlay.insert(f.clone(), new);
     }
-    let mut d = Discovery::default();
-    d.read_file(root, p.file.as_deref()?, &overlay);
+    // A script is only read through the Makefile that calls it.
+    let d = if p.kind == ProfileKind::Script {
+        super::discover(root, &overlay)
+    } else {
+        let mut d = Discovery::default();
+        d.read_file(root, p.file.as_deref()?, &overlay);
+        d
+    };
     let np = d.profiles.iter().find(|x| x.id == p.id)?;
     let npred = eval::predict(engine, base, np);
     if npred.packages.is_empty() {

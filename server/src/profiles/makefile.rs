@@ -121,9 +121,8 @@ fn parse(text: &str) -> Makefile {
             }
             continue;
         }
-        if raw.starts_with('\t') {
+        if let Some(body) = raw.strip_prefix('\t') {
             if let Some((t, p)) = &rule {
-                let body = &raw[1..];
                 let skip = body.len() - body.trim_start_matches(['@', '-', '+', ' ']).len();
                 mk.recipes.push(Recipe {
                     target: t.clone(),

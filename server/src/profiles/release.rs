@@ -125,7 +125,7 @@ fn goreleaser(root: &Path, file: &Path, text: &str, doc: Node) -> Vec<Profile> {
                         .iter()
                         .any(|(o, a)| (o == "*" || *o == os) && (a == "*" || *a == arch));
                     // goreleaser's built-in ignore of darwin/386.
-                    if !ignored && !(os == "darwin" && arch == "386") {
+                    if !ignored && (os != "darwin" || arch != "386") {
                         targets.push((os.clone(), arch.clone()));
                     }
                 }
