@@ -20,8 +20,11 @@ if [ -z "${VSIX:-}" ]; then
 fi
 
 export HOME=$D/home TMPDIR=$D/tmp GOTOOLCHAIN=local   # offline: never let go fetch a toolchain
-[ -d /usr/local/go/bin ] && export PATH=/usr/local/go/bin:$PATH
 mkdir -p "$HOME" "$TMPDIR"
+# VS Code gives extensions the PATH of the user's *login shell* ($SHELL -ilc env), not ours: put Go
+# there as a Go developer's ~/.profile would, or the server finds no `go` and cannot predict anything.
+GO=$(command -v go) || { echo "the e2e needs Go on PATH" >&2; exit 1; }
+printf 'export PATH="%s:$PATH"\n' "$(dirname "$(readlink -f "$GO")")" > "$HOME/.profile"
 RUN=$(mktemp -d "$TMPDIR/run-XXXX"); mkdir -p "$RUN/data/User" "$RUN/ext" "$RUN/ws"
 # The quick fix writes .vscode/settings.json: work on a copy so the checkout stays clean.
 SRC=$ROOT/examples/shop; [ -d "$SRC" ] || SRC=$E2E/fixtures/shop
@@ -41,12 +44,12 @@ setsid "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --dis
   --disable-workspace-trust --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" "$WS" > "$RUN/code-server.log" 2>&1 &
 CSPID=$!
 # The process group holds code-server, the extension host and the linklens child.
-trap 'kill -- -$CSPID 2>/dev/null || true' EXIT
+trap 'kill -- -$CSPID 2>/dev/null; sleep 0.5; rm -rf "$RUN"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 
 mkdir -p "$OUT"; rm -f "$OUT"/*.png
 set +e
-PW=$D/tools/node_modules/playwright-core URL="http://127.0.0.1:$PORT/?folder=$WS" WS="$WS" OUT="$OUT" \
+PW=$D/tools/node_modules/playwright-core MACHINE_SETTINGS=$RUN/data/Machine/settings.json URL="http://127.0.0.1:$PORT/?folder=$WS" WS="$WS" OUT="$OUT" \
   timeout 270 node "$E2E/drive.js"
 rc=$?
 set -e

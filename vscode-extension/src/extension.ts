@@ -13,6 +13,7 @@ import {
 } from 'vscode-languageclient/node';
 import { discoverServer } from './discovery';
 import { ExplainProvider, EXPLAIN_SCHEME } from './explain';
+import { serverProcessEnv } from './goenv';
 import { configurationForServer, toInitializationOptions, Expect, RESTART_SETTINGS } from './settings';
 import { isStatusResult, ItemSeverity, StatusResult, viewOf } from './status';
 
@@ -93,7 +94,14 @@ class Linklens implements vscode.Disposable {
     this.output.appendLine(`Starting ${found.path} serve (${found.source})`);
 
     // No `transport` on purpose: TransportKind.stdio would append `--stdio`, which `linklens serve` does not take.
-    const run = { command: found.path, args: ['serve'], options: folder ? { cwd: folder } : {} };
+    const goConfig = vscode.workspace.getConfiguration('go');
+    const env = serverProcessEnv(
+      process.env,
+      { goroot: goConfig.get('goroot'), alternateTools: goConfig.get('alternateTools') },
+      { trusted: vscode.workspace.isTrusted, platform: process.platform },
+    );
+    if (env.PATH !== process.env.PATH) this.output.appendLine(`Using Go from vscode-go settings: PATH=${env.PATH}`);
+    const run = { command: found.path, args: ['serve'], options: { env, ...(folder ? { cwd: folder } : {}) } };
     const serverOptions: ServerOptions = { run, debug: run };
     const clientOptions: LanguageClientOptions = {
       documentSelector: GO_DOCUMENTS,
@@ -164,7 +172,10 @@ class Linklens implements vscode.Disposable {
     const open = 'Open Settings';
     const log = 'Show Log';
     const choice = await vscode.window.showErrorMessage(`linklens: ${message}`, open, log);
-    if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'linklens.server.path');
+    // The setting is machine-overridable: in a remote window (SSH, WSL, code-server) it lives in the
+    // remote machine's settings, which the plain settings editor's User tab does not show.
+    const command = vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
+    if (choice === open) await vscode.commands.executeCommand(command, { query: 'linklens.server.path' });
     else if (choice === log) this.output.show(true);
   }
 

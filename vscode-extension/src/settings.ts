@@ -50,7 +50,7 @@ export function toInitializationOptions(get: ConfigGetter, trusted: boolean): In
 }
 
 /** Settings whose change needs a new server process (the rest the server re-pulls by itself). */
-export const RESTART_SETTINGS = ['linklens.server.path'];
+export const RESTART_SETTINGS = ['linklens.server.path', 'go.goroot', 'go.alternateTools'];
 
 /**
  * The value returned when the server pulls section `linklens` via workspace/configuration: what VS Code

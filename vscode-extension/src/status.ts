@@ -44,15 +44,17 @@ export function viewOf(result: StatusResult | undefined, expect: Expect): ItemVi
     return { text: 'link: …', detail: 'waiting for linklens', severity: ItemSeverity.Information, explainable: false };
   }
   // The server's label is already short ("static", "dynamic: libc.so.6"); fall back to the verdict.
-  const label = result.label.trim() || result.verdict || 'unknown';
+  // Its "linklens: " prefix (which identifies the code lens) would only repeat the item's purpose here.
+  const label = result.label.trim().replace(/^linklens:\s*/i, '') || result.verdict || 'unknown';
   let severity = ItemSeverity.Information;
   if (result.severity === 'error') severity = ItemSeverity.Error;
   else if (result.severity === 'warning' || breaksExpectation(result.verdict, expect)) severity = ItemSeverity.Warning;
 
   // A Go developer who never heard of linklens should read this as "how will my binary be linked".
   const text = result.package ? `$(link) ${label}` : label;
+  // The detail says what the verdict is about, for readers who never heard of linklens.
   const detail = result.package
-    ? `${result.package}${expect === 'static' && result.verdict === 'dynamic' ? ' (expected static)' : ''}`
+    ? `linking of ${result.package}${expect === 'static' && result.verdict === 'dynamic' ? ' (expected: static)' : ''}`
     : 'not part of a main package';
   return { text, detail, severity, explainable: result.package !== null && result.markdown.trim() !== '' };
 }

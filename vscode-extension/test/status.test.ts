@@ -14,14 +14,14 @@ test('dynamic main package while expecting static: Warning, label from the serve
   const v = viewOf(dynamic, 'static');
   assert.equal(v.text, '$(link) dynamic: libc.so.6');
   assert.equal(v.severity, ItemSeverity.Warning);
-  assert.equal(v.detail, 'example.com/shop/cmd/api (expected static)');
+  assert.equal(v.detail, 'linking of example.com/shop/cmd/api (expected: static)');
   assert.equal(v.explainable, true);
 });
 
 test('dynamic with expect=report is only information', () => {
   const v = viewOf(dynamic, 'report');
   assert.equal(v.severity, ItemSeverity.Information);
-  assert.equal(v.detail, 'example.com/shop/cmd/api');
+  assert.equal(v.detail, 'linking of example.com/shop/cmd/api');
 });
 
 test('static is information; the server severity can raise it', () => {
@@ -44,6 +44,10 @@ test('a file outside any main package is not explainable', () => {
   assert.equal(v.explainable, false);
   assert.equal(v.text, 'not a main package');
   assert.equal(v.severity, ItemSeverity.Information);
+});
+
+test('the server\'s "linklens: " label prefix is dropped in the item', () => {
+  assert.equal(viewOf({ ...dynamic, label: 'linklens: dynamic: libc.so.6' }, 'static').text, '$(link) dynamic: libc.so.6');
 });
 
 test('empty label falls back to the verdict; no result yet shows a placeholder', () => {
