@@ -133,11 +133,13 @@ async function closeHover() {
     const token = line('"net/http"').locator('span span', { hasText: 'net/http' }).first();
     const b = await token.boundingBox();
     await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-    const hover = page.locator('.monaco-hover', { hasText: /dynamic/i }).first();
+    // The diagnostic shows in the hover at once; wait for the server's own hover (a markdown part).
+    const hover = page.locator('.monaco-hover', { has: page.locator('.markdown-hover', { hasText: /dynamic/i }) }).first();
     await hover.waitFor({ timeout: 15000 });
-    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    await page.waitForTimeout(600); // the hover fades in
+    const text = (await hover.locator('.markdown-hover', { hasText: /dynamic/i }).first().innerText()).replace(/\s+/g, ' ');
     await shot('4-hover');
-    assert(/dynamic/i.test(text), text);
+    assert(/example\.com\/shop\/cmd\/api/.test(text) && /dynamic/i.test(text), text);
     await closeHover();
     return text.slice(0, 200);
   });
