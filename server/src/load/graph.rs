@@ -19,7 +19,7 @@ pub struct PackageCache {
     map: RwLock<HashMap<u64, HashMap<PathBuf, Arc<Package>>>>,
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
-    imports: RwLock<HashMap<(u64, bool), HashMap<String, Arc<Package>>>>,
+    imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
 }
 
 impl PackageCache {
@@ -61,6 +61,9 @@ impl PackageCache {
         self.len() == 0
     }
 }
+
+/// Import path → the package it resolves to, for one tag set and importer kind.
+type ImportMemo = HashMap<String, Arc<Package>>;
 
 /// An import that could not be turned into a package.
 #[derive(Debug, Clone, PartialEq, Eq)]

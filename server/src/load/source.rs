@@ -89,7 +89,7 @@ impl Sources {
     pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
         if let Some(buf) = self.overlay_contents(path) {
             let stamp = Stamp::Buffer(hash(&buf));
-            return Ok(self.cached_or_scan(path, stamp, || Ok(buf.to_vec()))?);
+            return self.cached_or_scan(path, stamp, || Ok(buf.to_vec()));
         }
         if let Ok(h) = self.headers.read()
             && let Some((Stamp::Disk { .. }, header)) = h.get(path)

@@ -518,16 +518,14 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
     }
     for u in &g.unresolved {
         match &u.resolution {
-            Resolution::MissingModule { module, version } => {
-                if unknown.is_none() {
-                    unknown = Some((
-                        format!(
-                            "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
-                            u.import_path
-                        ),
-                        Location::from(&u.import),
-                    ));
-                }
+            Resolution::MissingModule { module, version } if unknown.is_none() => {
+                unknown = Some((
+                    format!(
+                        "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
+                        u.import_path
+                    ),
+                    Location::from(&u.import),
+                ));
             }
             Resolution::NotFound { message } => {
                 p.error_location = Some(Location::from(&u.import));
