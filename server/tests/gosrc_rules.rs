@@ -56,6 +56,10 @@ fn go_build_precedence_and_errors() {
     ] {
         assert_eq!(parse_go_build(text), Err(err.to_string()), "{text:?}");
     }
+    let x = parse_go_build("linux && (amd64 || arm64) && !windows && go1.26").unwrap();
+    assert!(eval(&x, &ctx("linux", "amd64", true)));
+    assert!(!eval(&x, &ctx("linux", "386", true)));
+    assert!(eval(&x, &ctx("android", "arm64", false)));
     let big = vec!["a"; 1001].join(" || ");
     assert_eq!(
         parse_go_build(&big),
@@ -264,6 +268,16 @@ fn selection_sequence() {
     );
     assert_eq!(
         sel("a.go", "// +build ignore\n\npackage p\n", &on),
+        Err(Exclusion::Constraint)
+    );
+    // Checked with go list: an empty `// +build` means `ignore`; `//go:build`
+    // after a /* */ line still counts.
+    assert_eq!(
+        sel("a.go", "// +build\n\npackage p\n", &on),
+        Err(Exclusion::Constraint)
+    );
+    assert_eq!(
+        sel("a.go", "/* x */\n//go:build windows\npackage p\n", &on),
         Err(Exclusion::Constraint)
     );
     assert_eq!(

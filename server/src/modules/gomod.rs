@@ -40,7 +40,10 @@ pub enum ReplaceTarget {
     /// A file path (starts with `./`, `../` or `/`), as written, relative to
     /// the go.mod (or go.work) directory.
     Dir(String),
-    Module { path: String, version: String },
+    Module {
+        path: String,
+        version: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,12 @@ pub enum Resolution {
     Std { dir: PathBuf },
     /// A package of a module (main module, workspace module, replaced
     /// directory, vendored or module cache).
-    Module { module: String, version: Option<String>, dir: PathBuf, vendored: bool },
+    Module {
+        module: String,
+        version: Option<String>,
+        dir: PathBuf,
+        vendored: bool,
+    },
     /// The module that should provide the package is required but not in the
     /// module cache: the prediction must say unknown, naming it.
     MissingModule { module: String, version: String },
