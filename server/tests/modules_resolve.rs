@@ -8,7 +8,10 @@ use linklens::modules::{ModFlag, Resolution, Resolver, ResolverConfig};
 const GOROOT: &str = "/usr/local/go";
 
 fn write(root: &Path, rel: &str, content: &str) {
-    assert!(!rel.starts_with('/'), "test helper writes inside temp dirs only");
+    assert!(
+        !rel.starts_with('/'),
+        "test helper writes inside temp dirs only"
+    );
     let p = root.join(rel);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(p, content).unwrap();
@@ -16,7 +19,11 @@ fn write(root: &Path, rel: &str, content: &str) {
 
 /// A package directory with one Go file.
 fn pkg(root: &Path, rel: &str) {
-    let file = if rel.is_empty() { "x.go".to_string() } else { format!("{rel}/x.go") };
+    let file = if rel.is_empty() {
+        "x.go".to_string()
+    } else {
+        format!("{rel}/x.go")
+    };
     write(root, &file, "package x\n");
 }
 

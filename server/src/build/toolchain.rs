@@ -45,15 +45,29 @@ impl Toolchain {
                         .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
                         .collect();
                 }
-                Err(e) => tc.notes.push(format!("could not read `go env -json` output: {e}")),
+                Err(e) => tc
+                    .notes
+                    .push(format!("could not read `go env -json` output: {e}")),
             },
-            Err(e) => tc.notes.push(format!("{e}; using the environment and Go's defaults instead")),
+            Err(e) => tc.notes.push(format!(
+                "{e}; using the environment and Go's defaults instead"
+            )),
         }
-        let get = |k: &str| tc.reported.get(k).filter(|v| !v.is_empty()).cloned().or_else(|| env.get(k).filter(|v| !v.is_empty()).cloned());
-        tc.goroot = get("GOROOT").map(PathBuf::from).or_else(|| guess_goroot(env));
+        let get = |k: &str| {
+            tc.reported
+                .get(k)
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .or_else(|| env.get(k).filter(|v| !v.is_empty()).cloned())
+        };
+        tc.goroot = get("GOROOT")
+            .map(PathBuf::from)
+            .or_else(|| guess_goroot(env));
         tc.host_goos = get("GOHOSTOS").unwrap_or_else(|| host_goos().to_string());
         tc.host_goarch = get("GOHOSTARCH").unwrap_or_else(|| host_goarch().to_string());
-        tc.gomodcache = get("GOMODCACHE").map(PathBuf::from).unwrap_or_else(|| default_gomodcache(env));
+        tc.gomodcache = get("GOMODCACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| default_gomodcache(env));
         tc.version = get("GOVERSION").or_else(|| {
             let root = tc.goroot.as_ref()?;
             let text = std::fs::read_to_string(root.join("VERSION")).ok()?;
@@ -62,12 +76,18 @@ impl Toolchain {
         if let Some(root) = &tc.goroot {
             tc.goroot_env = read_env_file(&root.join("go.env"));
             if !root.join("src").is_dir() {
-                tc.notes.push(format!("GOROOT {} has no src/ directory: the standard library cannot be read", root.display()));
+                tc.notes.push(format!(
+                    "GOROOT {} has no src/ directory: the standard library cannot be read",
+                    root.display()
+                ));
             }
         } else {
-            tc.notes.push("GOROOT is unknown: the standard library cannot be read".to_string());
+            tc.notes
+                .push("GOROOT is unknown: the standard library cannot be read".to_string());
         }
-        let goenv_path = get("GOENV").map(PathBuf::from).or_else(|| user_config_dir(env).map(|d| d.join("go/env")));
+        let goenv_path = get("GOENV")
+            .map(PathBuf::from)
+            .or_else(|| user_config_dir(env).map(|d| d.join("go/env")));
         if let Some(p) = goenv_path {
             tc.goenv_file = read_env_file(&p);
         }
@@ -83,18 +103,32 @@ impl Toolchain {
     /// `cfg.Getenv`: the process environment, then the go/env file, then
     /// GOROOT/go.env. Empty values count as unset.
     pub fn getenv(&self, env: &Environ, key: &str) -> Option<String> {
-        [env.get(key), self.goenv_file.get(key), self.goroot_env.get(key)]
-            .into_iter()
-            .flatten()
-            .find(|v| !v.is_empty())
-            .cloned()
+        [
+            env.get(key),
+            self.goenv_file.get(key),
+            self.goroot_env.get(key),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_empty())
+        .cloned()
     }
 
     /// The `goexperiment.*` tags the toolchain enables for a target. They
     /// depend on the toolchain's baseline, which only the toolchain knows, so
     /// we ask `go list` once per target and remember the answer.
-    pub fn experiment_tags(&self, env: &Environ, goos: &str, goarch: &str, goexperiment: &str) -> Vec<String> {
-        let key = (goos.to_string(), goarch.to_string(), goexperiment.to_string());
+    pub fn experiment_tags(
+        &self,
+        env: &Environ,
+        goos: &str,
+        goarch: &str,
+        goexperiment: &str,
+    ) -> Vec<String> {
+        let key = (
+            goos.to_string(),
+            goarch.to_string(),
+            goexperiment.to_string(),
+        );
         if let Ok(cache) = self.experiment_tags.lock()
             && let Some(tags) = cache.get(&key)
         {
@@ -134,7 +168,8 @@ impl Toolchain {
 /// toolchains, never download, and never read a go.mod (it runs in a
 /// neutral directory with GOWORK=off and no GOFLAGS).
 pub fn run_go(env: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
-    let go = find_go(env).ok_or_else(|| "the `go` command was not found on PATH or in GOROOT/bin".to_string())?;
+    let go = find_go(env)
+        .ok_or_else(|| "the `go` command was not found on PATH or in GOROOT/bin".to_string())?;
     let mut cmd = Command::new(&go);
     cmd.args(args)
         .env_clear()
@@ -145,7 +180,9 @@ pub fn run_go(env: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
         .env("GOFLAGS", "")
         .current_dir(std::env::temp_dir())
         .stdin(std::process::Stdio::null());
-    let out = cmd.output().map_err(|e| format!("could not run {}: {e}", go.display()))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", go.display()))?;
     if !out.status.success() {
         return Err(format!(
             "`go {}` failed: {}",
@@ -169,7 +206,11 @@ pub fn find_go(env: &Environ) -> Option<PathBuf> {
 /// exec.LookPath would, without running it.
 pub fn lookup_path(prog: &str, env: &Environ) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let is_exec = |p: &Path| p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
+    let is_exec = |p: &Path| {
+        p.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
     if prog.contains('/') {
         let p = PathBuf::from(prog);
         return is_exec(&p).then_some(p);
@@ -189,7 +230,11 @@ fn guess_goroot(env: &Environ) -> Option<PathBuf> {
 }
 
 fn default_gomodcache(env: &Environ) -> PathBuf {
-    if let Some(gopath) = env.get("GOPATH").and_then(|p| p.split(':').next().map(str::to_string)).filter(|p| !p.is_empty()) {
+    if let Some(gopath) = env
+        .get("GOPATH")
+        .and_then(|p| p.split(':').next().map(str::to_string))
+        .filter(|p| !p.is_empty())
+    {
         return Path::new(&gopath).join("pkg/mod");
     }
     let home = env.get("HOME").cloned().unwrap_or_else(|| "/root".into());

@@ -30,7 +30,14 @@ struct Facts {
     cgo: bool,
 }
 
-pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], report: &Report, json: bool) -> i32 {
+pub fn run(
+    engine: &Engine,
+    cfg: &Config,
+    cwd: &Path,
+    patterns: &[String],
+    report: &Report,
+    json: bool,
+) -> i32 {
     let go_pkgs = match go_list(cfg, cwd, patterns) {
         Ok(p) => p,
         Err(e) => {
@@ -39,7 +46,10 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
         }
     };
     let Ok(resolver) = engine.resolver(cwd, cfg) else {
-        eprintln!("linklens check --cross-check: cannot resolve the module in {}", cwd.display());
+        eprintln!(
+            "linklens check --cross-check: cannot resolve the module in {}",
+            cwd.display()
+        );
         return 2;
     };
     let loader = Loader::new(cfg, &resolver, &engine.sources, &engine.cache);
@@ -52,7 +62,13 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
             ours.insert(
                 pkg.dir.clone(),
                 Facts {
-                    files: pkg.files.iter().filter_map(|f| f.path.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
+                    files: pkg
+                        .files
+                        .iter()
+                        .filter_map(|f| {
+                            f.path.file_name().map(|n| n.to_string_lossy().into_owned())
+                        })
+                        .collect(),
                     cgo: pkg.uses_cgo(),
                 },
             );
@@ -66,7 +82,16 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
             continue;
         }
         let files = p.go_files.iter().chain(&p.cgo_files).cloned().collect();
-        theirs.insert(PathBuf::from(&p.dir), (p.import_path.clone(), Facts { files, cgo: !p.cgo_files.is_empty() }));
+        theirs.insert(
+            PathBuf::from(&p.dir),
+            (
+                p.import_path.clone(),
+                Facts {
+                    files,
+                    cgo: !p.cgo_files.is_empty(),
+                },
+            ),
+        );
     }
     // go list -deps also lists non-main packages matched by the patterns and
     // their deps; compare only packages reachable from main packages on both
@@ -75,15 +100,23 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
     let mut diffs = Vec::new();
     for (dir, facts) in &ours {
         match theirs.get(dir) {
-            None => diffs.push(format!("{}: linklens includes it, go list does not", dir.display())),
+            None => diffs.push(format!(
+                "{}: linklens includes it, go list does not",
+                dir.display()
+            )),
             Some((ip, t)) => {
                 if t.files != facts.files {
                     let only_ours: Vec<_> = facts.files.difference(&t.files).collect();
                     let only_go: Vec<_> = t.files.difference(&facts.files).collect();
-                    diffs.push(format!("{ip}: files differ: only linklens {only_ours:?}, only go {only_go:?}"));
+                    diffs.push(format!(
+                        "{ip}: files differ: only linklens {only_ours:?}, only go {only_go:?}"
+                    ));
                 }
                 if t.cgo != facts.cgo {
-                    diffs.push(format!("{ip}: cgo use differs: linklens {}, go {}", facts.cgo, t.cgo));
+                    diffs.push(format!(
+                        "{ip}: cgo use differs: linklens {}, go {}",
+                        facts.cgo, t.cgo
+                    ));
                 }
             }
         }
@@ -99,7 +132,11 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
         let v = serde_json::json!({"packages_compared": ours.len(), "differences": diffs});
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!("cross-check against go list: {} packages compared, {} differences", ours.len(), diffs.len());
+        println!(
+            "cross-check against go list: {} packages compared, {} differences",
+            ours.len(),
+            diffs.len()
+        );
         for d in &diffs {
             println!("  {d}");
         }
@@ -115,10 +152,19 @@ fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathB
     // Without Deps we take everything go list printed when all matched
     // packages are mains; otherwise only the mains themselves (a non-main
     // package's deps are not part of any link).
-    let all_main = go_pkgs.iter().filter(|p| mains.contains(Path::new(&p.dir))).all(|p| p.name == "main");
-    let matched_non_main = go_pkgs.iter().any(|p| p.name != "main" && !p.dir.is_empty() && mains.contains(Path::new(&p.dir)));
+    let all_main = go_pkgs
+        .iter()
+        .filter(|p| mains.contains(Path::new(&p.dir)))
+        .all(|p| p.name == "main");
+    let matched_non_main = go_pkgs
+        .iter()
+        .any(|p| p.name != "main" && !p.dir.is_empty() && mains.contains(Path::new(&p.dir)));
     if all_main && !matched_non_main {
-        go_pkgs.iter().filter(|p| !p.dir.is_empty()).map(|p| PathBuf::from(&p.dir)).collect()
+        go_pkgs
+            .iter()
+            .filter(|p| !p.dir.is_empty())
+            .map(|p| PathBuf::from(&p.dir))
+            .collect()
     } else {
         mains.clone()
     }
@@ -126,11 +172,20 @@ fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathB
 
 fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackage>, String> {
     let go = crate::build::toolchain::find_go(&cfg.env).ok_or("the `go` command was not found")?;
-    let mut args: Vec<String> = vec!["list".into(), "-e".into(), "-deps".into(), "-json=ImportPath,Dir,GoFiles,CgoFiles,Name".into()];
+    let mut args: Vec<String> = vec![
+        "list".into(),
+        "-e".into(),
+        "-deps".into(),
+        "-json=ImportPath,Dir,GoFiles,CgoFiles,Name".into(),
+    ];
     if let Some(t) = &cfg.flags.tags {
         args.push(format!("-tags={}", t.join(",")));
     }
-    for (on, f) in [(cfg.flags.race, "-race"), (cfg.flags.msan, "-msan"), (cfg.flags.asan, "-asan")] {
+    for (on, f) in [
+        (cfg.flags.race, "-race"),
+        (cfg.flags.msan, "-msan"),
+        (cfg.flags.asan, "-asan"),
+    ] {
         if on {
             args.push(f.into());
         }
@@ -158,18 +213,32 @@ fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackag
         pkgs.push(v.map_err(|e| format!("reading go list output: {e}"))?);
     }
     if pkgs.is_empty() {
-        return Err(format!("go list printed nothing: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "go list printed nothing: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(pkgs)
 }
 
 fn main_package_args(_cwd: &Path, patterns: &[String]) -> Vec<String> {
-    if patterns.is_empty() { vec!["./...".into()] } else { patterns.to_vec() }
+    if patterns.is_empty() {
+        vec!["./...".into()]
+    } else {
+        patterns.to_vec()
+    }
 }
 
 /// `check --against BINARY`: predict with the settings recorded in the
 /// binary and compare with what the binary is.
-pub fn against(engine: &Engine, env: &crate::build::Environ, cwd: &Path, bin: &str, patterns: &[String], json: bool) -> i32 {
+pub fn against(
+    engine: &Engine,
+    env: &crate::build::Environ,
+    cwd: &Path,
+    bin: &str,
+    patterns: &[String],
+    json: bool,
+) -> i32 {
     let _ = (engine, env, cwd, bin, patterns, json);
     eprintln!("linklens check --against: not available in this build");
     2

@@ -6,13 +6,19 @@
 pub mod constraint;
 pub mod filename;
 pub mod header;
+mod parser;
+mod reader;
 pub mod select;
 pub mod syslist;
 pub mod tags;
+mod unicode;
 
 pub use constraint::Expr;
-pub use header::{CgoDirective, CgoVerb, FileHeader, HeaderError, ImportC, ImportSpec, scan_header};
-pub use tags::TagContext;
+pub use header::{
+    CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, ImportC, ImportSpec, scan_header,
+};
+pub use select::{Exclusion, select_file};
+pub use tags::{TagContext, arch_feature_tags, release_tags};
 
 /// A half-open byte range `[start, end)` into the file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]

@@ -1,5 +1,113 @@
-//! GOOS/GOARCH lists from Go's `internal/syslist`.
+//! GOOS/GOARCH lists, copied from Go's `internal/syslist/syslist.go`
+//! (Go 1.26; before 1.24 the same tables lived in `go/build/syslist.go`).
 
-pub const KNOWN_OS: &[&str] = &[];
-pub const KNOWN_ARCH: &[&str] = &[];
-pub const UNIX_OS: &[&str] = &[];
+/// Every GOOS go/build knows, past and present: file-name suffixes and tags
+/// naming these are treated as OS constraints.
+pub const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+
+/// GOOS values for which the `unix` build tag is satisfied. `unix` is not a
+/// file-name suffix.
+pub const UNIX_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "solaris",
+];
+
+/// Every GOARCH go/build knows.
+pub const KNOWN_ARCH: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "ppc64",
+    "ppc64le",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+pub fn is_known_os(s: &str) -> bool {
+    KNOWN_OS.contains(&s)
+}
+
+pub fn is_known_arch(s: &str) -> bool {
+    KNOWN_ARCH.contains(&s)
+}
+
+pub fn is_unix_os(s: &str) -> bool {
+    UNIX_OS.contains(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables must be exactly Go's: compare with the toolchain's source
+    /// when it is installed (skipped otherwise).
+    #[test]
+    fn tables_match_installed_go_source() {
+        let Ok(src) = std::fs::read_to_string("/usr/local/go/src/internal/syslist/syslist.go")
+        else {
+            eprintln!("skipped: no Go source tree");
+            return;
+        };
+        let section = |var: &str| -> Vec<String> {
+            let start = src
+                .find(&format!("var {var} = map[string]bool{{"))
+                .expect("var present");
+            let body = &src[start..];
+            let body = &body[..body.find("\n}").expect("map end")];
+            body.lines()
+                .skip(1)
+                .filter_map(|l| l.trim().strip_prefix('"').and_then(|l| l.split('"').next()))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(section("KnownOS"), KNOWN_OS);
+        assert_eq!(section("UnixOS"), UNIX_OS);
+        assert_eq!(section("KnownArch"), KNOWN_ARCH);
+    }
+}

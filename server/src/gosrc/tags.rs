@@ -1,5 +1,8 @@
 //! Which build tags are satisfied under one build configuration
-//! (go/build's `matchTag`).
+//! (go/build's `matchTag`), and constructors for the implicit tag lists
+//! (`ReleaseTags`, the arch-feature part of `ToolTags`).
+
+use super::syslist;
 
 /// The tag-relevant part of a build configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,19 +25,143 @@ impl TagContext {
     /// compiler, `unix` for unix-like GOOS, `linux` for android, `solaris`
     /// for illumos, `darwin` for ios, `boringcrypto`, and the tag lists.
     pub fn matches(&self, tag: &str) -> bool {
-        let _ = tag;
-        todo!("gosrc helper implements this")
+        if self.cgo_enabled && tag == "cgo" {
+            return true;
+        }
+        if tag == self.goos || tag == self.goarch || tag == self.compiler {
+            return true;
+        }
+        match (self.goos.as_str(), tag) {
+            ("android", "linux") | ("illumos", "solaris") | ("ios", "darwin") => return true,
+            _ => {}
+        }
+        if tag == "unix" && syslist::is_unix_os(&self.goos) {
+            return true;
+        }
+        // An old name for the experiment, kept working by go/build.
+        let tag = if tag == "boringcrypto" {
+            "goexperiment.boringcrypto"
+        } else {
+            tag
+        };
+        [&self.build_tags, &self.tool_tags, &self.release_tags]
+            .iter()
+            .any(|list| list.iter().any(|t| t == tag))
     }
 }
 
-/// `go1.1` ... `go1.N`.
+/// `go1.1` ... `go1.<minor>`: go/build's `ReleaseTags` for a Go 1.`minor`
+/// toolchain (no tags for patch releases or betas).
 pub fn release_tags(minor: u32) -> Vec<String> {
-    let _ = minor;
-    todo!("gosrc helper implements this")
+    (1..=minor).map(|i| format!("go1.{i}")).collect()
 }
 
-/// Architecture feature tags (`amd64.v1` ... up to GOAMD64, and so on).
+/// The architecture feature tags cmd/go adds to `ToolTags`
+/// (internal/buildcfg `gogoarchTags`) for `goarch` at microarchitecture
+/// `level`: the value of GOAMD64, GOARM, GOARM64, GO386, GOMIPS, GOMIPS64,
+/// GOPPC64 or GORISCV64 (whichever applies; `None` = Go's default). An
+/// invalid level falls back to the default, as buildcfg does after
+/// reporting the error.
 pub fn arch_feature_tags(goarch: &str, level: Option<&str>) -> Vec<String> {
-    let _ = (goarch, level);
-    todo!("gosrc helper implements this")
+    let level = level.filter(|l| !l.is_empty());
+    match goarch {
+        "386" => {
+            let v = match level {
+                Some(v @ ("sse2" | "softfloat")) => v,
+                _ => "sse2",
+            };
+            vec![format!("386.{v}")]
+        }
+        "amd64" => {
+            let n = match level {
+                Some("v2") => 2,
+                Some("v3") => 3,
+                Some("v4") => 4,
+                _ => 1,
+            };
+            (1..=n).map(|i| format!("amd64.v{i}")).collect()
+        }
+        "arm" => {
+            // GOARM=7,softfloat: the float suffix does not change the tags.
+            let v = level.map(|l| {
+                l.strip_suffix(",softfloat")
+                    .or(l.strip_suffix(",hardfloat"))
+                    .unwrap_or(l)
+            });
+            let n = match v {
+                Some("5") => 5,
+                Some("6") => 6,
+                _ => 7,
+            };
+            (5..=n).map(|i| format!("arm.{i}")).collect()
+        }
+        "arm64" => {
+            let (major, minor) = level.and_then(parse_goarm64).unwrap_or((8, 0));
+            let mut tags: Vec<String> =
+                (0..=minor).map(|i| format!("arm64.v{major}.{i}")).collect();
+            // v9.x includes v8.(x+5).
+            if major == 9 {
+                tags.extend((0..=(minor + 5).min(9)).map(|i| format!("arm64.v8.{i}")));
+            }
+            tags
+        }
+        "mips" | "mipsle" | "mips64" | "mips64le" => {
+            let v = match level {
+                Some(v @ ("hardfloat" | "softfloat")) => v,
+                _ => "hardfloat",
+            };
+            vec![format!("{goarch}.{v}")]
+        }
+        "ppc64" | "ppc64le" => {
+            let n = match level {
+                Some("power9") => 9,
+                Some("power10") => 10,
+                _ => 8,
+            };
+            (8..=n).map(|i| format!("{goarch}.power{i}")).collect()
+        }
+        "riscv64" => {
+            let n = match level {
+                Some("rva22u64") => 22,
+                Some("rva23u64") => 23,
+                _ => 20,
+            };
+            let mut tags = vec!["riscv64.rva20u64".to_string()];
+            if n >= 22 {
+                tags.push("riscv64.rva22u64".to_string());
+            }
+            if n >= 23 {
+                tags.push("riscv64.rva23u64".to_string());
+            }
+            tags
+        }
+        "wasm" => vec!["wasm.satconv".to_string(), "wasm.signext".to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// GOARM64 (`v8.0`..`v8.9`, `v9.0`..`v9.5`, optional `,lse`/`,crypto`
+/// suffixes in any order) as (major, minor).
+fn parse_goarm64(v: &str) -> Option<(u32, u32)> {
+    let mut v = v;
+    loop {
+        if let Some(rest) = v.strip_suffix(",lse").or_else(|| v.strip_suffix(",crypto")) {
+            v = rest;
+        } else {
+            break;
+        }
+    }
+    let b = v.as_bytes();
+    if b.len() != 4 || b[0] != b'v' || b[2] != b'.' || !b[3].is_ascii_digit() {
+        return None;
+    }
+    let (major, minor) = (
+        u32::from(b[1]).wrapping_sub(u32::from(b'0')),
+        u32::from(b[3] - b'0'),
+    );
+    match major {
+        8 => Some((8, minor)),
+        9 if minor <= 5 => Some((9, minor)),
+        _ => None,
+    }
 }

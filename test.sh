@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: Rust unit and end-to-end tests (real go build
+# ground truth, LSP over stdio, Neovim), then the VS Code extension's unit
+# tests and its end-to-end test in a real VS Code (code-server + Chromium).
+# Prerequisites: Rust, Go, gcc, musl-tools, neovim, Node 20 (see README).
+set -euo pipefail
+cd "$(dirname "$0")"
+export GOTOOLCHAIN=local GOFLAGS=
+
+missing=()
+for tool in go gcc musl-gcc cargo; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "missing: ${missing[*]} (apt-get install musl-tools for musl-gcc; Go and Rust from their installers)" >&2
+  exit 1
+fi
+
+cargo build --all-targets
+cargo test --workspace -- --test-threads=2
+
+if [ -f vscode-extension/package.json ] && [ "${LINKLENS_SKIP_VSCODE:-0}" != 1 ]; then
+  (cd vscode-extension && npm ci --no-audit --no-fund && npm test)
+  if [ -x vscode-extension/e2e/run.sh ]; then
+    vscode-extension/e2e/run.sh
+  fi
+fi

@@ -1,0 +1,3 @@
+module linklens.test/constraint-oracle
+
+go 1.22
