@@ -161,6 +161,18 @@ impl Package {
         for entry in entries.iter().filter(|e| !e.is_dir) {
             let name = entry.name.as_str();
             if !name.ends_with(".go") {
+                // go/build applies `//go:build` lines to C files too (std's
+                // vendored x/sys/cpu has a `//go:build gccgo` C file).
+                let c_like = [".c", ".cc", ".cpp", ".cxx", ".m", ".f", ".F", ".for", ".f90"]
+                    .iter()
+                    .any(|e| name.ends_with(e));
+                if c_like
+                    && sources
+                        .header(&dir.join(name))
+                        .is_ok_and(|h| !h.constraint_holds(ctx))
+                {
+                    continue;
+                }
                 pkg.add_other_file(name, ctx);
                 continue;
             }
