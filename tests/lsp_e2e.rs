@@ -256,6 +256,28 @@ fn diagnostics_hover_fix_and_updates() {
     let status = c.call("linklens/status", json!({"textDocument": {"uri": api_uri}}));
     assert_eq!(status["verdict"], "static");
 
+    // Lines inserted above the imports: the same prediction, moved spans.
+    c.change(&api, 5, &format!("// moved\n{src}"));
+    let d = c.await_diagnostics(&api_uri, |d| !d.is_empty());
+    assert_eq!(d[0]["range"]["start"], json!({"line": 5, "character": 1}));
+    c.change(&api, 6, &format!("// moved\n// again\n{src}"));
+    let d = c.await_diagnostics(&api_uri, |d| !d.is_empty());
+    assert_eq!(d[0]["range"]["start"], json!({"line": 6, "character": 1}));
+    assert_eq!(
+        d[0]["relatedInformation"][0]["location"]["range"]["start"]["line"],
+        6
+    );
+    let h = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": api_uri}, "position": {"line": 6, "character": 4}}),
+    );
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("net/http → net")
+    );
+
     // Diagnostics in a non-main package reached from a main package.
     let web = root.join("internal/web/web.go");
     let web_uri = file_uri(&web);

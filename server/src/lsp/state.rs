@@ -13,7 +13,7 @@ use super::render;
 use super::settings::{Expect, Layers, Settings, parse_jsonc};
 use crate::build::{Config, Environ, Toolchain};
 use crate::engine::Engine;
-use crate::gosrc::Span;
+use crate::gosrc::{FileHeader, Span, scan_header};
 use crate::predict::{Location, Prediction, Verdict};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -437,8 +437,77 @@ impl State {
             return;
         }
         doc.version = version;
-        doc.text = Arc::from(text);
+        let old = std::mem::replace(&mut doc.text, Arc::from(text));
+        if is_go(&path) && self.loaded && self.engine.is_some() {
+            let new = self.docs[&path].text.clone();
+            let (oh, nh) = (scan_header(old.as_bytes()), scan_header(new.as_bytes()));
+            if shape(&oh) == shape(&nh) {
+                // Same imports, constraints and package: no prediction can
+                // change. Only byte spans may have moved (lines inserted
+                // above the imports): remap them instead of re-predicting.
+                self.spans_moved(&path, &oh, &nh, out);
+                return;
+            }
+        }
         self.buffer_changed(&path, out);
+    }
+
+    /// An edit that kept the header's meaning: refresh the overlay, move the
+    /// spans recorded for this file, republish what mentions it.
+    fn spans_moved(&mut self, path: &Path, old: &FileHeader, new: &FileHeader, out: &mut Out) {
+        if let (Some(e), Some(d)) = (&self.engine, self.docs.get(path)) {
+            e.sources
+                .set_overlay(path.to_path_buf(), Arc::new(d.text.as_bytes().to_vec()));
+            // Cached packages hold the old spans; reloading one dir is cheap.
+            // With an identical header they stay valid as they are.
+            if old != new {
+                e.invalidate(path);
+            }
+        }
+        let mut touched = BTreeSet::from([path.to_path_buf()]);
+        if old != new {
+            let map: HashMap<Span, Span> = header_spans(old)
+                .into_iter()
+                .zip(header_spans(new))
+                .collect();
+            let mv = |l: &mut Location| -> bool {
+                if l.file == path
+                    && let Some(n) = map.get(&l.span)
+                    && *n != l.span
+                {
+                    l.span = *n;
+                    return true;
+                }
+                false
+            };
+            let dirs: Vec<PathBuf> = self.mains.keys().cloned().collect();
+            for d in dirs {
+                let Some(m) = self.mains.get_mut(&d) else {
+                    continue;
+                };
+                let mut moved = false;
+                for cp in &mut m.pred.cgo_packages {
+                    for l in cp.chain_imports.iter_mut().chain(cp.files.iter_mut()) {
+                        moved |= mv(l);
+                    }
+                }
+                if let Some(l) = &mut m.pred.error_location {
+                    moved |= mv(l);
+                }
+                if !moved {
+                    continue;
+                }
+                let folder = m.folder;
+                let pred = m.pred.clone();
+                let contribs = self.contribs(folder, &pred);
+                if let Some(m) = self.mains.get_mut(&d) {
+                    touched.extend(m.contribs.iter().map(|c| c.file.clone()));
+                    m.contribs = contribs;
+                    touched.extend(m.contribs.iter().map(|c| c.file.clone()));
+                }
+            }
+        }
+        self.publish_files(touched, out);
     }
 
     pub fn did_close(&mut self, uri: &Uri, out: &mut Out) {
@@ -967,6 +1036,46 @@ fn severity_rank(s: DiagnosticSeverity) -> u8 {
         DiagnosticSeverity::INFORMATION => 2,
         _ => 3,
     }
+}
+
+/// The header with every span zeroed: all that predictions depend on.
+fn shape(h: &FileHeader) -> FileHeader {
+    let z = Span::default();
+    let mut h = h.clone();
+    if let Some((_, s)) = &mut h.package {
+        *s = z;
+    }
+    h.package_clause = h.package_clause.map(|_| z);
+    if let Some((_, s)) = &mut h.go_build {
+        *s = z;
+    }
+    h.plus_build.iter_mut().for_each(|(_, s)| *s = z);
+    for i in &mut h.imports {
+        (i.span, i.path_span) = (z, z);
+    }
+    if let Some(c) = &mut h.import_c {
+        c.span = z;
+        c.directives.iter_mut().for_each(|d| d.span = z);
+    }
+    h.errors.iter_mut().for_each(|e| e.span = z);
+    h
+}
+
+/// Every span of a header, in a fixed order (pairs up between two headers
+/// of the same shape).
+fn header_spans(h: &FileHeader) -> Vec<Span> {
+    let mut v = Vec::new();
+    v.extend(h.package.as_ref().map(|(_, s)| *s));
+    v.extend(h.package_clause);
+    for i in &h.imports {
+        v.extend([i.span, i.path_span]);
+    }
+    if let Some(c) = &h.import_c {
+        v.push(c.span);
+        v.extend(c.directives.iter().map(|d| d.span));
+    }
+    v.extend(h.errors.iter().map(|e| e.span));
+    v
 }
 
 pub fn docs_href(code: &str) -> Option<Uri> {
