@@ -203,7 +203,8 @@ fn driver_defaults_as_needed(driver: &Path) -> bool {
     if meta.len() > 16 * 1024 * 1024 {
         return false;
     }
-    std::fs::read(&real).is_ok_and(|b| b.windows(14).any(|w| w == b":--as-needed}"))
+    const SPEC: &[u8] = b":--as-needed}";
+    std::fs::read(&real).is_ok_and(|b| b.windows(SPEC.len()).any(|w| w == SPEC))
 }
 
 fn gcc_private_include(triple: Option<&str>) -> Option<PathBuf> {

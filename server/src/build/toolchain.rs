@@ -36,7 +36,27 @@ impl Toolchain {
     /// Discovers the toolchain for the given process environment.
     pub fn discover(env: &Environ) -> Toolchain {
         let mut tc = Toolchain::default();
-        match run_go(env, &["env", "-json"]) {
+        // Naming the variables keeps go from computing the costly ones
+        // (GOGCCFLAGS runs the C compiler).
+        match run_go(
+            env,
+            &[
+                "env",
+                "-json",
+                "GOROOT",
+                "GOVERSION",
+                "GOHOSTOS",
+                "GOHOSTARCH",
+                "GOMODCACHE",
+                "GOENV",
+                "CGO_ENABLED",
+                "GOOS",
+                "GOARCH",
+                "CC",
+                "GOFLAGS",
+                "GOEXPERIMENT",
+            ],
+        ) {
             Ok(out) => match serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(&out) {
                 Ok(map) => {
                     tc.go_found = true;
@@ -138,8 +158,23 @@ impl Toolchain {
         e.insert("GOOS".into(), goos.into());
         e.insert("GOARCH".into(), goarch.into());
         e.insert("GOEXPERIMENT".into(), goexperiment.into());
-        let tags: Vec<String> = run_go(&e, &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"])
-            .ok()
+        let disk_key = format!(
+            "{}|{}|{goos}|{goarch}|{goexperiment}",
+            self.goroot
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            self.version.as_deref().unwrap_or_default()
+        );
+        if let Some(tags) = disk_cache_get(env, &disk_key) {
+            if let Ok(mut cache) = self.experiment_tags.lock() {
+                cache.insert(key, tags.clone());
+            }
+            return tags;
+        }
+        let listed = run_go(&e, &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"]).ok();
+        let from_go = listed.is_some();
+        let tags: Vec<String> = listed
             .map(|out| {
                 String::from_utf8_lossy(&out)
                     .trim()
@@ -157,10 +192,55 @@ impl Toolchain {
                     .map(|x| format!("goexperiment.{x}"))
                     .collect()
             });
+        if from_go {
+            disk_cache_put(env, &disk_key, &tags);
+        }
         if let Ok(mut cache) = self.experiment_tags.lock() {
             cache.insert(key, tags.clone());
         }
         tags
+    }
+}
+
+/// A small on-disk cache of the toolchain's experiment tags, so that a CLI
+/// run does not pay for a `go list` each time (they only change with the
+/// toolchain, the target and GOEXPERIMENT, which are all in the key).
+fn disk_cache_file(env: &Environ) -> Option<PathBuf> {
+    let base = env
+        .get("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))?;
+    Some(base.join("linklens/experiment-tags.json"))
+}
+
+fn disk_cache_get(env: &Environ, key: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(disk_cache_file(env)?).ok()?;
+    let map: BTreeMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
+    map.get(key).cloned()
+}
+
+fn disk_cache_put(env: &Environ, key: &str, tags: &[String]) {
+    let Some(file) = disk_cache_file(env) else {
+        return;
+    };
+    let mut map: BTreeMap<String, Vec<String>> = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    if map.len() > 64 {
+        map.clear();
+    }
+    map.insert(key.to_string(), tags.to_vec());
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    // Write then rename, so a concurrent reader never sees half a file.
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    if let Ok(text) = serde_json::to_string(&map)
+        && std::fs::write(&tmp, text).is_ok()
+    {
+        let _ = std::fs::rename(&tmp, &file);
     }
 }
 

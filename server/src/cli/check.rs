@@ -81,7 +81,7 @@ pub fn run(args: &[String]) -> i32 {
         return 2;
     }
     if let Some(bin) = &opts.against {
-        return super::crosscheck::against(&engine, &env, &cwd, bin, &patterns, opts.json);
+        return super::crosscheck::against(&engine, &env, &cwd, bin, opts.json);
     }
     let report = match engine.check(&cwd, &cfg, &patterns, true) {
         Ok(r) => r,

@@ -141,7 +141,7 @@ impl Engine {
                 .find(|mm| m.dir.starts_with(&mm.dir))
                 .map(|mm| (mm.path.clone(), None));
             let pkg = loader.load_dir(&m.import_path, &m.dir, false, module);
-            if !pkg.is_main() {
+            if !pkg.is_main() || (!m.explicit && pkg.files.is_empty()) {
                 continue;
             }
             let mut pred = predict::predict(&loader, pkg);

@@ -17,9 +17,9 @@ use std::sync::{Arc, RwLock};
 pub struct PackageCache {
     /// Tag-context hash → directory → package.
     map: RwLock<HashMap<u64, HashMap<PathBuf, Arc<Package>>>>,
-    /// Tag-context hash → (import path, imported from std) → package: the
+    /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
-    imports: RwLock<HashMap<u64, HashMap<(String, bool), Arc<Package>>>>,
+    imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
 }
 
 impl PackageCache {
@@ -62,6 +62,9 @@ impl PackageCache {
     }
 }
 
+/// Import path → the package it resolves to, for one tag set and importer kind.
+type ImportMemo = HashMap<String, Arc<Package>>;
+
 /// An import that could not be turned into a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unresolved {
@@ -87,8 +90,25 @@ pub struct Graph {
     pub packages: HashMap<String, Arc<Package>>,
     /// Import paths in breadth-first order from the main package.
     pub order: Vec<String>,
-    parent: HashMap<String, (String, Import)>,
+    parent: HashMap<String, Parent>,
     pub unresolved: Vec<Unresolved>,
+}
+
+/// How a package entered the graph: the `index`-th import of `pkg`, or an
+/// implicit dependency the go command adds (with the spec to blame).
+#[derive(Debug, Clone)]
+enum Parent {
+    Import(Arc<Package>, usize),
+    Implicit(String, Import),
+}
+
+impl Parent {
+    fn get(&self) -> (&str, &Import) {
+        match self {
+            Parent::Import(p, i) => (&p.import_path, &p.imports[*i]),
+            Parent::Implicit(p, imp) => (p, imp),
+        }
+    }
 }
 
 impl Graph {
@@ -96,8 +116,8 @@ impl Graph {
         let mut packages = vec![target.to_string()];
         let mut imports = Vec::new();
         let mut cur = target;
-        while let Some((p, imp)) = self.parent.get(cur) {
-            packages.push(p.clone());
+        while let Some((p, imp)) = self.parent.get(cur).map(Parent::get) {
+            packages.push(p.to_string());
             imports.push(imp.clone());
             cur = p;
             if packages.len() > self.packages.len() + 1 {
@@ -176,8 +196,8 @@ impl<'a> Loader<'a> {
     pub fn resolve(&self, path: &str, importer_is_std: bool) -> Result<Arc<Package>, Resolution> {
         if let Ok(m) = self.cache.imports.read()
             && let Some(p) = m
-                .get(&self.tag_key)
-                .and_then(|t| t.get(&(path.to_string(), importer_is_std)))
+                .get(&(self.tag_key, importer_is_std))
+                .and_then(|t| t.get(path))
         {
             return Ok(p.clone());
         }
@@ -192,9 +212,9 @@ impl<'a> Loader<'a> {
             other => return Err(other),
         };
         if let Ok(mut m) = self.cache.imports.write() {
-            m.entry(self.tag_key)
+            m.entry((self.tag_key, importer_is_std))
                 .or_default()
-                .insert((path.to_string(), importer_is_std), pkg.clone());
+                .insert(path.to_string(), pkg.clone());
         }
         Ok(pkg)
     }
@@ -211,7 +231,7 @@ impl<'a> Loader<'a> {
         queue.push_back(main);
         while let Some(pkg) = queue.pop_front() {
             let mut seen_here = rustc_hash::FxHashSet::default();
-            for imp in &pkg.imports {
+            for (idx, imp) in pkg.imports.iter().enumerate() {
                 if imp.path == "C"
                     || !seen_here.insert(imp.path.as_str())
                     || g.packages.contains_key(&imp.path)
@@ -221,7 +241,7 @@ impl<'a> Loader<'a> {
                 match self.resolve(&imp.path, pkg.standard) {
                     Ok(dep) => {
                         g.parent
-                            .insert(imp.path.clone(), (pkg.import_path.clone(), imp.clone()));
+                            .insert(imp.path.clone(), Parent::Import(pkg.clone(), idx));
                         g.order.push(imp.path.clone());
                         g.packages.insert(imp.path.clone(), dep.clone());
                         queue.push_back(dep);
@@ -229,7 +249,7 @@ impl<'a> Loader<'a> {
                     Err(resolution) => {
                         if !g.unresolved.iter().any(|u| u.import_path == imp.path) {
                             g.parent
-                                .insert(imp.path.clone(), (pkg.import_path.clone(), imp.clone()));
+                                .insert(imp.path.clone(), Parent::Import(pkg.clone(), idx));
                             g.unresolved.push(Unresolved {
                                 import_path: imp.path.clone(),
                                 importer: pkg.import_path.clone(),
@@ -257,11 +277,11 @@ impl<'a> Loader<'a> {
                 if g.packages.contains_key(&p) {
                     continue;
                 }
-                let (parent, imp) = match sub.parent.remove(&p) {
-                    Some(pi) => pi,
-                    None => (g.main.clone(), reason_import.clone()),
-                };
-                g.parent.insert(p.clone(), (parent, imp));
+                let parent = sub
+                    .parent
+                    .remove(&p)
+                    .unwrap_or_else(|| Parent::Implicit(g.main.clone(), reason_import.clone()));
+                g.parent.insert(p.clone(), parent);
                 if let Some(pkg) = sub.packages.remove(&p) {
                     g.packages.insert(p.clone(), pkg);
                 }

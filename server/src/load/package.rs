@@ -161,19 +161,7 @@ impl Package {
         for entry in entries.iter().filter(|e| !e.is_dir) {
             let name = entry.name.as_str();
             if !name.ends_with(".go") {
-                // go/build applies `//go:build` lines to C files too (std's
-                // vendored x/sys/cpu has a `//go:build gccgo` C file).
-                let c_like = [".c", ".cc", ".cpp", ".cxx", ".m", ".f", ".F", ".for", ".f90"]
-                    .iter()
-                    .any(|e| name.ends_with(e));
-                if c_like
-                    && sources
-                        .header(&dir.join(name))
-                        .is_ok_and(|h| !h.constraint_holds(ctx))
-                {
-                    continue;
-                }
-                pkg.add_other_file(name, ctx);
+                pkg.add_other_file(sources, name, ctx);
                 continue;
             }
             if let Some(ex) = crate::gosrc::filename::exclude_by_name(name, ctx) {
@@ -276,6 +264,18 @@ impl Package {
             });
         }
         pkg.name = name_file.map(|(n, _)| n);
+        if pkg.name.is_none() {
+            // Nothing builds: keep the name the excluded files declare, so a
+            // main package whose files all need cgo still reports its failure.
+            pkg.name = pkg.ignored.iter().find_map(|(n, _)| {
+                sources
+                    .header(&dir.join(n))
+                    .ok()?
+                    .package
+                    .as_ref()
+                    .map(|(p, _)| p.clone())
+            });
+        }
         if pkg.files.is_empty()
             && !pkg
                 .errors
@@ -296,7 +296,7 @@ impl Package {
         pkg
     }
 
-    fn add_other_file(&mut self, name: &str, ctx: &TagContext) {
+    fn add_other_file(&mut self, sources: &Sources, name: &str, ctx: &TagContext) {
         const C_LIKE: &[&str] = &[
             ".c", ".cc", ".cpp", ".cxx", ".m", ".s", ".S", ".sx", ".f", ".F", ".for", ".f90",
             ".swig", ".swigcxx",
@@ -313,6 +313,14 @@ impl Package {
             ctx,
         )
         .is_some()
+        {
+            return;
+        }
+        // go/build applies //go:build lines to C and assembly files too
+        // (x/sys/cpu's cpu_gccgo_x86.c is `//go:build gccgo`).
+        if ext != ".syso"
+            && let Ok(h) = sources.header(&self.dir.join(name))
+            && !h.constraint_holds(ctx)
         {
             return;
         }

@@ -9,6 +9,9 @@ use std::path::{Component, Path, PathBuf};
 pub struct Matched {
     pub import_path: String,
     pub dir: PathBuf,
+    /// Named directly rather than through a `...` wildcard: go reports a
+    /// package that cannot build instead of skipping it.
+    pub explicit: bool,
 }
 
 /// Directories walked at most, so that a pathological tree cannot hang us.
@@ -68,6 +71,7 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
                 Some(ip) => out.push(Matched {
                     import_path: ip,
                     dir: d,
+                    explicit: !recursive,
                 }),
                 None if !recursive => {
                     return Err(format!(
@@ -95,6 +99,7 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
                     out.push(Matched {
                         import_path: ip,
                         dir: d,
+                        explicit: false,
                     });
                 }
             }
@@ -105,6 +110,7 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
         Resolution::Std { dir } | Resolution::Module { dir, .. } => Ok(vec![Matched {
             import_path: pat.to_string(),
             dir,
+            explicit: true,
         }]),
         Resolution::MissingModule { module, version } => Err(format!(
             "package {pat}: module {module}@{version} is not in the module cache"

@@ -89,7 +89,7 @@ impl Sources {
     pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
         if let Some(buf) = self.overlay_contents(path) {
             let stamp = Stamp::Buffer(hash(&buf));
-            return Ok(self.cached_or_scan(path, stamp, || Ok(buf.to_vec()))?);
+            return self.cached_or_scan(path, stamp, || Ok(buf.to_vec()));
         }
         if let Ok(h) = self.headers.read()
             && let Some((Stamp::Disk { .. }, header)) = h.get(path)
@@ -144,8 +144,13 @@ impl Sources {
                 .flatten()
                 .map(|e| DirEntry {
                     name: e.file_name().to_string_lossy().into_owned(),
-                    // Follows symlinks, as go/build does for files.
-                    is_dir: e.path().is_dir(),
+                    // d_type from the directory read; only symlinks need a
+                    // stat (go/build follows them).
+                    is_dir: match e.file_type() {
+                        Ok(ft) if ft.is_symlink() => e.path().is_dir(),
+                        Ok(ft) => ft.is_dir(),
+                        Err(_) => e.path().is_dir(),
+                    },
                 })
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => {

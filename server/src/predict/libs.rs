@@ -86,9 +86,8 @@ fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
         if word == "AS_NEEDED" {
             as_needed_depth += 1;
             // The next '(' belongs to AS_NEEDED.
-            let trimmed = rest.trim_start();
-            if trimmed.starts_with('(') {
-                rest = &trimmed[1..];
+            if let Some(inner) = rest.trim_start().strip_prefix('(') {
+                rest = inner;
                 paren_stack.push(true);
             }
             continue;
@@ -161,8 +160,38 @@ pub fn c_identifiers(text: &str) -> HashSet<String> {
         .collect()
 }
 
+/// Names referenced as `C.name` in Go source.
+pub fn go_c_references(src: &str) -> HashSet<String> {
+    let bytes = src.as_bytes();
+    let mut out = HashSet::new();
+    let mut i = 0;
+    while let Some(off) = src[i..].find("C.") {
+        let at = i + off;
+        let boundary = at == 0
+            || !(bytes[at - 1].is_ascii_alphanumeric()
+                || bytes[at - 1] == b'_'
+                || bytes[at - 1] == b'.');
+        let start = at + 2;
+        let end = src[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(src.len(), |e| start + e);
+        if boundary && end > start {
+            out.insert(src[start..end].to_string());
+        }
+        i = start;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn finds_c_references() {
+        let ids = super::go_c_references("x := C.sqrt(C.double(2)); y := abc.C.nope; C.");
+        assert!(ids.contains("sqrt") && ids.contains("double"));
+        assert!(!ids.contains("nope"));
+    }
+
     use super::*;
 
     #[test]

@@ -301,6 +301,20 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
 
     collect_cgo_packages(g, p);
     let iscgo = g.contains("runtime/cgo");
+    if iscgo && !cfg.cgo_enabled {
+        // Imported explicitly (`import _ "runtime/cgo"`) with cgo off: its
+        // C half is missing and the link fails (seen on go1.26).
+        p.error_location = Some(Location::from(
+            &g.chain("runtime/cgo")
+                .imports
+                .last()
+                .cloned()
+                .unwrap_or_else(|| main_clause_import(g)),
+        ));
+        return Link::fails(
+            "runtime/cgo is linked but cgo is disabled: the link fails (relocation target _cgo_yield not defined)",
+        );
+    }
 
     // The C compiler must exist when anything is compiled with cgo.
     if !p.cgo_packages.is_empty() && cfg.c_toolchain.path.is_none() {
@@ -408,7 +422,66 @@ fn main_clause_import(g: &Graph) -> Import {
     }
 }
 
+/// An import cycle, as go reports it ("import cycle not allowed"), found by
+/// an iterative depth-first walk so that deep graphs cannot overflow.
+fn import_cycle(g: &Graph) -> Option<Vec<String>> {
+    use std::collections::HashMap;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Active,
+        Done,
+    }
+    let mut mark: HashMap<&str, Mark> = HashMap::new();
+    let mut stack: Vec<(&str, usize)> = vec![(g.main.as_str(), 0)];
+    mark.insert(&g.main, Mark::Active);
+    while let Some((path, next)) = stack.last().copied() {
+        let imports: Vec<&str> = g.get(path).map(|p| p.import_paths()).unwrap_or_default();
+        if next >= imports.len() {
+            mark.insert(path, Mark::Done);
+            stack.pop();
+            continue;
+        }
+        if let Some(top) = stack.last_mut() {
+            top.1 += 1;
+        }
+        let dep = imports[next];
+        let Some((dep_key, _)) = g.packages.get_key_value(dep) else {
+            continue;
+        };
+        match mark.get(dep_key.as_str()) {
+            Some(Mark::Active) => {
+                let start = stack
+                    .iter()
+                    .position(|(p, _)| *p == dep_key.as_str())
+                    .unwrap_or(0);
+                let mut cycle: Vec<String> =
+                    stack[start..].iter().map(|(p, _)| p.to_string()).collect();
+                cycle.push(dep_key.clone());
+                return Some(cycle);
+            }
+            Some(Mark::Done) => {}
+            None => {
+                mark.insert(dep_key, Mark::Active);
+                stack.push((dep_key, 0));
+            }
+        }
+    }
+    None
+}
+
 fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
+    if let Some(cycle) = import_cycle(g) {
+        let last = &cycle[cycle.len() - 2];
+        if let Some(pkg) = g.get(last)
+            && let Some(imp) = pkg.imports.iter().find(|i| Some(&i.path) == cycle.last())
+        {
+            p.error_location = Some(Location::from(imp));
+        }
+        return Some(Link::fails(format!(
+            "import cycle not allowed: {}",
+            cycle.join(" → ")
+        )));
+    }
     let mut unknown: Option<(String, Location)> = None;
     for path in &g.order {
         let Some(pkg) = g.get(path) else { continue };
@@ -445,16 +518,14 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
     }
     for u in &g.unresolved {
         match &u.resolution {
-            Resolution::MissingModule { module, version } => {
-                if unknown.is_none() {
-                    unknown = Some((
-                        format!(
-                            "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
-                            u.import_path
-                        ),
-                        Location::from(&u.import),
-                    ));
-                }
+            Resolution::MissingModule { module, version } if unknown.is_none() => {
+                unknown = Some((
+                    format!(
+                        "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
+                        u.import_path
+                    ),
+                    Location::from(&u.import),
+                ));
             }
             Resolution::NotFound { message } => {
                 p.error_location = Some(Location::from(&u.import));
@@ -767,6 +838,8 @@ fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<S
     for f in pkg.cgo_files() {
         if let (Ok(src), Some(ic)) = (std::fs::read(&f.path), &f.header.import_c) {
             ids.extend(libs::c_identifiers(&preamble(&src, ic.span.start)));
+            // Go code calls C functions as C.name: those are references too.
+            ids.extend(libs::go_c_references(&String::from_utf8_lossy(&src)));
         }
     }
     for c in &pkg.c_files {
