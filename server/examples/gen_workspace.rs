@@ -8,7 +8,18 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-const STD: &[&str] = &["fmt", "strings", "sort", "encoding/json", "bytes", "errors", "strconv", "time", "sync", "io"];
+const STD: &[&str] = &[
+    "fmt",
+    "strings",
+    "sort",
+    "encoding/json",
+    "bytes",
+    "errors",
+    "strconv",
+    "time",
+    "sync",
+    "io",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,7 +40,10 @@ pub fn generate(root: &Path, n: usize, mains: usize) -> std::io::Result<()> {
     std::fs::create_dir_all(root)?;
     std::fs::write(root.join("go.mod"), "module example.com/big\n\ngo 1.22\n")?;
     for i in 0..n {
-        let mut imports: Vec<String> = vec![STD[i % STD.len()].to_string(), STD[(i * 7 + 3) % STD.len()].to_string()];
+        let mut imports: Vec<String> = vec![
+            STD[i % STD.len()].to_string(),
+            STD[(i * 7 + 3) % STD.len()].to_string(),
+        ];
         if i % 40 == 7 {
             imports.push("net".into());
         }
@@ -54,8 +68,14 @@ pub fn generate(root: &Path, n: usize, mains: usize) -> std::io::Result<()> {
         std::fs::write(dir.join("p.go"), src)?;
         // A second file excluded on linux, and a test file: both must be
         // skipped by the loader.
-        std::fs::write(dir.join("p_windows.go"), format!("package p{i:04}\n\nimport _ \"os/user\"\n"))?;
-        std::fs::write(dir.join("p_test.go"), format!("package p{i:04}\n\nimport _ \"net\"\n"))?;
+        std::fs::write(
+            dir.join("p_windows.go"),
+            format!("package p{i:04}\n\nimport _ \"os/user\"\n"),
+        )?;
+        std::fs::write(
+            dir.join("p_test.go"),
+            format!("package p{i:04}\n\nimport _ \"net\"\n"),
+        )?;
     }
     for m in 0..mains {
         let dir = root.join(format!("cmd/m{m:02}"));

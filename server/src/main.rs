@@ -4,6 +4,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("check") => cli::check::run(&args[1..]),
+        Some("inspect") => cli::inspect::run(&args[1..]),
+        Some("serve") => linklens::lsp::run(),
         Some("-h" | "--help" | "help") => {
             println!("{}", cli::USAGE);
             0

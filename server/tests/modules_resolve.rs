@@ -8,7 +8,10 @@ use linklens::modules::{ModFlag, Resolution, Resolver, ResolverConfig};
 const GOROOT: &str = "/usr/local/go";
 
 fn write(root: &Path, rel: &str, content: &str) {
-    assert!(!rel.starts_with('/'), "test helper writes inside temp dirs only");
+    assert!(
+        !rel.starts_with('/'),
+        "test helper writes inside temp dirs only"
+    );
     let p = root.join(rel);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(p, content).unwrap();
@@ -16,7 +19,11 @@ fn write(root: &Path, rel: &str, content: &str) {
 
 /// A package directory with one Go file.
 fn pkg(root: &Path, rel: &str) {
-    let file = if rel.is_empty() { "x.go".to_string() } else { format!("{rel}/x.go") };
+    let file = if rel.is_empty() {
+        "x.go".to_string()
+    } else {
+        format!("{rel}/x.go")
+    };
     write(root, &file, "package x\n");
 }
 
@@ -450,6 +457,17 @@ fn errors_and_problems() {
         r.resolve("x.com/z", false),
         Resolution::NotFound { .. }
     ));
+
+    // A symlink loop where a package directory should be.
+    std::os::unix::fs::symlink(t.path().join("loop"), t.path().join("loop")).unwrap();
+    assert!(matches!(
+        r.resolve("m/loop", false),
+        Resolution::NotFound { .. }
+    ));
+    assert_eq!(
+        r.import_path_for_dir(&t.path().join("loop")).as_deref(),
+        Some("m/loop")
+    );
 }
 
 #[test]

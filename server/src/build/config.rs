@@ -32,12 +32,18 @@ impl CgoReason {
         match self {
             CgoReason::Environment => format!("CGO_ENABLED={v}: set in the environment"),
             CgoReason::GoEnvFile => format!("CGO_ENABLED={v}: set with `go env -w`"),
-            CgoReason::CrossCompiling => "CGO_ENABLED=0: cross-compiling (GOOS/GOARCH differ from the host)".into(),
+            CgoReason::CrossCompiling => {
+                "CGO_ENABLED=0: cross-compiling (GOOS/GOARCH differ from the host)".into()
+            }
             CgoReason::NoCompiler { compiler } => {
-                format!("CGO_ENABLED=0: CC is unset and the default C compiler `{compiler}` is not on PATH")
+                format!(
+                    "CGO_ENABLED=0: CC is unset and the default C compiler `{compiler}` is not on PATH"
+                )
             }
             CgoReason::Unsupported => "CGO_ENABLED=0: cgo is not supported on this platform".into(),
-            CgoReason::Default { compiler } => format!("CGO_ENABLED=1: default for a native build, `{compiler}` found on PATH"),
+            CgoReason::Default { compiler } => {
+                format!("CGO_ENABLED=1: default for a native build, `{compiler}` found on PATH")
+            }
         }
     }
 }
@@ -81,7 +87,11 @@ impl Config {
     /// Builds the configuration for `env` (the process environment plus any
     /// overrides) and `flags` (command line), merging GOFLAGS first as
     /// cmd/go does.
-    pub fn new(tc: &Toolchain, env: &Environ, cli_flags: &[String]) -> Result<(Config, Vec<String>), String> {
+    pub fn new(
+        tc: &Toolchain,
+        env: &Environ,
+        cli_flags: &[String],
+    ) -> Result<(Config, Vec<String>), String> {
         let mut flags = BuildFlags::default();
         if let Some(goflags) = tc.getenv(env, "GOFLAGS") {
             flags.apply_goflags(&goflags)?;
@@ -104,10 +114,13 @@ impl Config {
         // platform support, then the C-compiler-on-PATH check (which looks
         // only at the process environment's CC).
         let explicit_env = env.get("CGO_ENABLED").filter(|v| *v == "0" || *v == "1");
-        let explicit_file = [tc.goenv_file.get("CGO_ENABLED"), tc.goroot_env.get("CGO_ENABLED")]
-            .into_iter()
-            .flatten()
-            .find(|v| *v == "0" || *v == "1");
+        let explicit_file = [
+            tc.goenv_file.get("CGO_ENABLED"),
+            tc.goroot_env.get("CGO_ENABLED"),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|v| *v == "0" || *v == "1");
         let (cgo_enabled, cgo_reason) = if let Some(v) = explicit_env {
             (v == "1", CgoReason::Environment)
         } else if let Some(v) = explicit_file {
@@ -116,10 +129,21 @@ impl Config {
             (false, CgoReason::CrossCompiling)
         } else if !cgo_supported(&goos, &goarch) {
             (false, CgoReason::Unsupported)
-        } else if env.get("CC").is_none_or(|c| c.is_empty()) && lookup_path(default_cc, env).is_none() {
-            (false, CgoReason::NoCompiler { compiler: default_cc.to_string() })
+        } else if env.get("CC").is_none_or(|c| c.is_empty())
+            && lookup_path(default_cc, env).is_none()
+        {
+            (
+                false,
+                CgoReason::NoCompiler {
+                    compiler: default_cc.to_string(),
+                },
+            )
         } else {
-            let compiler = env.get("CC").filter(|c| !c.is_empty()).cloned().unwrap_or_else(|| default_cc.to_string());
+            let compiler = env
+                .get("CC")
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .unwrap_or_else(|| default_cc.to_string());
             (true, CgoReason::Default { compiler })
         };
         // go env reports the toolchain's own decision for the unmodified
@@ -145,7 +169,7 @@ impl Config {
         let cc_str = getenv("CC").unwrap_or_else(|| default_cc.to_string());
         let cc = quoted::split(&cc_str).unwrap_or_else(|_| vec![cc_str.clone()]);
         let c_toolchain = CToolchain::detect(&cc, env, &goos, &goarch);
-        let arch_level = arch_level_var(&goarch).and_then(|k| getenv(k));
+        let arch_level = arch_level_var(&goarch).and_then(&getenv);
         let goexperiment = getenv("GOEXPERIMENT").unwrap_or_default();
 
         let mut tool_tags = if tc.go_found {
@@ -153,8 +177,15 @@ impl Config {
         } else {
             Vec::new()
         };
-        tool_tags.extend(crate::gosrc::tags::arch_feature_tags(&goarch, arch_level.as_deref()));
-        for (on, name) in [(flags.race, "race"), (flags.msan, "msan"), (flags.asan, "asan")] {
+        tool_tags.extend(crate::gosrc::tags::arch_feature_tags(
+            &goarch,
+            arch_level.as_deref(),
+        ));
+        for (on, name) in [
+            (flags.race, "race"),
+            (flags.msan, "msan"),
+            (flags.asan, "asan"),
+        ] {
             if on {
                 tool_tags.push(name.to_string());
             }
@@ -169,13 +200,19 @@ impl Config {
             tool_tags,
             release_tags,
         };
-        let split_env = |k: &str| getenv(k).and_then(|v| quoted::split(&v).ok()).unwrap_or_default();
+        let split_env = |k: &str| {
+            getenv(k)
+                .and_then(|v| quoted::split(&v).ok())
+                .unwrap_or_default()
+        };
         Config {
             cgo_ldflags: split_env("CGO_LDFLAGS"),
             cgo_cflags: split_env("CGO_CFLAGS"),
             go_extlink_enabled: getenv("GO_EXTLINK_ENABLED"),
             goroot: tc.goroot.clone(),
-            gomodcache: getenv("GOMODCACHE").map(Into::into).unwrap_or_else(|| tc.gomodcache.clone()),
+            gomodcache: getenv("GOMODCACHE")
+                .map(Into::into)
+                .unwrap_or_else(|| tc.gomodcache.clone()),
             gowork: env.get("GOWORK").cloned(),
             go_version: tc.version.clone(),
             goos,
@@ -214,7 +251,10 @@ impl Config {
 
     /// A short description of the settings that matter, for headers.
     pub fn summary(&self) -> String {
-        let mut parts = vec![format!("{}/{}", self.goos, self.goarch), format!("CGO_ENABLED={}", u8::from(self.cgo_enabled))];
+        let mut parts = vec![
+            format!("{}/{}", self.goos, self.goarch),
+            format!("CGO_ENABLED={}", u8::from(self.cgo_enabled)),
+        ];
         if let Some(cc) = self.env.get("CC").filter(|c| !c.is_empty()) {
             parts.push(format!("CC={cc}"));
         }
@@ -250,7 +290,19 @@ pub fn cgo_supported(goos: &str, goarch: &str) -> bool {
         ("linux", "ppc64") => false,
         ("linux", a) => matches!(
             a,
-            "386" | "amd64" | "arm" | "arm64" | "loong64" | "mips" | "mipsle" | "mips64" | "mips64le" | "ppc64le" | "riscv64" | "s390x" | "sparc64"
+            "386"
+                | "amd64"
+                | "arm"
+                | "arm64"
+                | "loong64"
+                | "mips"
+                | "mipsle"
+                | "mips64"
+                | "mips64le"
+                | "ppc64le"
+                | "riscv64"
+                | "s390x"
+                | "sparc64"
         ),
         ("android", a) => matches!(a, "386" | "amd64" | "arm" | "arm64"),
         ("darwin" | "ios", _) => true,

@@ -42,7 +42,11 @@ impl CToolchain {
         let mut tc = CToolchain {
             program: program.clone(),
             path: path.clone(),
-            libc: if goos == "linux" { Libc::Glibc } else { Libc::Unknown },
+            libc: if goos == "linux" {
+                Libc::Glibc
+            } else {
+                Libc::Unknown
+            },
             interpreter: glibc_loader(goarch).map(str::to_string),
             libc_soname: "libc.so.6".into(),
             lib_dirs: Vec::new(),
@@ -50,7 +54,10 @@ impl CToolchain {
             as_needed: false,
         };
         let text = path.as_deref().and_then(read_small_text);
-        let specs = text.as_deref().and_then(specs_path).and_then(|p| std::fs::read_to_string(p).ok());
+        let specs = text
+            .as_deref()
+            .and_then(specs_path)
+            .and_then(|p| std::fs::read_to_string(p).ok());
         let musl = program.contains("musl") || text.as_deref().is_some_and(|t| t.contains("musl"));
         if musl {
             tc.libc = Libc::Musl;
@@ -60,15 +67,31 @@ impl CToolchain {
                 if let Some(l) = spec_value(s, "-dynamic-linker") {
                     tc.interpreter = Some(l);
                 }
-                tc.lib_dirs.extend(spec_values(s, "-L").into_iter().filter(|d| d != ".").map(PathBuf::from));
-                tc.include_dirs.extend(spec_values(s, "-isystem").into_iter().filter(|d| d.starts_with('/')).map(PathBuf::from));
+                tc.lib_dirs.extend(
+                    spec_values(s, "-L")
+                        .into_iter()
+                        .filter(|d| d != ".")
+                        .map(PathBuf::from),
+                );
+                tc.include_dirs.extend(
+                    spec_values(s, "-isystem")
+                        .into_iter()
+                        .filter(|d| d.starts_with('/'))
+                        .map(PathBuf::from),
+                );
             }
             if tc.lib_dirs.is_empty() {
-                tc.lib_dirs.push(PathBuf::from(format!("/usr/lib/{}-linux-musl", triple_arch(goarch))));
+                tc.lib_dirs.push(PathBuf::from(format!(
+                    "/usr/lib/{}-linux-musl",
+                    triple_arch(goarch)
+                )));
                 tc.lib_dirs.push(PathBuf::from("/usr/lib/musl/lib"));
             }
             if tc.include_dirs.is_empty() {
-                tc.include_dirs.push(PathBuf::from(format!("/usr/include/{}-linux-musl", triple_arch(goarch))));
+                tc.include_dirs.push(PathBuf::from(format!(
+                    "/usr/include/{}-linux-musl",
+                    triple_arch(goarch)
+                )));
                 tc.include_dirs.push(PathBuf::from("/usr/lib/musl/include"));
             }
             // musl-gcc's specs replace the whole link spec, dropping --as-needed.
@@ -95,7 +118,12 @@ impl CToolchain {
 
     /// Resolves `-lname` to a library file as the linker would: the shared
     /// object first unless `static_link`, then the archive.
-    pub fn find_library(&self, name: &str, extra_dirs: &[PathBuf], static_link: bool) -> Option<PathBuf> {
+    pub fn find_library(
+        &self,
+        name: &str,
+        extra_dirs: &[PathBuf],
+        static_link: bool,
+    ) -> Option<PathBuf> {
         for dir in extra_dirs.iter().chain(&self.lib_dirs) {
             if !static_link {
                 let so = dir.join(format!("lib{name}.so"));
@@ -113,7 +141,10 @@ impl CToolchain {
 
     /// Whether `#include <header>` resolves in the system include path.
     pub fn has_header(&self, header: &str, extra_dirs: &[PathBuf]) -> bool {
-        extra_dirs.iter().chain(&self.include_dirs).any(|d| d.join(header).exists())
+        extra_dirs
+            .iter()
+            .chain(&self.include_dirs)
+            .any(|d| d.join(header).exists())
     }
 }
 
@@ -172,12 +203,17 @@ fn driver_defaults_as_needed(driver: &Path) -> bool {
     if meta.len() > 16 * 1024 * 1024 {
         return false;
     }
-    std::fs::read(&real).is_ok_and(|b| b.windows(14).any(|w| w == b":--as-needed}"))
+    const SPEC: &[u8] = b":--as-needed}";
+    std::fs::read(&real).is_ok_and(|b| b.windows(SPEC.len()).any(|w| w == SPEC))
 }
 
 fn gcc_private_include(triple: Option<&str>) -> Option<PathBuf> {
     let base = Path::new("/usr/lib/gcc").join(triple?);
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(&base).ok()?.flatten().map(|e| e.path()).collect();
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&base)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     versions.sort();
     versions.pop().map(|v| v.join("include"))
 }

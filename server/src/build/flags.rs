@@ -102,17 +102,21 @@ impl BuildFlags {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (body, None),
             };
-            let kind = lookup(name).ok_or_else(|| format!("flag provided but not defined: -{name}"))?;
+            let kind =
+                lookup(name).ok_or_else(|| format!("flag provided but not defined: -{name}"))?;
             let value = match (kind, inline) {
                 (Kind::Bool, Some(v)) => {
-                    parse_bool(&v).ok_or_else(|| format!("invalid boolean value {v:?} for -{name}"))?;
+                    parse_bool(&v)
+                        .ok_or_else(|| format!("invalid boolean value {v:?} for -{name}"))?;
                     v
                 }
                 (Kind::Bool, None) => "true".to_string(),
                 (Kind::Value, Some(v)) => v,
                 (Kind::Value, None) => {
                     i += 1;
-                    args.get(i).cloned().ok_or_else(|| format!("flag needs an argument: -{name}"))?
+                    args.get(i)
+                        .cloned()
+                        .ok_or_else(|| format!("flag needs an argument: -{name}"))?
                 }
             };
             self.set(name, &value)?;
@@ -138,7 +142,9 @@ impl BuildFlags {
                 Some(Kind::Value) if !body.contains('=') => {
                     return Err(format!("GOFLAGS: flag -{name} needs a value (-{name}=...)"));
                 }
-                Some(_) => self.set(name, &value).map_err(|e| format!("GOFLAGS: {e}"))?,
+                Some(_) => self
+                    .set(name, &value)
+                    .map_err(|e| format!("GOFLAGS: {e}"))?,
                 None => {}
             }
         }
@@ -158,7 +164,9 @@ impl BuildFlags {
             "trimpath" => self.trimpath = flag(value),
             "mod" => {
                 if !matches!(value, "mod" | "readonly" | "vendor") {
-                    return Err(format!("-mod={value} not supported (can be '', 'mod', 'readonly', or 'vendor')"));
+                    return Err(format!(
+                        "-mod={value} not supported (can be '', 'mod', 'readonly', or 'vendor')"
+                    ));
                 }
                 self.mod_flag = Some(value.to_string())
             }
@@ -187,7 +195,10 @@ impl BuildFlags {
 }
 
 fn lookup(name: &str) -> Option<Kind> {
-    BUILD_FLAGS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    BUILD_FLAGS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, k)| *k)
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -219,7 +230,8 @@ fn parse_per_package(value: &str) -> Result<PerPackage, String> {
     } else {
         (None, v)
     };
-    let args = quoted::split(rest).map_err(|e| format!("invalid value {value:?} for -ldflags: {e}"))?;
+    let args =
+        quoted::split(rest).map_err(|e| format!("invalid value {value:?} for -ldflags: {e}"))?;
     Ok(PerPackage { pattern, args })
 }
 
@@ -255,9 +267,37 @@ pub struct LinkerFlags {
 
 /// Linker flags that take a value (from `go tool link -help`).
 const LINK_VALUE_FLAGS: &[&str] = &[
-    "B", "E", "H", "I", "L", "R", "T", "X", "benchmark", "benchmarkprofile", "buildid", "buildmode", "capturehostobjs",
-    "cpuprofile", "extar", "extld", "extldflags", "fipso", "importcfg", "installsuffix", "k", "libgcc", "linkmode",
-    "memprofile", "memprofilerate", "o", "pluginpath", "r", "randlayout", "strictdups", "tmpdir",
+    "B",
+    "E",
+    "H",
+    "I",
+    "L",
+    "R",
+    "T",
+    "X",
+    "benchmark",
+    "benchmarkprofile",
+    "buildid",
+    "buildmode",
+    "capturehostobjs",
+    "cpuprofile",
+    "extar",
+    "extld",
+    "extldflags",
+    "fipso",
+    "importcfg",
+    "installsuffix",
+    "k",
+    "libgcc",
+    "linkmode",
+    "memprofile",
+    "memprofilerate",
+    "o",
+    "pluginpath",
+    "r",
+    "randlayout",
+    "strictdups",
+    "tmpdir",
 ];
 
 impl LinkerFlags {
@@ -268,7 +308,8 @@ impl LinkerFlags {
             let arg = &args[i];
             i += 1;
             let Some(body) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
-                out.errors.push(format!("unexpected linker argument {arg:?}"));
+                out.errors
+                    .push(format!("unexpected linker argument {arg:?}"));
                 continue;
             };
             let (name, inline) = match body.split_once('=') {
@@ -284,7 +325,8 @@ impl LinkerFlags {
                             v.clone()
                         }
                         None => {
-                            out.errors.push(format!("linker flag -{name} needs an argument"));
+                            out.errors
+                                .push(format!("linker flag -{name} needs an argument"));
                             continue;
                         }
                     },
@@ -329,7 +371,15 @@ mod tests {
     fn parses_both_flag_forms_and_packages() {
         let mut f = BuildFlags::default();
         let pkgs = f
-            .parse_args(&args(&["-tags", "netgo,osusergo", "-race", "--buildmode=pie", "-ldflags=-s -w", "./cmd/api", "-x"]))
+            .parse_args(&args(&[
+                "-tags",
+                "netgo,osusergo",
+                "-race",
+                "--buildmode=pie",
+                "-ldflags=-s -w",
+                "./cmd/api",
+                "-x",
+            ]))
             .unwrap();
         assert_eq!(f.tags, Some(vec!["netgo".into(), "osusergo".into()]));
         assert!(f.race);
@@ -342,13 +392,18 @@ mod tests {
     fn rejects_unknown_flags_and_missing_values() {
         assert!(BuildFlags::default().parse_args(&args(&["-nope"])).is_err());
         assert!(BuildFlags::default().parse_args(&args(&["-tags"])).is_err());
-        assert!(BuildFlags::default().parse_args(&args(&["-race=maybe"])).is_err());
+        assert!(
+            BuildFlags::default()
+                .parse_args(&args(&["-race=maybe"]))
+                .is_err()
+        );
     }
 
     #[test]
     fn command_line_overrides_goflags() {
         let mut f = BuildFlags::default();
-        f.apply_goflags("-tags=netgo -buildvcs=false -mod=vendor").unwrap();
+        f.apply_goflags("-tags=netgo -buildvcs=false -mod=vendor")
+            .unwrap();
         assert_eq!(f.tags, Some(vec!["netgo".into()]));
         assert_eq!(f.mod_flag.as_deref(), Some("vendor"));
         f.parse_args(&args(&["-tags=osusergo"])).unwrap();
@@ -359,8 +414,15 @@ mod tests {
     #[test]
     fn per_package_ldflags() {
         let mut f = BuildFlags::default();
-        f.parse_args(&args(&["-ldflags=-s", "-ldflags=example.com/x/...=-linkmode=external"])).unwrap();
-        assert_eq!(f.ldflags_for("example.com/x/cmd/a"), args(&["-linkmode=external"]));
+        f.parse_args(&args(&[
+            "-ldflags=-s",
+            "-ldflags=example.com/x/...=-linkmode=external",
+        ]))
+        .unwrap();
+        assert_eq!(
+            f.ldflags_for("example.com/x/cmd/a"),
+            args(&["-linkmode=external"])
+        );
         assert_eq!(f.ldflags_for("example.com/y"), args(&["-s"]));
     }
 

@@ -40,7 +40,11 @@ pub fn join(fields: &[String]) -> String {
         .iter()
         .map(|f| {
             if f.is_empty() || f.contains(is_space) || f.contains('"') || f.contains('\'') {
-                if f.contains('"') { format!("'{f}'") } else { format!("\"{f}\"") }
+                if f.contains('"') {
+                    format!("'{f}'")
+                } else {
+                    format!("\"{f}\"")
+                }
             } else {
                 f.clone()
             }
@@ -69,7 +73,12 @@ mod tests {
 
     #[test]
     fn join_round_trips() {
-        let fields = vec!["-linkmode".to_string(), "external".into(), "-extldflags".into(), "-static -lm".into()];
+        let fields = vec![
+            "-linkmode".to_string(),
+            "external".into(),
+            "-extldflags".into(),
+            "-static -lm".into(),
+        ];
         assert_eq!(split(&join(&fields)).unwrap(), fields);
     }
 }

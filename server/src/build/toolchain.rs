@@ -36,7 +36,27 @@ impl Toolchain {
     /// Discovers the toolchain for the given process environment.
     pub fn discover(env: &Environ) -> Toolchain {
         let mut tc = Toolchain::default();
-        match run_go(env, &["env", "-json"]) {
+        // Naming the variables keeps go from computing the costly ones
+        // (GOGCCFLAGS runs the C compiler).
+        match run_go(
+            env,
+            &[
+                "env",
+                "-json",
+                "GOROOT",
+                "GOVERSION",
+                "GOHOSTOS",
+                "GOHOSTARCH",
+                "GOMODCACHE",
+                "GOENV",
+                "CGO_ENABLED",
+                "GOOS",
+                "GOARCH",
+                "CC",
+                "GOFLAGS",
+                "GOEXPERIMENT",
+            ],
+        ) {
             Ok(out) => match serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(&out) {
                 Ok(map) => {
                     tc.go_found = true;
@@ -45,15 +65,29 @@ impl Toolchain {
                         .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
                         .collect();
                 }
-                Err(e) => tc.notes.push(format!("could not read `go env -json` output: {e}")),
+                Err(e) => tc
+                    .notes
+                    .push(format!("could not read `go env -json` output: {e}")),
             },
-            Err(e) => tc.notes.push(format!("{e}; using the environment and Go's defaults instead")),
+            Err(e) => tc.notes.push(format!(
+                "{e}; using the environment and Go's defaults instead"
+            )),
         }
-        let get = |k: &str| tc.reported.get(k).filter(|v| !v.is_empty()).cloned().or_else(|| env.get(k).filter(|v| !v.is_empty()).cloned());
-        tc.goroot = get("GOROOT").map(PathBuf::from).or_else(|| guess_goroot(env));
+        let get = |k: &str| {
+            tc.reported
+                .get(k)
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .or_else(|| env.get(k).filter(|v| !v.is_empty()).cloned())
+        };
+        tc.goroot = get("GOROOT")
+            .map(PathBuf::from)
+            .or_else(|| guess_goroot(env));
         tc.host_goos = get("GOHOSTOS").unwrap_or_else(|| host_goos().to_string());
         tc.host_goarch = get("GOHOSTARCH").unwrap_or_else(|| host_goarch().to_string());
-        tc.gomodcache = get("GOMODCACHE").map(PathBuf::from).unwrap_or_else(|| default_gomodcache(env));
+        tc.gomodcache = get("GOMODCACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| default_gomodcache(env));
         tc.version = get("GOVERSION").or_else(|| {
             let root = tc.goroot.as_ref()?;
             let text = std::fs::read_to_string(root.join("VERSION")).ok()?;
@@ -62,12 +96,18 @@ impl Toolchain {
         if let Some(root) = &tc.goroot {
             tc.goroot_env = read_env_file(&root.join("go.env"));
             if !root.join("src").is_dir() {
-                tc.notes.push(format!("GOROOT {} has no src/ directory: the standard library cannot be read", root.display()));
+                tc.notes.push(format!(
+                    "GOROOT {} has no src/ directory: the standard library cannot be read",
+                    root.display()
+                ));
             }
         } else {
-            tc.notes.push("GOROOT is unknown: the standard library cannot be read".to_string());
+            tc.notes
+                .push("GOROOT is unknown: the standard library cannot be read".to_string());
         }
-        let goenv_path = get("GOENV").map(PathBuf::from).or_else(|| user_config_dir(env).map(|d| d.join("go/env")));
+        let goenv_path = get("GOENV")
+            .map(PathBuf::from)
+            .or_else(|| user_config_dir(env).map(|d| d.join("go/env")));
         if let Some(p) = goenv_path {
             tc.goenv_file = read_env_file(&p);
         }
@@ -83,18 +123,32 @@ impl Toolchain {
     /// `cfg.Getenv`: the process environment, then the go/env file, then
     /// GOROOT/go.env. Empty values count as unset.
     pub fn getenv(&self, env: &Environ, key: &str) -> Option<String> {
-        [env.get(key), self.goenv_file.get(key), self.goroot_env.get(key)]
-            .into_iter()
-            .flatten()
-            .find(|v| !v.is_empty())
-            .cloned()
+        [
+            env.get(key),
+            self.goenv_file.get(key),
+            self.goroot_env.get(key),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_empty())
+        .cloned()
     }
 
     /// The `goexperiment.*` tags the toolchain enables for a target. They
     /// depend on the toolchain's baseline, which only the toolchain knows, so
     /// we ask `go list` once per target and remember the answer.
-    pub fn experiment_tags(&self, env: &Environ, goos: &str, goarch: &str, goexperiment: &str) -> Vec<String> {
-        let key = (goos.to_string(), goarch.to_string(), goexperiment.to_string());
+    pub fn experiment_tags(
+        &self,
+        env: &Environ,
+        goos: &str,
+        goarch: &str,
+        goexperiment: &str,
+    ) -> Vec<String> {
+        let key = (
+            goos.to_string(),
+            goarch.to_string(),
+            goexperiment.to_string(),
+        );
         if let Ok(cache) = self.experiment_tags.lock()
             && let Some(tags) = cache.get(&key)
         {
@@ -104,8 +158,23 @@ impl Toolchain {
         e.insert("GOOS".into(), goos.into());
         e.insert("GOARCH".into(), goarch.into());
         e.insert("GOEXPERIMENT".into(), goexperiment.into());
-        let tags: Vec<String> = run_go(&e, &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"])
-            .ok()
+        let disk_key = format!(
+            "{}|{}|{goos}|{goarch}|{goexperiment}",
+            self.goroot
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            self.version.as_deref().unwrap_or_default()
+        );
+        if let Some(tags) = disk_cache_get(env, &disk_key) {
+            if let Ok(mut cache) = self.experiment_tags.lock() {
+                cache.insert(key, tags.clone());
+            }
+            return tags;
+        }
+        let listed = run_go(&e, &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"]).ok();
+        let from_go = listed.is_some();
+        let tags: Vec<String> = listed
             .map(|out| {
                 String::from_utf8_lossy(&out)
                     .trim()
@@ -123,6 +192,9 @@ impl Toolchain {
                     .map(|x| format!("goexperiment.{x}"))
                     .collect()
             });
+        if from_go {
+            disk_cache_put(env, &disk_key, &tags);
+        }
         if let Ok(mut cache) = self.experiment_tags.lock() {
             cache.insert(key, tags.clone());
         }
@@ -130,11 +202,54 @@ impl Toolchain {
     }
 }
 
+/// A small on-disk cache of the toolchain's experiment tags, so that a CLI
+/// run does not pay for a `go list` each time (they only change with the
+/// toolchain, the target and GOEXPERIMENT, which are all in the key).
+fn disk_cache_file(env: &Environ) -> Option<PathBuf> {
+    let base = env
+        .get("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))?;
+    Some(base.join("linklens/experiment-tags.json"))
+}
+
+fn disk_cache_get(env: &Environ, key: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(disk_cache_file(env)?).ok()?;
+    let map: BTreeMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
+    map.get(key).cloned()
+}
+
+fn disk_cache_put(env: &Environ, key: &str, tags: &[String]) {
+    let Some(file) = disk_cache_file(env) else {
+        return;
+    };
+    let mut map: BTreeMap<String, Vec<String>> = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    if map.len() > 64 {
+        map.clear();
+    }
+    map.insert(key.to_string(), tags.to_vec());
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    // Write then rename, so a concurrent reader never sees half a file.
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    if let Ok(text) = serde_json::to_string(&map)
+        && std::fs::write(&tmp, text).is_ok()
+    {
+        let _ = std::fs::rename(&tmp, &file);
+    }
+}
+
 /// Runs the user's `go` with a pinned, offline configuration: never switch
 /// toolchains, never download, and never read a go.mod (it runs in a
 /// neutral directory with GOWORK=off and no GOFLAGS).
 pub fn run_go(env: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
-    let go = find_go(env).ok_or_else(|| "the `go` command was not found on PATH or in GOROOT/bin".to_string())?;
+    let go = find_go(env)
+        .ok_or_else(|| "the `go` command was not found on PATH or in GOROOT/bin".to_string())?;
     let mut cmd = Command::new(&go);
     cmd.args(args)
         .env_clear()
@@ -145,7 +260,9 @@ pub fn run_go(env: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
         .env("GOFLAGS", "")
         .current_dir(std::env::temp_dir())
         .stdin(std::process::Stdio::null());
-    let out = cmd.output().map_err(|e| format!("could not run {}: {e}", go.display()))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", go.display()))?;
     if !out.status.success() {
         return Err(format!(
             "`go {}` failed: {}",
@@ -169,7 +286,11 @@ pub fn find_go(env: &Environ) -> Option<PathBuf> {
 /// exec.LookPath would, without running it.
 pub fn lookup_path(prog: &str, env: &Environ) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let is_exec = |p: &Path| p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
+    let is_exec = |p: &Path| {
+        p.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
     if prog.contains('/') {
         let p = PathBuf::from(prog);
         return is_exec(&p).then_some(p);
@@ -189,7 +310,11 @@ fn guess_goroot(env: &Environ) -> Option<PathBuf> {
 }
 
 fn default_gomodcache(env: &Environ) -> PathBuf {
-    if let Some(gopath) = env.get("GOPATH").and_then(|p| p.split(':').next().map(str::to_string)).filter(|p| !p.is_empty()) {
+    if let Some(gopath) = env
+        .get("GOPATH")
+        .and_then(|p| p.split(':').next().map(str::to_string))
+        .filter(|p| !p.is_empty())
+    {
         return Path::new(&gopath).join("pkg/mod");
     }
     let home = env.get("HOME").cloned().unwrap_or_else(|| "/root".into());

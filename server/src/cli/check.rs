@@ -28,7 +28,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     i += 1;
                     match args.get(i).map(String::as_str) {
                         Some("static") => {}
-                        Some(other) => return Err(format!("--require takes `static`, not {other:?}")),
+                        Some(other) => {
+                            return Err(format!("--require takes `static`, not {other:?}"));
+                        }
                         None => return Err("--require needs a value: static".into()),
                     }
                 }
@@ -38,8 +40,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 i += 1;
                 o.against = Some(args.get(i).cloned().ok_or("--against needs a binary")?);
             }
-            _ if a.starts_with("--against=") => o.against = Some(a["--against=".len()..].to_string()),
-            _ if a.starts_with("--require=") => return Err(format!("--require takes `static`, not {:?}", &a[10..])),
+            _ if a.starts_with("--against=") => {
+                o.against = Some(a["--against=".len()..].to_string())
+            }
+            _ if a.starts_with("--require=") => {
+                return Err(format!("--require takes `static`, not {:?}", &a[10..]));
+            }
             _ => o.go_args.push(args[i].clone()),
         }
         i += 1;
@@ -75,7 +81,7 @@ pub fn run(args: &[String]) -> i32 {
         return 2;
     }
     if let Some(bin) = &opts.against {
-        return super::crosscheck::against(&engine, &env, &cwd, bin, &patterns, opts.json);
+        return super::crosscheck::against(&engine, &env, &cwd, bin, opts.json);
     }
     let report = match engine.check(&cwd, &cfg, &patterns, true) {
         Ok(r) => r,
@@ -97,7 +103,11 @@ pub fn run(args: &[String]) -> i32 {
     if report.packages.is_empty() {
         eprintln!("linklens check: no main packages matched");
     }
-    let unmet = opts.require_static && report.packages.iter().any(|p| p.link.result != Verdict::Static);
+    let unmet = opts.require_static
+        && report
+            .packages
+            .iter()
+            .any(|p| p.link.result != Verdict::Static);
     if unmet { 1 } else { 0 }
 }
 
@@ -122,7 +132,15 @@ pub fn verdict_line(p: &Prediction) -> String {
         None => "",
     };
     match l.result {
-        Verdict::Static => format!("static{}{}", if l.pie { " (static-pie)" } else { "" }, if linker.is_empty() { String::new() } else { format!(", {linker}") }),
+        Verdict::Static => format!(
+            "static{}{}",
+            if l.pie { " (static-pie)" } else { "" },
+            if linker.is_empty() {
+                String::new()
+            } else {
+                format!(", {linker}")
+            }
+        ),
         Verdict::Dynamic => {
             let mut parts = vec![linker.to_string()];
             if let Some(i) = &l.interpreter {
@@ -134,7 +152,14 @@ pub fn verdict_line(p: &Prediction) -> String {
             if l.pie {
                 parts.push("PIE".into());
             }
-            format!("dynamic: {}", parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", "))
+            format!(
+                "dynamic: {}",
+                parts
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         Verdict::Fails => format!("build fails: {}", l.error.as_deref().unwrap_or("")),
         Verdict::Unknown => format!("unknown: {}", l.error.as_deref().unwrap_or("")),

@@ -30,7 +30,14 @@ struct Facts {
     cgo: bool,
 }
 
-pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], report: &Report, json: bool) -> i32 {
+pub fn run(
+    engine: &Engine,
+    cfg: &Config,
+    cwd: &Path,
+    patterns: &[String],
+    report: &Report,
+    json: bool,
+) -> i32 {
     let go_pkgs = match go_list(cfg, cwd, patterns) {
         Ok(p) => p,
         Err(e) => {
@@ -39,7 +46,10 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
         }
     };
     let Ok(resolver) = engine.resolver(cwd, cfg) else {
-        eprintln!("linklens check --cross-check: cannot resolve the module in {}", cwd.display());
+        eprintln!(
+            "linklens check --cross-check: cannot resolve the module in {}",
+            cwd.display()
+        );
         return 2;
     };
     let loader = Loader::new(cfg, &resolver, &engine.sources, &engine.cache);
@@ -52,7 +62,13 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
             ours.insert(
                 pkg.dir.clone(),
                 Facts {
-                    files: pkg.files.iter().filter_map(|f| f.path.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
+                    files: pkg
+                        .files
+                        .iter()
+                        .filter_map(|f| {
+                            f.path.file_name().map(|n| n.to_string_lossy().into_owned())
+                        })
+                        .collect(),
                     cgo: pkg.uses_cgo(),
                 },
             );
@@ -66,7 +82,16 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
             continue;
         }
         let files = p.go_files.iter().chain(&p.cgo_files).cloned().collect();
-        theirs.insert(PathBuf::from(&p.dir), (p.import_path.clone(), Facts { files, cgo: !p.cgo_files.is_empty() }));
+        theirs.insert(
+            PathBuf::from(&p.dir),
+            (
+                p.import_path.clone(),
+                Facts {
+                    files,
+                    cgo: !p.cgo_files.is_empty(),
+                },
+            ),
+        );
     }
     // go list -deps also lists non-main packages matched by the patterns and
     // their deps; compare only packages reachable from main packages on both
@@ -75,15 +100,23 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
     let mut diffs = Vec::new();
     for (dir, facts) in &ours {
         match theirs.get(dir) {
-            None => diffs.push(format!("{}: linklens includes it, go list does not", dir.display())),
+            None => diffs.push(format!(
+                "{}: linklens includes it, go list does not",
+                dir.display()
+            )),
             Some((ip, t)) => {
                 if t.files != facts.files {
                     let only_ours: Vec<_> = facts.files.difference(&t.files).collect();
                     let only_go: Vec<_> = t.files.difference(&facts.files).collect();
-                    diffs.push(format!("{ip}: files differ: only linklens {only_ours:?}, only go {only_go:?}"));
+                    diffs.push(format!(
+                        "{ip}: files differ: only linklens {only_ours:?}, only go {only_go:?}"
+                    ));
                 }
                 if t.cgo != facts.cgo {
-                    diffs.push(format!("{ip}: cgo use differs: linklens {}, go {}", facts.cgo, t.cgo));
+                    diffs.push(format!(
+                        "{ip}: cgo use differs: linklens {}, go {}",
+                        facts.cgo, t.cgo
+                    ));
                 }
             }
         }
@@ -99,7 +132,11 @@ pub fn run(engine: &Engine, cfg: &Config, cwd: &Path, patterns: &[String], repor
         let v = serde_json::json!({"packages_compared": ours.len(), "differences": diffs});
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!("cross-check against go list: {} packages compared, {} differences", ours.len(), diffs.len());
+        println!(
+            "cross-check against go list: {} packages compared, {} differences",
+            ours.len(),
+            diffs.len()
+        );
         for d in &diffs {
             println!("  {d}");
         }
@@ -115,10 +152,19 @@ fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathB
     // Without Deps we take everything go list printed when all matched
     // packages are mains; otherwise only the mains themselves (a non-main
     // package's deps are not part of any link).
-    let all_main = go_pkgs.iter().filter(|p| mains.contains(Path::new(&p.dir))).all(|p| p.name == "main");
-    let matched_non_main = go_pkgs.iter().any(|p| p.name != "main" && !p.dir.is_empty() && mains.contains(Path::new(&p.dir)));
+    let all_main = go_pkgs
+        .iter()
+        .filter(|p| mains.contains(Path::new(&p.dir)))
+        .all(|p| p.name == "main");
+    let matched_non_main = go_pkgs
+        .iter()
+        .any(|p| p.name != "main" && !p.dir.is_empty() && mains.contains(Path::new(&p.dir)));
     if all_main && !matched_non_main {
-        go_pkgs.iter().filter(|p| !p.dir.is_empty()).map(|p| PathBuf::from(&p.dir)).collect()
+        go_pkgs
+            .iter()
+            .filter(|p| !p.dir.is_empty())
+            .map(|p| PathBuf::from(&p.dir))
+            .collect()
     } else {
         mains.clone()
     }
@@ -126,11 +172,20 @@ fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathB
 
 fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackage>, String> {
     let go = crate::build::toolchain::find_go(&cfg.env).ok_or("the `go` command was not found")?;
-    let mut args: Vec<String> = vec!["list".into(), "-e".into(), "-deps".into(), "-json=ImportPath,Dir,GoFiles,CgoFiles,Name".into()];
+    let mut args: Vec<String> = vec![
+        "list".into(),
+        "-e".into(),
+        "-deps".into(),
+        "-json=ImportPath,Dir,GoFiles,CgoFiles,Name".into(),
+    ];
     if let Some(t) = &cfg.flags.tags {
         args.push(format!("-tags={}", t.join(",")));
     }
-    for (on, f) in [(cfg.flags.race, "-race"), (cfg.flags.msan, "-msan"), (cfg.flags.asan, "-asan")] {
+    for (on, f) in [
+        (cfg.flags.race, "-race"),
+        (cfg.flags.msan, "-msan"),
+        (cfg.flags.asan, "-asan"),
+    ] {
         if on {
             args.push(f.into());
         }
@@ -158,19 +213,194 @@ fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackag
         pkgs.push(v.map_err(|e| format!("reading go list output: {e}"))?);
     }
     if pkgs.is_empty() {
-        return Err(format!("go list printed nothing: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "go list printed nothing: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(pkgs)
 }
 
 fn main_package_args(_cwd: &Path, patterns: &[String]) -> Vec<String> {
-    if patterns.is_empty() { vec!["./...".into()] } else { patterns.to_vec() }
+    if patterns.is_empty() {
+        vec!["./...".into()]
+    } else {
+        patterns.to_vec()
+    }
 }
 
-/// `check --against BINARY`: predict with the settings recorded in the
-/// binary and compare with what the binary is.
-pub fn against(engine: &Engine, env: &crate::build::Environ, cwd: &Path, bin: &str, patterns: &[String], json: bool) -> i32 {
-    let _ = (engine, env, cwd, bin, patterns, json);
-    eprintln!("linklens check --against: not available in this build");
-    2
+/// `check --against BINARY`: predicts with the settings recorded in the
+/// binary's build info and holds the prediction against what the binary is.
+pub fn against(
+    engine: &Engine,
+    env: &crate::build::Environ,
+    cwd: &Path,
+    bin: &str,
+    json: bool,
+) -> i32 {
+    let info = match crate::inspect::inspect_path(Path::new(bin)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("linklens check --against: {bin}: {e}");
+            return 2;
+        }
+    };
+    let Some(go) = &info.go else {
+        eprintln!("linklens check --against: {bin} has no Go build info");
+        return 2;
+    };
+    let (env, args, notes) = settings_to_build(env, &info);
+    let (cfg, _) = match engine.config(&env, &args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("linklens check --against: the recorded flags do not parse: {e}");
+            return 2;
+        }
+    };
+    let report = match engine.check(cwd, &cfg, std::slice::from_ref(&go.path), false) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("linklens check --against: {e}");
+            return 2;
+        }
+    };
+    let Some(pred) = report.packages.first() else {
+        eprintln!(
+            "linklens check --against: {} is not a main package here",
+            go.path
+        );
+        return 2;
+    };
+    let diffs = compare(&pred.link, &info);
+    if json {
+        let v = serde_json::json!({
+            "binary": bin,
+            "package": go.path,
+            "settings": go.settings,
+            "build": cfg.summary(),
+            "notes": notes,
+            "predicted": pred.link,
+            "actual": {"linking": info.linking, "interpreter": info.interpreter, "needed": info.needed, "file_type": info.file_type},
+            "agree": diffs.is_empty(),
+            "differences": diffs,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!("{bin}: {} built with {}", go.path, cfg.summary());
+        for n in &notes {
+            println!("  note: {n}");
+        }
+        println!("  predicted: {}", crate::cli::check::verdict_line(pred));
+        println!(
+            "  binary:    {}{}{}",
+            info.linking,
+            info.interpreter
+                .as_ref()
+                .map(|i| format!(", interpreter {i}"))
+                .unwrap_or_default(),
+            if info.needed.is_empty() {
+                String::new()
+            } else {
+                format!(", needs {}", info.needed.join(", "))
+            }
+        );
+        if diffs.is_empty() {
+            println!("  agree");
+        } else {
+            println!(
+                "  DISAGREE (the sources changed since the build, or it ran with another C toolchain or environment):"
+            );
+            for d in &diffs {
+                println!("    - {d}");
+            }
+        }
+    }
+    if diffs.is_empty() { 0 } else { 1 }
+}
+
+/// The environment and go build flags a binary's build info records.
+pub fn settings_to_build(
+    base: &crate::build::Environ,
+    info: &crate::inspect::BinaryInfo,
+) -> (crate::build::Environ, Vec<String>, Vec<String>) {
+    let mut env = base.clone();
+    let mut args = Vec::new();
+    let mut notes = Vec::new();
+    let Some(go) = &info.go else {
+        return (env, args, notes);
+    };
+    for (k, v) in &go.settings {
+        match k.as_str() {
+            "CGO_ENABLED" | "GOOS" | "GOARCH" | "GOAMD64" | "GOARM" | "GOARM64" | "GO386"
+            | "GOEXPERIMENT" | "CGO_CFLAGS" | "CGO_CPPFLAGS" | "CGO_CXXFLAGS" | "CGO_LDFLAGS" => {
+                env.insert(k.clone(), v.clone());
+            }
+            "-tags" => args.push(format!("-tags={v}")),
+            "-ldflags" => args.push(format!("-ldflags={v}")),
+            "-buildmode" if v != "exe" => args.push(format!("-buildmode={v}")),
+            "-race" | "-msan" | "-asan" | "-trimpath" if v == "true" => args.push(k.clone()),
+            _ => {}
+        }
+    }
+    // CC is not recorded; a musl loader or libc.so in the binary says musl-gcc built it.
+    let musl = info
+        .interpreter
+        .as_deref()
+        .is_some_and(|i| i.contains("musl"))
+        || info.needed.iter().any(|n| n == "libc.so");
+    if musl && base.get("CC").is_none_or(|c| !c.contains("musl")) {
+        env.insert("CC".into(), "musl-gcc".into());
+        notes.push(
+            "CC is not recorded in build info; the binary links musl, so CC=musl-gcc is assumed"
+                .into(),
+        );
+    } else {
+        notes.push(format!(
+            "CC is not recorded in build info; using {}",
+            base.get("CC").map(String::as_str).unwrap_or("the default")
+        ));
+    }
+    (env, args, notes)
+}
+
+fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -> Vec<String> {
+    use crate::inspect::Linking;
+    use crate::predict::Verdict;
+    let mut d = Vec::new();
+    let actual_static = matches!(info.linking, Linking::Static | Linking::StaticPie);
+    match link.result {
+        Verdict::Static if !actual_static => {
+            d.push(format!("predicted static, the binary is {}", info.linking))
+        }
+        Verdict::Dynamic if actual_static => {
+            d.push(format!("predicted dynamic, the binary is {}", info.linking))
+        }
+        Verdict::Fails | Verdict::Unknown => d.push(format!(
+            "predicted {} ({}), but a binary exists",
+            link.result.as_str(),
+            link.error.as_deref().unwrap_or("")
+        )),
+        _ => {}
+    }
+    if link.interpreter != info.interpreter {
+        d.push(format!(
+            "interpreter: predicted {:?}, binary {:?}",
+            link.interpreter, info.interpreter
+        ));
+    }
+    let mut a = link.needed.clone();
+    let mut b = info.needed.clone();
+    a.sort();
+    b.sort();
+    if a != b {
+        d.push(format!("DT_NEEDED: predicted {a:?}, binary {b:?}"));
+    }
+    if link.pie != (info.file_type == "DYN") {
+        d.push(format!(
+            "ELF type: predicted {}, binary {}",
+            if link.pie { "DYN" } else { "EXEC" },
+            info.file_type
+        ));
+    }
+    d
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod crosscheck;
+pub mod inspect;
 
 pub const USAGE: &str = "\
 linklens: will `go build` produce a static or a dynamic binary, and why?

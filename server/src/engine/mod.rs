@@ -85,7 +85,10 @@ impl Engine {
             },
         };
         let root = module_root(dir).unwrap_or_else(|| dir.to_path_buf());
-        let key = (root, format!("{:?}|{:?}|{:?}", rc.gowork, rc.mod_flag, rc.gomodcache));
+        let key = (
+            root,
+            format!("{:?}|{:?}|{:?}", rc.gowork, rc.mod_flag, rc.gomodcache),
+        );
         if let Ok(m) = self.resolvers.lock()
             && let Some(r) = m.get(&key)
         {
@@ -101,10 +104,16 @@ impl Engine {
     /// Forgets everything derived from `path` (a changed file or directory).
     pub fn invalidate(&self, path: &Path) {
         self.sources.invalidate(path);
-        let dir = if path.extension().is_some() { path.parent().unwrap_or(path) } else { path };
+        let dir = if path.extension().is_some() {
+            path.parent().unwrap_or(path)
+        } else {
+            path
+        };
         self.cache.invalidate(dir);
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if matches!(name, "go.mod" | "go.work" | "modules.txt" | "go.sum") || path.extension().is_none() {
+        if matches!(name, "go.mod" | "go.work" | "modules.txt" | "go.sum")
+            || path.extension().is_none()
+        {
             if let Ok(mut m) = self.resolvers.lock() {
                 m.clear();
             }
@@ -114,7 +123,13 @@ impl Engine {
     }
 
     /// `linklens check`: every main package the patterns match, from `cwd`.
-    pub fn check(&self, cwd: &Path, cfg: &Config, pats: &[String], with_fixes: bool) -> Result<Report, String> {
+    pub fn check(
+        &self,
+        cwd: &Path,
+        cfg: &Config,
+        pats: &[String],
+        with_fixes: bool,
+    ) -> Result<Report, String> {
         let resolver = self.resolver(cwd, cfg)?;
         let matched = patterns::expand(pats, cwd, &resolver)?;
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
@@ -126,7 +141,7 @@ impl Engine {
                 .find(|mm| m.dir.starts_with(&mm.dir))
                 .map(|mm| (mm.path.clone(), None));
             let pkg = loader.load_dir(&m.import_path, &m.dir, false, module);
-            if !pkg.is_main() {
+            if !pkg.is_main() || (!m.explicit && pkg.files.is_empty()) {
                 continue;
             }
             let mut pred = predict::predict(&loader, pkg);
@@ -135,7 +150,10 @@ impl Engine {
             }
             packages.push(pred);
         }
-        Ok(Report { config: ConfigSummary::of(cfg), packages })
+        Ok(Report {
+            config: ConfigSummary::of(cfg),
+            packages,
+        })
     }
 
     /// Predicts the main package in `dir` under `cfg`.
@@ -153,7 +171,12 @@ impl Engine {
     }
 
     /// The prediction of `pred`'s package under a variant of `cfg`.
-    pub fn predict_variant(&self, cfg: &Config, pred: &Prediction, v: &Variant) -> Option<(Config, Prediction)> {
+    pub fn predict_variant(
+        &self,
+        cfg: &Config,
+        pred: &Prediction,
+        v: &Variant,
+    ) -> Option<(Config, Prediction)> {
         let vcfg = v.apply(&self.toolchain, cfg, &pred.import_path);
         let resolver = self.resolver(&pred.dir, &vcfg).ok()?;
         let loader = Loader::new(&vcfg, &resolver, &self.sources, &self.cache);
@@ -194,5 +217,7 @@ impl Engine {
 }
 
 fn module_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().find(|d| d.join("go.mod").is_file()).map(Path::to_path_buf)
+    dir.ancestors()
+        .find(|d| d.join("go.mod").is_file())
+        .map(Path::to_path_buf)
 }

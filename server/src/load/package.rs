@@ -33,12 +33,18 @@ pub enum LoadError {
     NoGoFiles,
     /// Every Go file is excluded; `cgo_only` when they were excluded only
     /// because they use cgo and cgo is off.
-    ConstraintsExcludeAll { cgo_only: bool },
+    ConstraintsExcludeAll {
+        cgo_only: bool,
+    },
     /// `.c` and friends in a package that does not use cgo.
     CSourcesWithoutCgo(Vec<String>),
     MultiplePackages(String, String),
     /// A header that go/build rejects (syntax error, NUL byte, bad constraint).
-    BadFile { file: PathBuf, message: String, span: Span },
+    BadFile {
+        file: PathBuf,
+        message: String,
+        span: Span,
+    },
 }
 
 impl LoadError {
@@ -47,11 +53,19 @@ impl LoadError {
         match self {
             LoadError::Unreadable(e) => e.clone(),
             LoadError::NoGoFiles => format!("no Go files in {}", dir.display()),
-            LoadError::ConstraintsExcludeAll { .. } => format!("build constraints exclude all Go files in {}", dir.display()),
+            LoadError::ConstraintsExcludeAll { .. } => format!(
+                "build constraints exclude all Go files in {}",
+                dir.display()
+            ),
             LoadError::CSourcesWithoutCgo(files) => {
-                format!("C source files not allowed when not using cgo or SWIG: {}", files.join(" "))
+                format!(
+                    "C source files not allowed when not using cgo or SWIG: {}",
+                    files.join(" ")
+                )
             }
-            LoadError::MultiplePackages(a, b) => format!("found packages {a} and {b} in {}", dir.display()),
+            LoadError::MultiplePackages(a, b) => {
+                format!("found packages {a} and {b} in {}", dir.display())
+            }
             LoadError::BadFile { file, message, .. } => format!("{}: {message}", file.display()),
         }
     }
@@ -97,16 +111,30 @@ impl Package {
     /// The distinct import paths, in first-seen order.
     pub fn import_paths(&self) -> Vec<&str> {
         let mut seen = std::collections::HashSet::new();
-        self.imports.iter().map(|i| i.path.as_str()).filter(|p| seen.insert(*p)).collect()
+        self.imports
+            .iter()
+            .map(|i| i.path.as_str())
+            .filter(|p| seen.insert(*p))
+            .collect()
     }
 
     /// The arguments of every applicable `#cgo VERB:` directive.
     pub fn cgo_args(&self, verb: CgoVerb) -> Vec<String> {
-        self.cgo_directives.iter().filter(|(_, d)| d.verb == verb).flat_map(|(_, d)| d.args.clone()).collect()
+        self.cgo_directives
+            .iter()
+            .filter(|(_, d)| d.verb == verb)
+            .flat_map(|(_, d)| d.args.clone())
+            .collect()
     }
 
     /// Loads the package in `dir` under `ctx`.
-    pub fn load(sources: &Sources, import_path: &str, dir: &Path, standard: bool, ctx: &TagContext) -> Package {
+    pub fn load(
+        sources: &Sources,
+        import_path: &str,
+        dir: &Path,
+        standard: bool,
+        ctx: &TagContext,
+    ) -> Package {
         let mut pkg = Package {
             import_path: import_path.to_string(),
             dir: dir.to_path_buf(),
@@ -133,7 +161,7 @@ impl Package {
         for entry in entries.iter().filter(|e| !e.is_dir) {
             let name = entry.name.as_str();
             if !name.ends_with(".go") {
-                pkg.add_other_file(name, ctx);
+                pkg.add_other_file(sources, name, ctx);
                 continue;
             }
             if let Some(ex) = crate::gosrc::filename::exclude_by_name(name, ctx) {
@@ -147,12 +175,30 @@ impl Package {
             let header = match sources.header(&path) {
                 Ok(h) => h,
                 Err(e) => {
-                    pkg.errors.push(LoadError::BadFile { file: path, message: e, span: Span::default() });
+                    pkg.errors.push(LoadError::BadFile {
+                        file: path,
+                        message: e,
+                        span: Span::default(),
+                    });
                     continue;
                 }
             };
             match select_file(name, &header, ctx) {
                 Ok(()) => {}
+                Err(Exclusion::Invalid) => {
+                    // go/build lists it in InvalidGoFiles: the build fails.
+                    let (message, span) = header
+                        .errors
+                        .first()
+                        .map(|e| (e.message.clone(), e.span))
+                        .unwrap_or_else(|| ("invalid Go file".into(), Span::default()));
+                    pkg.errors.push(LoadError::BadFile {
+                        file: path,
+                        message,
+                        span,
+                    });
+                    continue;
+                }
                 Err(ex) => {
                     if ex != Exclusion::CgoDisabled {
                         cgo_excluded_only = false;
@@ -161,8 +207,12 @@ impl Package {
                     continue;
                 }
             }
-            if let Some(err) = header.errors.first() {
-                pkg.errors.push(LoadError::BadFile { file: path.clone(), message: err.message.clone(), span: err.span });
+            if let Some(err) = header.build_errors(ctx).next() {
+                pkg.errors.push(LoadError::BadFile {
+                    file: path.clone(),
+                    message: err.message.clone(),
+                    span: err.span,
+                });
             }
             if let Some((pname, _)) = &header.package {
                 match &name_file {
@@ -177,7 +227,11 @@ impl Package {
                 }
             }
             for imp in &header.imports {
-                pkg.imports.push(Import { path: imp.path.clone(), file: path.clone(), span: imp.span });
+                pkg.imports.push(Import {
+                    path: imp.path.clone(),
+                    file: path.clone(),
+                    span: imp.span,
+                });
             }
             let is_cgo = header.import_c.is_some();
             if let Some(c) = &header.import_c {
@@ -190,31 +244,62 @@ impl Package {
                 // except inside runtime/cgo and the sanitizer runtimes.
                 let implicit: &[&str] = match (standard, import_path) {
                     (true, "runtime/cgo") => &[],
-                    (true, "runtime/race" | "runtime/msan" | "runtime/asan") => &["unsafe", "runtime/cgo"],
+                    (true, "runtime/race" | "runtime/msan" | "runtime/asan") => {
+                        &["unsafe", "runtime/cgo"]
+                    }
                     _ => &["unsafe", "syscall", "runtime/cgo"],
                 };
                 for p in implicit {
-                    pkg.imports.push(Import { path: p.to_string(), file: path.clone(), span: c.span });
+                    pkg.imports.push(Import {
+                        path: p.to_string(),
+                        file: path.clone(),
+                        span: c.span,
+                    });
                 }
             }
-            pkg.files.push(SourceFile { path, header, is_cgo });
+            pkg.files.push(SourceFile {
+                path,
+                header,
+                is_cgo,
+            });
         }
         pkg.name = name_file.map(|(n, _)| n);
-        if pkg.files.is_empty() && !pkg.errors.iter().any(|e| matches!(e, LoadError::BadFile { .. })) {
+        if pkg.name.is_none() {
+            // Nothing builds: keep the name the excluded files declare, so a
+            // main package whose files all need cgo still reports its failure.
+            pkg.name = pkg.ignored.iter().find_map(|(n, _)| {
+                sources
+                    .header(&dir.join(n))
+                    .ok()?
+                    .package
+                    .as_ref()
+                    .map(|(p, _)| p.clone())
+            });
+        }
+        if pkg.files.is_empty()
+            && !pkg
+                .errors
+                .iter()
+                .any(|e| matches!(e, LoadError::BadFile { .. }))
+        {
             if pkg.ignored.is_empty() {
                 pkg.errors.push(LoadError::NoGoFiles);
             } else {
-                pkg.errors.push(LoadError::ConstraintsExcludeAll { cgo_only: cgo_excluded_only });
+                pkg.errors.push(LoadError::ConstraintsExcludeAll {
+                    cgo_only: cgo_excluded_only,
+                });
             }
         } else if !pkg.c_files.is_empty() && !pkg.uses_cgo() {
-            pkg.errors.push(LoadError::CSourcesWithoutCgo(pkg.c_files.clone()));
+            pkg.errors
+                .push(LoadError::CSourcesWithoutCgo(pkg.c_files.clone()));
         }
         pkg
     }
 
-    fn add_other_file(&mut self, name: &str, ctx: &TagContext) {
+    fn add_other_file(&mut self, sources: &Sources, name: &str, ctx: &TagContext) {
         const C_LIKE: &[&str] = &[
-            ".c", ".cc", ".cpp", ".cxx", ".m", ".s", ".S", ".sx", ".f", ".F", ".for", ".f90", ".swig", ".swigcxx",
+            ".c", ".cc", ".cpp", ".cxx", ".m", ".s", ".S", ".sx", ".f", ".F", ".for", ".f90",
+            ".swig", ".swigcxx",
         ];
         if name.starts_with(['_', '.']) {
             return;
@@ -223,7 +308,20 @@ impl Package {
         if !C_LIKE.contains(&ext) && ext != ".syso" {
             return;
         }
-        if crate::gosrc::filename::exclude_by_name(&format!("{}.go", &name[..name.len() - ext.len()]), ctx).is_some() {
+        if crate::gosrc::filename::exclude_by_name(
+            &format!("{}.go", &name[..name.len() - ext.len()]),
+            ctx,
+        )
+        .is_some()
+        {
+            return;
+        }
+        // go/build applies //go:build lines to C and assembly files too
+        // (x/sys/cpu's cpu_gccgo_x86.c is `//go:build gccgo`).
+        if ext != ".syso"
+            && let Ok(h) = sources.header(&self.dir.join(name))
+            && !h.constraint_holds(ctx)
+        {
             return;
         }
         if ext == ".syso" {

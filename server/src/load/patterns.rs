@@ -9,22 +9,34 @@ use std::path::{Component, Path, PathBuf};
 pub struct Matched {
     pub import_path: String,
     pub dir: PathBuf,
+    /// Named directly rather than through a `...` wildcard: go reports a
+    /// package that cannot build instead of skipping it.
+    pub explicit: bool,
 }
 
 /// Directories walked at most, so that a pathological tree cannot hang us.
 const WALK_LIMIT: usize = 200_000;
 
-pub fn expand(patterns: &[String], cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>, String> {
+pub fn expand(
+    patterns: &[String],
+    cwd: &Path,
+    resolver: &Resolver,
+) -> Result<Vec<Matched>, String> {
     let mut out: Vec<Matched> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let defaults = ["./...".to_string()];
-    let patterns = if patterns.is_empty() { &defaults[..] } else { patterns };
+    let patterns = if patterns.is_empty() {
+        &defaults[..]
+    } else {
+        patterns
+    };
     for pat in patterns {
         let found = expand_one(pat, cwd, resolver)?;
         if found.is_empty() {
             return Err(format!("pattern {pat}: matched no packages"));
         }
         for m in found {
-            if !out.iter().any(|o| o.dir == m.dir) {
+            if seen.insert(m.dir.clone()) {
                 out.push(m);
             }
         }
@@ -33,7 +45,11 @@ pub fn expand(patterns: &[String], cwd: &Path, resolver: &Resolver) -> Result<Ve
 }
 
 fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>, String> {
-    let is_local = pat == "." || pat == ".." || pat.starts_with("./") || pat.starts_with("../") || pat.starts_with('/');
+    let is_local = pat == "."
+        || pat == ".."
+        || pat.starts_with("./")
+        || pat.starts_with("../")
+        || pat.starts_with('/');
     if is_local {
         let (base, recursive) = match pat.strip_suffix("/...") {
             Some(b) => (b, true),
@@ -44,13 +60,24 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
         if !dir.is_dir() {
             return Err(format!("directory {} does not exist", dir.display()));
         }
-        let dirs = if recursive { walk(&dir) } else { vec![dir.clone()] };
+        let dirs = if recursive {
+            walk(&dir)
+        } else {
+            vec![dir.clone()]
+        };
         let mut out = Vec::new();
         for d in dirs {
             match resolver.import_path_for_dir(&d) {
-                Some(ip) => out.push(Matched { import_path: ip, dir: d }),
+                Some(ip) => out.push(Matched {
+                    import_path: ip,
+                    dir: d,
+                    explicit: !recursive,
+                }),
                 None if !recursive => {
-                    return Err(format!("directory {} is outside the main module or its selected dependencies", d.display()));
+                    return Err(format!(
+                        "directory {} is outside the main module or its selected dependencies",
+                        d.display()
+                    ));
                 }
                 None => {}
             }
@@ -69,17 +96,25 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
             };
             for d in walk(&root) {
                 if let Some(ip) = resolver.import_path_for_dir(&d) {
-                    out.push(Matched { import_path: ip, dir: d });
+                    out.push(Matched {
+                        import_path: ip,
+                        dir: d,
+                        explicit: false,
+                    });
                 }
             }
         }
         return Ok(out);
     }
     match resolver.resolve(pat, false) {
-        Resolution::Std { dir } | Resolution::Module { dir, .. } => Ok(vec![Matched { import_path: pat.to_string(), dir }]),
-        Resolution::MissingModule { module, version } => {
-            Err(format!("package {pat}: module {module}@{version} is not in the module cache"))
-        }
+        Resolution::Std { dir } | Resolution::Module { dir, .. } => Ok(vec![Matched {
+            import_path: pat.to_string(),
+            dir,
+            explicit: true,
+        }]),
+        Resolution::MissingModule { module, version } => Err(format!(
+            "package {pat}: module {module}@{version} is not in the module cache"
+        )),
         Resolution::NotFound { message } => Err(message),
     }
 }
@@ -96,7 +131,9 @@ fn walk(root: &Path) -> Vec<PathBuf> {
         if visited > WALK_LIMIT {
             break;
         }
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut has_go = false;
         let mut subdirs = Vec::new();
         for e in rd.flatten() {

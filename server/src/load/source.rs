@@ -22,10 +22,15 @@ enum Stamp {
     Buffer(u64),
 }
 
+/// Cached file headers and directory listings. Entries stay valid until
+/// `invalidate` is called for them: the language server calls it for every
+/// edit and watched-file event, and a CLI run sees a fixed tree. This keeps
+/// repeated loads (one per build variant) free of system calls.
 #[derive(Default)]
 pub struct Sources {
     overlay: RwLock<Overlay>,
     headers: RwLock<HashMap<PathBuf, (Stamp, Arc<FileHeader>)>>,
+    dirs: RwLock<HashMap<PathBuf, Arc<Vec<DirEntry>>>>,
 }
 
 /// A directory entry relevant to package loading.
@@ -41,12 +46,25 @@ impl Sources {
     }
 
     pub fn set_overlay(&self, path: PathBuf, contents: Arc<Vec<u8>>) {
+        if let Some(parent) = path.parent()
+            && let Ok(mut d) = self.dirs.write()
+        {
+            d.remove(parent);
+        }
         if let Ok(mut o) = self.overlay.write() {
             o.insert(path, contents);
         }
     }
 
     pub fn remove_overlay(&self, path: &Path) {
+        if let Some(parent) = path.parent()
+            && let Ok(mut d) = self.dirs.write()
+        {
+            d.remove(parent);
+        }
+        if let Ok(mut h) = self.headers.write() {
+            h.remove(path);
+        }
         if let Ok(mut o) = self.overlay.write() {
             o.remove(path);
         }
@@ -61,16 +79,28 @@ impl Sources {
         if let Ok(mut h) = self.headers.write() {
             h.retain(|p, _| !p.starts_with(path));
         }
+        if let Ok(mut d) = self.dirs.write() {
+            // A file's directory listing changes when it is created or deleted.
+            d.retain(|p, _| !p.starts_with(path) && Some(p.as_path()) != path.parent());
+        }
     }
 
     /// The header of a Go file, from the overlay or the disk.
     pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
         if let Some(buf) = self.overlay_contents(path) {
             let stamp = Stamp::Buffer(hash(&buf));
-            return Ok(self.cached_or_scan(path, stamp, || Ok(buf.to_vec()))?);
+            return self.cached_or_scan(path, stamp, || Ok(buf.to_vec()));
+        }
+        if let Ok(h) = self.headers.read()
+            && let Some((Stamp::Disk { .. }, header)) = h.get(path)
+        {
+            return Ok(header.clone());
         }
         let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let stamp = Stamp::Disk { len: meta.len(), mtime: meta.modified().ok() };
+        let stamp = Stamp::Disk {
+            len: meta.len(),
+            mtime: meta.modified().ok(),
+        };
         self.cached_or_scan(path, stamp, || read_prefix(path, HEADER_READ_LIMIT))
     }
 
@@ -95,17 +125,37 @@ impl Sources {
     }
 
     /// Lists a directory, adding unsaved buffers that live in it.
-    pub fn read_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, String> {
+    pub fn read_dir(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, String> {
+        if let Ok(d) = self.dirs.read()
+            && let Some(entries) = d.get(dir)
+        {
+            return Ok(entries.clone());
+        }
+        let entries = Arc::new(self.list_dir(dir)?);
+        if let Ok(mut d) = self.dirs.write() {
+            d.insert(dir.to_path_buf(), entries.clone());
+        }
+        Ok(entries)
+    }
+
+    fn list_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, String> {
         let mut out: Vec<DirEntry> = match std::fs::read_dir(dir) {
             Ok(rd) => rd
                 .flatten()
                 .map(|e| DirEntry {
                     name: e.file_name().to_string_lossy().into_owned(),
-                    // Follows symlinks, as go/build does for files.
-                    is_dir: e.path().is_dir(),
+                    // d_type from the directory read; only symlinks need a
+                    // stat (go/build follows them).
+                    is_dir: match e.file_type() {
+                        Ok(ft) if ft.is_symlink() => e.path().is_dir(),
+                        Ok(ft) => ft.is_dir(),
+                        Err(_) => e.path().is_dir(),
+                    },
                 })
                 .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => Vec::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => {
+                Vec::new()
+            }
             Err(e) => return Err(format!("{}: {e}", dir.display())),
         };
         if let Ok(o) = self.overlay.read() {
@@ -115,7 +165,10 @@ impl Sources {
                 {
                     let name = name.to_string_lossy().into_owned();
                     if !out.iter().any(|e| e.name == name) {
-                        out.push(DirEntry { name, is_dir: false });
+                        out.push(DirEntry {
+                            name,
+                            is_dir: false,
+                        });
                     }
                 }
             }
@@ -125,7 +178,9 @@ impl Sources {
     }
 
     fn has_overlay_in(&self, dir: &Path) -> bool {
-        self.overlay.read().is_ok_and(|o| o.keys().any(|p| p.parent() == Some(dir)))
+        self.overlay
+            .read()
+            .is_ok_and(|o| o.keys().any(|p| p.parent() == Some(dir)))
     }
 
     /// Reads a whole non-Go file (C sources for symbol use), size-capped.
@@ -141,7 +196,9 @@ fn read_prefix(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut buf = Vec::new();
-    f.take(limit).read_to_end(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.take(limit)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(buf)
 }
 

@@ -19,7 +19,13 @@ pub const STATIC_LDFLAGS: [&str; 4] = ["-linkmode", "external", "-extldflags", "
 
 impl Variant {
     pub fn cgo_disabled() -> Variant {
-        Variant { id: "cgo-disabled", title: "CGO_ENABLED=0".into(), env: vec![("CGO_ENABLED".into(), "0".into())], add_tags: vec![], add_ldflags: vec![] }
+        Variant {
+            id: "cgo-disabled",
+            title: "CGO_ENABLED=0".into(),
+            env: vec![("CGO_ENABLED".into(), "0".into())],
+            add_tags: vec![],
+            add_ldflags: vec![],
+        }
     }
 
     /// The pure-Go tags that matter for these cgo packages (netgo for net,
@@ -91,7 +97,10 @@ impl Variant {
         if !self.add_ldflags.is_empty() {
             let mut args = flags.ldflags_for(main);
             args.extend(self.add_ldflags.iter().cloned());
-            flags.ldflags.push(PerPackage { pattern: None, args });
+            flags.ldflags.push(PerPackage {
+                pattern: None,
+                args,
+            });
         }
         Config::with_flags(tc, &env, flags)
     }

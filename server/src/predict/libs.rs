@@ -16,7 +16,12 @@ pub enum LibFile {
 }
 
 /// Resolves `-lname` to what the linker would use.
-pub fn resolve(cc: &CToolchain, name: &str, extra_dirs: &[PathBuf], static_link: bool) -> Option<Vec<LibFile>> {
+pub fn resolve(
+    cc: &CToolchain,
+    name: &str,
+    extra_dirs: &[PathBuf],
+    static_link: bool,
+) -> Option<Vec<LibFile>> {
     let path = cc.find_library(name, extra_dirs, static_link)?;
     if path.extension().is_some_and(|e| e == "a") {
         return Some(vec![LibFile::Archive(path)]);
@@ -28,13 +33,22 @@ pub fn resolve(cc: &CToolchain, name: &str, extra_dirs: &[PathBuf], static_link:
 /// `INPUT (...)`) naming the real files; `AS_NEEDED (...)` members are
 /// left out, since they only matter when a symbol needs them.
 fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
-    let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
     if bytes.starts_with(b"\x7fELF") {
         let soname = goblin::elf::Elf::parse(&bytes)
             .ok()
             .and_then(|e| e.soname.map(str::to_string))
-            .unwrap_or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        return vec![LibFile::Shared { soname, path: path.to_path_buf() }];
+            .unwrap_or_else(|| {
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+        return vec![LibFile::Shared {
+            soname,
+            path: path.to_path_buf(),
+        }];
     }
     if depth > 4 || bytes.len() > 64 * 1024 {
         return Vec::new();
@@ -64,15 +78,16 @@ fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
             rest = &rest[c.len_utf8()..];
             continue;
         }
-        let end = rest.find(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',').unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+            .unwrap_or(rest.len());
         let word = &rest[..end];
         rest = &rest[end..];
         if word == "AS_NEEDED" {
             as_needed_depth += 1;
             // The next '(' belongs to AS_NEEDED.
-            let trimmed = rest.trim_start();
-            if trimmed.starts_with('(') {
-                rest = &trimmed[1..];
+            if let Some(inner) = rest.trim_start().strip_prefix('(') {
+                rest = inner;
                 paren_stack.push(true);
             }
             continue;
@@ -109,8 +124,12 @@ fn strip_c_comments(s: &str) -> String {
 /// what an undefined reference binds to.
 pub fn defined_symbols(path: &Path) -> HashSet<String> {
     let mut out = HashSet::new();
-    let Ok(bytes) = std::fs::read(path) else { return out };
-    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else { return out };
+    let Ok(bytes) = std::fs::read(path) else {
+        return out;
+    };
+    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else {
+        return out;
+    };
     let versym = elf.versym.as_ref();
     for (i, sym) in elf.dynsyms.iter().enumerate() {
         if sym.st_shndx == 0 || sym.st_name == 0 {
@@ -132,13 +151,47 @@ pub fn defined_symbols(path: &Path) -> HashSet<String> {
 /// library symbols.
 pub fn c_identifiers(text: &str) -> HashSet<String> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        })
         .map(str::to_string)
         .collect()
 }
 
+/// Names referenced as `C.name` in Go source.
+pub fn go_c_references(src: &str) -> HashSet<String> {
+    let bytes = src.as_bytes();
+    let mut out = HashSet::new();
+    let mut i = 0;
+    while let Some(off) = src[i..].find("C.") {
+        let at = i + off;
+        let boundary = at == 0
+            || !(bytes[at - 1].is_ascii_alphanumeric()
+                || bytes[at - 1] == b'_'
+                || bytes[at - 1] == b'.');
+        let start = at + 2;
+        let end = src[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(src.len(), |e| start + e);
+        if boundary && end > start {
+            out.insert(src[start..end].to_string());
+        }
+        i = start;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn finds_c_references() {
+        let ids = super::go_c_references("x := C.sqrt(C.double(2)); y := abc.C.nope; C.");
+        assert!(ids.contains("sqrt") && ids.contains("double"));
+        assert!(!ids.contains("nope"));
+    }
+
     use super::*;
 
     #[test]
@@ -161,7 +214,16 @@ mod tests {
             return;
         }
         let files = shared_files(libm, 0);
-        assert!(files.iter().any(|f| matches!(f, LibFile::Shared { soname, .. } if soname == "libm.so.6")), "{files:?}");
-        assert!(!files.iter().any(|f| matches!(f, LibFile::Shared { soname, .. } if soname.contains("mvec"))));
+        assert!(
+            files
+                .iter()
+                .any(|f| matches!(f, LibFile::Shared { soname, .. } if soname == "libm.so.6")),
+            "{files:?}"
+        );
+        assert!(
+            !files
+                .iter()
+                .any(|f| matches!(f, LibFile::Shared { soname, .. } if soname.contains("mvec")))
+        );
     }
 }

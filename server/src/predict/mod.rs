@@ -6,8 +6,8 @@ pub mod fixes;
 pub mod libs;
 pub mod platform;
 
-use crate::build::{Config, LinkerFlags};
 use crate::build::ctoolchain::Libc;
+use crate::build::{Config, LinkerFlags};
 use crate::gosrc::{CgoVerb, Span};
 use crate::load::graph::{Graph, Loader};
 use crate::load::{Import, LoadError, Package};
@@ -59,16 +59,32 @@ pub struct Link {
 
 impl Link {
     fn fails(msg: impl Into<String>) -> Link {
-        Link { result: Verdict::Fails, linker: None, interpreter: None, needed: vec![], pie: false, error: Some(msg.into()) }
+        Link {
+            result: Verdict::Fails,
+            linker: None,
+            interpreter: None,
+            needed: vec![],
+            pie: false,
+            error: Some(msg.into()),
+        }
     }
     fn unknown(msg: impl Into<String>) -> Link {
-        Link { result: Verdict::Unknown, linker: None, interpreter: None, needed: vec![], pie: false, error: Some(msg.into()) }
+        Link {
+            result: Verdict::Unknown,
+            linker: None,
+            interpreter: None,
+            needed: vec![],
+            pie: false,
+            error: Some(msg.into()),
+        }
     }
 
     /// "static", "dynamic: libc.so.6", "fails", "unknown".
     pub fn label(&self) -> String {
         match self.result {
-            Verdict::Dynamic if !self.needed.is_empty() => format!("dynamic: {}", self.needed.join(", ")),
+            Verdict::Dynamic if !self.needed.is_empty() => {
+                format!("dynamic: {}", self.needed.join(", "))
+            }
             Verdict::Dynamic => match &self.interpreter {
                 Some(i) => format!("dynamic: needs {i}"),
                 None => "dynamic".into(),
@@ -88,7 +104,10 @@ pub struct Location {
 
 impl From<&Import> for Location {
     fn from(i: &Import) -> Self {
-        Location { file: i.file.clone(), span: i.span }
+        Location {
+            file: i.file.clone(),
+            span: i.span,
+        }
     }
 }
 
@@ -185,7 +204,9 @@ pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
 fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
     let cfg = loader.cfg;
     if cfg.flags.compiler.as_deref().is_some_and(|c| c != "gc") {
-        return Link::unknown("linklens predicts the gc toolchain only (-compiler=gccgo is not modelled)");
+        return Link::unknown(
+            "linklens predicts the gc toolchain only (-compiler=gccgo is not modelled)",
+        );
     }
     match cfg.buildmode() {
         "default" | "exe" | "pie" => {}
@@ -196,7 +217,9 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         }
     }
     if cfg.goos == "darwin" || cfg.goos == "ios" {
-        p.reasons.push("darwin binaries always link libSystem dynamically: they are never static".into());
+        p.reasons.push(
+            "darwin binaries always link libSystem dynamically: they are never static".into(),
+        );
         return Link {
             result: Verdict::Dynamic,
             linker: None,
@@ -214,13 +237,22 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
     }
 
     // Flags that need cgo, checked by cmd/go before anything is built.
-    for (on, flag) in [(cfg.flags.race, "-race"), (cfg.flags.msan, "-msan"), (cfg.flags.asan, "-asan")] {
+    for (on, flag) in [
+        (cfg.flags.race, "-race"),
+        (cfg.flags.msan, "-msan"),
+        (cfg.flags.asan, "-asan"),
+    ] {
         if on && !cfg.cgo_enabled {
-            return Link::fails(format!("go: {flag} requires cgo; enable cgo by setting CGO_ENABLED=1"));
+            return Link::fails(format!(
+                "go: {flag} requires cgo; enable cgo by setting CGO_ENABLED=1"
+            ));
         }
     }
     if cfg.flags.race && !race_supported(&cfg.goos, &cfg.goarch) {
-        return Link::fails(format!("go: -race is not supported on {}/{}", cfg.goos, cfg.goarch));
+        return Link::fails(format!(
+            "go: -race is not supported on {}/{}",
+            cfg.goos, cfg.goarch
+        ));
     }
     if cfg.flags.race && cfg.flags.buildmode.as_deref() == Some("pie") {
         return Link::fails("go: -buildmode=pie not supported when -race is enabled");
@@ -241,7 +273,9 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
     };
     if let Some(what) = &ext_reason {
         if !cfg.cgo_enabled {
-            return Link::fails(format!("go: {what} requires external (cgo) linking, but cgo is not enabled"));
+            return Link::fails(format!(
+                "go: {what} requires external (cgo) linking, but cgo is not enabled"
+            ));
         }
         let imp = main_clause_import(g);
         loader.add_implicit(g, "runtime/cgo", imp);
@@ -250,7 +284,10 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         let imp = main_clause_import(g);
         loader.add_implicit(g, "runtime/race", imp);
     }
-    for (on, pkg) in [(cfg.flags.msan, "runtime/msan"), (cfg.flags.asan, "runtime/asan")] {
+    for (on, pkg) in [
+        (cfg.flags.msan, "runtime/msan"),
+        (cfg.flags.asan, "runtime/asan"),
+    ] {
         if on {
             let imp = main_clause_import(g);
             loader.add_implicit(g, pkg, imp);
@@ -264,11 +301,27 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
 
     collect_cgo_packages(g, p);
     let iscgo = g.contains("runtime/cgo");
+    if iscgo && !cfg.cgo_enabled {
+        // Imported explicitly (`import _ "runtime/cgo"`) with cgo off: its
+        // C half is missing and the link fails (seen on go1.26).
+        p.error_location = Some(Location::from(
+            &g.chain("runtime/cgo")
+                .imports
+                .last()
+                .cloned()
+                .unwrap_or_else(|| main_clause_import(g)),
+        ));
+        return Link::fails(
+            "runtime/cgo is linked but cgo is disabled: the link fails (relocation target _cgo_yield not defined)",
+        );
+    }
 
     // The C compiler must exist when anything is compiled with cgo.
     if !p.cgo_packages.is_empty() && cfg.c_toolchain.path.is_none() {
         let cc = &cfg.c_toolchain.program;
-        return Link::fails(format!("cgo: C compiler \"{cc}\" not found: exec: \"{cc}\": executable file not found in $PATH"));
+        return Link::fails(format!(
+            "cgo: C compiler \"{cc}\" not found: exec: \"{cc}\": executable file not found in $PATH"
+        ));
     }
     if let Some(link) = missing_header(loader, g, p) {
         return link;
@@ -276,15 +329,24 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
 
     // cmd/link: host objects from packages outside internalpkg force
     // external linking in auto mode; so do some compiler flags.
-    let external_obj = p.cgo_packages.iter().find(|c| !c.internal_link_ok).map(|c| c.import_path.clone()).or_else(|| {
-        g.order.iter().find_map(|path| {
-            let pkg = g.get(path)?;
-            (!pkg.syso_files.is_empty() && !INTERNAL_LINK_PACKAGES.contains(&path.as_str())).then(|| path.clone())
-        })
-    });
+    let external_obj = p
+        .cgo_packages
+        .iter()
+        .find(|c| !c.internal_link_ok)
+        .map(|c| c.import_path.clone())
+        .or_else(|| {
+            g.order.iter().find_map(|path| {
+                let pkg = g.get(path)?;
+                (!pkg.syso_files.is_empty() && !INTERNAL_LINK_PACKAGES.contains(&path.as_str()))
+                    .then(|| path.clone())
+            })
+        });
     let prefer_ext = p.cgo_packages.iter().find(|c| {
         g.get(&c.import_path).is_some_and(|pkg| {
-            pkg.cgo_args(CgoVerb::CFlags).iter().chain(&cfg.cgo_cflags).any(|f| f.starts_with("-flto") || f.starts_with("-fplugin"))
+            pkg.cgo_args(CgoVerb::CFlags)
+                .iter()
+                .chain(&cfg.cgo_cflags)
+                .any(|f| f.starts_with("-flto") || f.starts_with("-fplugin"))
         })
     });
     let ext_needed = if cfg.flags.msan || cfg.flags.asan {
@@ -295,14 +357,18 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         must_link_external(&cfg.goos, &cfg.goarch, iscgo)
     };
 
-    let linker = match explicit_linkmode.as_deref().or(match cfg.go_extlink_enabled.as_deref() {
-        Some("0") => Some("internal"),
-        Some("1") => Some("external"),
-        _ => None,
-    }) {
+    let linker = match explicit_linkmode
+        .as_deref()
+        .or(match cfg.go_extlink_enabled.as_deref() {
+            Some("0") => Some("internal"),
+            Some("1") => Some("external"),
+            _ => None,
+        }) {
         Some("internal") => {
             if let Some(why) = &ext_needed {
-                return Link::fails(format!("internal linking requested but external linking required: {why}"));
+                return Link::fails(format!(
+                    "internal linking requested but external linking required: {why}"
+                ));
             }
             p.reasons.push("internal linker: -linkmode=internal".into());
             Linker::Internal
@@ -349,19 +415,89 @@ fn main_clause_import(g: &Graph) -> Import {
         .and_then(|m| m.files.first())
         .map(|f| (f.path.clone(), f.header.package_clause.unwrap_or_default()))
         .unwrap_or_default();
-    Import { path: String::new(), file, span }
+    Import {
+        path: String::new(),
+        file,
+        span,
+    }
+}
+
+/// An import cycle, as go reports it ("import cycle not allowed"), found by
+/// an iterative depth-first walk so that deep graphs cannot overflow.
+fn import_cycle(g: &Graph) -> Option<Vec<String>> {
+    use std::collections::HashMap;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Active,
+        Done,
+    }
+    let mut mark: HashMap<&str, Mark> = HashMap::new();
+    let mut stack: Vec<(&str, usize)> = vec![(g.main.as_str(), 0)];
+    mark.insert(&g.main, Mark::Active);
+    while let Some((path, next)) = stack.last().copied() {
+        let imports: Vec<&str> = g.get(path).map(|p| p.import_paths()).unwrap_or_default();
+        if next >= imports.len() {
+            mark.insert(path, Mark::Done);
+            stack.pop();
+            continue;
+        }
+        if let Some(top) = stack.last_mut() {
+            top.1 += 1;
+        }
+        let dep = imports[next];
+        let Some((dep_key, _)) = g.packages.get_key_value(dep) else {
+            continue;
+        };
+        match mark.get(dep_key.as_str()) {
+            Some(Mark::Active) => {
+                let start = stack
+                    .iter()
+                    .position(|(p, _)| *p == dep_key.as_str())
+                    .unwrap_or(0);
+                let mut cycle: Vec<String> =
+                    stack[start..].iter().map(|(p, _)| p.to_string()).collect();
+                cycle.push(dep_key.clone());
+                return Some(cycle);
+            }
+            Some(Mark::Done) => {}
+            None => {
+                mark.insert(dep_key, Mark::Active);
+                stack.push((dep_key, 0));
+            }
+        }
+    }
+    None
 }
 
 fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
+    if let Some(cycle) = import_cycle(g) {
+        let last = &cycle[cycle.len() - 2];
+        if let Some(pkg) = g.get(last)
+            && let Some(imp) = pkg.imports.iter().find(|i| Some(&i.path) == cycle.last())
+        {
+            p.error_location = Some(Location::from(imp));
+        }
+        return Some(Link::fails(format!(
+            "import cycle not allowed: {}",
+            cycle.join(" → ")
+        )));
+    }
     let mut unknown: Option<(String, Location)> = None;
     for path in &g.order {
         let Some(pkg) = g.get(path) else { continue };
         if let Some(err) = pkg.errors.first() {
             let chain = g.chain(path);
-            let at = chain.imports.last().map(Location::from).or_else(|| match err {
-                LoadError::BadFile { file, span, .. } => Some(Location { file: file.clone(), span: *span }),
-                _ => None,
-            });
+            let at = chain
+                .imports
+                .last()
+                .map(Location::from)
+                .or_else(|| match err {
+                    LoadError::BadFile { file, span, .. } => Some(Location {
+                        file: file.clone(),
+                        span: *span,
+                    }),
+                    _ => None,
+                });
             p.error_location = at;
             let mut msg = err.go_message(&pkg.dir);
             if path != &g.main {
@@ -373,23 +509,23 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
             if let LoadError::Unreadable(_) = err
                 && pkg.standard
             {
-                return Some(Link::unknown(format!("cannot read the standard library package {path}: {msg}")));
+                return Some(Link::unknown(format!(
+                    "cannot read the standard library package {path}: {msg}"
+                )));
             }
             return Some(Link::fails(msg));
         }
     }
     for u in &g.unresolved {
         match &u.resolution {
-            Resolution::MissingModule { module, version } => {
-                if unknown.is_none() {
-                    unknown = Some((
-                        format!(
-                            "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
-                            u.import_path
-                        ),
-                        Location::from(&u.import),
-                    ));
-                }
+            Resolution::MissingModule { module, version } if unknown.is_none() => {
+                unknown = Some((
+                    format!(
+                        "module {module}@{version} (needed for {}) is not in the module cache; run `go mod download {module}`",
+                        u.import_path
+                    ),
+                    Location::from(&u.import),
+                ));
             }
             Resolution::NotFound { message } => {
                 p.error_location = Some(Location::from(&u.import));
@@ -412,7 +548,9 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
         }
         let chain = g.chain(path);
         let purpose = if pkg.standard {
-            std_cgo_purpose(path).unwrap_or("C code in the standard library").to_string()
+            std_cgo_purpose(path)
+                .unwrap_or("C code in the standard library")
+                .to_string()
         } else {
             "C code (import \"C\")".to_string()
         };
@@ -424,7 +562,15 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
             chain_imports: chain.imports.iter().map(Location::from).collect(),
             files: pkg
                 .cgo_files()
-                .map(|f| Location { file: f.path.clone(), span: f.header.import_c.as_ref().map(|c| c.span).unwrap_or_default() })
+                .map(|f| Location {
+                    file: f.path.clone(),
+                    span: f
+                        .header
+                        .import_c
+                        .as_ref()
+                        .map(|c| c.span)
+                        .unwrap_or_default(),
+                })
                 .collect(),
             purpose,
             internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path.as_str()),
@@ -435,8 +581,13 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
         if c.import_path == "runtime/cgo" && c.chain.len() > 2 {
             continue;
         }
-        let via = if c.chain.len() > 1 { format!(" (via {})", c.chain.join(" → ")) } else { String::new() };
-        p.reasons.push(format!("{} uses cgo for {}{via}", c.import_path, c.purpose));
+        let via = if c.chain.len() > 1 {
+            format!(" (via {})", c.chain.join(" → "))
+        } else {
+            String::new()
+        };
+        p.reasons
+            .push(format!("{} uses cgo for {}{via}", c.import_path, c.purpose));
     }
 }
 
@@ -447,7 +598,11 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
     for c in p.cgo_packages.iter().filter(|c| !c.standard) {
         let pkg = g.get(&c.import_path)?;
         let mut dirs = vec![pkg.dir.clone()];
-        for f in pkg.cgo_args(CgoVerb::CFlags).iter().chain(&pkg.cgo_args(CgoVerb::CppFlags)) {
+        for f in pkg
+            .cgo_args(CgoVerb::CFlags)
+            .iter()
+            .chain(&pkg.cgo_args(CgoVerb::CppFlags))
+        {
             if let Some(d) = f.strip_prefix("-I") {
                 let d = d.replace("${SRCDIR}", &pkg.dir.to_string_lossy());
                 dirs.push(pkg.dir.join(d));
@@ -457,14 +612,24 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
             continue; // pkg-config adds include paths we do not evaluate
         }
         for f in pkg.cgo_files() {
-            let Some(src) = loader.sources.read_small(&f.path, 1 << 20) else { continue };
-            let Some(ic) = &f.header.import_c else { continue };
+            let Some(src) = loader.sources.read_small(&f.path, 1 << 20) else {
+                continue;
+            };
+            let Some(ic) = &f.header.import_c else {
+                continue;
+            };
             for header in includes(&preamble(&src, ic.span.start)) {
                 if !cfg.c_toolchain.has_header(&header, &dirs) {
-                    p.error_location = Some(Location { file: f.path.clone(), span: ic.span });
+                    p.error_location = Some(Location {
+                        file: f.path.clone(),
+                        span: ic.span,
+                    });
                     return Some(Link::fails(format!(
                         "{}: fatal error: {header}: No such file or directory (not in {}'s include path)",
-                        f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                        f.path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
                         cfg.c_toolchain.program
                     )));
                 }
@@ -477,10 +642,17 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
 /// The comment block directly above `import "C"` (the cgo preamble).
 pub fn preamble(src: &[u8], c_offset: usize) -> String {
     let text = String::from_utf8_lossy(&src[..c_offset.min(src.len())]);
-    let Some(import_at) = text.rfind("import") else { return String::new() };
+    let Some(import_at) = text.rfind("import") else {
+        return String::new();
+    };
     let before = &text[..import_at];
     let before = before.trim_end_matches([' ', '\t', '(', '\n', '\r']);
-    let before = if text[import_at..].contains('(') && !text[import_at..].trim_start_matches("import").trim().starts_with('"') {
+    let before = if text[import_at..].contains('(')
+        && !text[import_at..]
+            .trim_start_matches("import")
+            .trim()
+            .starts_with('"')
+    {
         // Grouped import: the doc comment sits above the "C" line itself.
         &text[..c_offset.min(text.len())]
     } else {
@@ -511,7 +683,12 @@ fn includes(preamble: &str) -> Vec<String> {
     preamble
         .lines()
         .filter_map(|l| {
-            let l = l.trim().strip_prefix('#')?.trim_start().strip_prefix("include")?.trim();
+            let l = l
+                .trim()
+                .strip_prefix('#')?
+                .trim_start()
+                .strip_prefix("include")?
+                .trim();
             let (open, close) = match l.chars().next()? {
                 '<' => ('<', '>'),
                 '"' => ('"', '"'),
@@ -523,7 +700,14 @@ fn includes(preamble: &str) -> Vec<String> {
         .collect()
 }
 
-fn internal_link(cfg: &Config, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, iscgo: bool, pie: bool) -> Link {
+fn internal_link(
+    cfg: &Config,
+    g: &Graph,
+    p: &mut Prediction,
+    ld: &LinkerFlags,
+    iscgo: bool,
+    pie: bool,
+) -> Link {
     if ld.wants_static() || ld.wants_static_pie() {
         p.caveats.push(Caveat {
             code: "extldflags-ignored".into(),
@@ -534,10 +718,19 @@ fn internal_link(cfg: &Config, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, 
     }
     if !iscgo && !pie {
         if ld.interpreter.is_some() {
-            p.reasons.push("-I is ignored: a static executable has no interpreter".into());
+            p.reasons
+                .push("-I is ignored: a static executable has no interpreter".into());
         }
-        p.reasons.push("no package uses cgo: the Go linker writes a static executable".into());
-        return Link { result: Verdict::Static, linker: Some(Linker::Internal), interpreter: None, needed: vec![], pie: false, error: None };
+        p.reasons
+            .push("no package uses cgo: the Go linker writes a static executable".into());
+        return Link {
+            result: Verdict::Static,
+            linker: Some(Linker::Internal),
+            interpreter: None,
+            needed: vec![],
+            pie: false,
+            error: None,
+        };
     }
     if iscgo && ld.no_dynamic {
         return Link::fails("cannot use dynamic imports with -d flag");
@@ -552,7 +745,9 @@ fn internal_link(cfg: &Config, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, 
             if std::path::Path::new(glibc).exists() || cfg.is_cross() {
                 Some(glibc.to_string())
             } else {
-                crate::build::ctoolchain::musl_loader(&cfg.goarch).map(str::to_string).or(Some(glibc.to_string()))
+                crate::build::ctoolchain::musl_loader(&cfg.goarch)
+                    .map(str::to_string)
+                    .or(Some(glibc.to_string()))
             }
         }
     });
@@ -576,25 +771,50 @@ fn internal_link(cfg: &Config, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, 
     } else {
         p.reasons.push("-buildmode=pie: the Go linker writes a position-independent executable that needs the dynamic loader".into());
     }
-    Link { result: Verdict::Dynamic, linker: Some(Linker::Internal), interpreter, needed, pie, error: None }
+    Link {
+        result: Verdict::Dynamic,
+        linker: Some(Linker::Internal),
+        interpreter,
+        needed,
+        pie,
+        error: None,
+    }
 }
 
 /// The shared libraries `-l` flags of `pkg` add to DT_NEEDED.
-fn dynamic_libs(cfg: &Config, pkg: &Package, extra_dirs: &[PathBuf], _all: &[CgoPackage]) -> Vec<String> {
+fn dynamic_libs(
+    cfg: &Config,
+    pkg: &Package,
+    extra_dirs: &[PathBuf],
+    _all: &[CgoPackage],
+) -> Vec<String> {
     let mut dirs: Vec<PathBuf> = extra_dirs.to_vec();
-    let ldflags: Vec<String> = pkg.cgo_args(CgoVerb::LdFlags).into_iter().chain(cfg.cgo_ldflags.iter().cloned()).collect();
+    let ldflags: Vec<String> = pkg
+        .cgo_args(CgoVerb::LdFlags)
+        .into_iter()
+        .chain(cfg.cgo_ldflags.iter().cloned())
+        .collect();
     for f in &ldflags {
         if let Some(d) = f.strip_prefix("-L") {
-            dirs.push(pkg.dir.join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy())));
+            dirs.push(
+                pkg.dir
+                    .join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy())),
+            );
         }
     }
     let mut idents: Option<std::collections::HashSet<String>> = None;
     let mut out = Vec::new();
     for f in &ldflags {
-        let Some(name) = f.strip_prefix("-l") else { continue };
-        let Some(files) = libs::resolve(&cfg.c_toolchain, name, &dirs, false) else { continue };
+        let Some(name) = f.strip_prefix("-l") else {
+            continue;
+        };
+        let Some(files) = libs::resolve(&cfg.c_toolchain, name, &dirs, false) else {
+            continue;
+        };
         for file in files {
-            let libs::LibFile::Shared { soname, path } = file else { continue };
+            let libs::LibFile::Shared { soname, path } = file else {
+                continue;
+            };
             if soname == cfg.c_toolchain.libc_soname {
                 continue;
             }
@@ -618,6 +838,8 @@ fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<S
     for f in pkg.cgo_files() {
         if let (Ok(src), Some(ic)) = (std::fs::read(&f.path), &f.header.import_c) {
             ids.extend(libs::c_identifiers(&preamble(&src, ic.span.start)));
+            // Go code calls C functions as C.name: those are references too.
+            ids.extend(libs::go_c_references(&String::from_utf8_lossy(&src)));
         }
     }
     for c in &pkg.c_files {
@@ -628,30 +850,49 @@ fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<S
     ids
 }
 
-fn external_link(loader: &Loader, g: &Graph, p: &mut Prediction, ld: &LinkerFlags, pie: bool) -> Link {
+fn external_link(
+    loader: &Loader,
+    g: &Graph,
+    p: &mut Prediction,
+    ld: &LinkerFlags,
+    pie: bool,
+) -> Link {
     let cfg = loader.cfg;
     let static_pie = ld.wants_static_pie();
-    let static_link = ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
+    let static_link =
+        ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
     let uses = |path: &str| p.cgo_packages.iter().any(|c| c.import_path == path);
     if static_link {
         // Every -l must have an archive, libc included.
         let mut libs_needed: Vec<(String, &Package)> = Vec::new();
         for c in &p.cgo_packages {
             if let Some(pkg) = g.get(&c.import_path) {
-                for f in pkg.cgo_args(CgoVerb::LdFlags).iter().chain(&cfg.cgo_ldflags) {
+                for f in pkg
+                    .cgo_args(CgoVerb::LdFlags)
+                    .iter()
+                    .chain(&cfg.cgo_ldflags)
+                {
                     if let Some(name) = f.strip_prefix("-l") {
                         libs_needed.push((name.to_string(), pkg));
                     }
                 }
             }
         }
-        libs_needed.push(("c".into(), g.get(&g.main).map(|a| a.as_ref()).unwrap_or_else(|| unreachable_pkg())));
+        libs_needed.push((
+            "c".into(),
+            g.get(&g.main)
+                .map(|a| a.as_ref())
+                .unwrap_or_else(|| unreachable_pkg()),
+        ));
         for (name, pkg) in libs_needed {
             let dirs: Vec<PathBuf> = pkg
                 .cgo_args(CgoVerb::LdFlags)
                 .iter()
                 .filter_map(|f| f.strip_prefix("-L"))
-                .map(|d| pkg.dir.join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy())))
+                .map(|d| {
+                    pkg.dir
+                        .join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy()))
+                })
                 .collect();
             if libs::resolve(&cfg.c_toolchain, &name, &dirs, true).is_none() {
                 return Link::fails(format!(
@@ -686,7 +927,10 @@ fn external_link(loader: &Loader, g: &Graph, p: &mut Prediction, ld: &LinkerFlag
             error: None,
         };
     }
-    let interpreter = ld.interpreter.clone().or_else(|| cfg.c_toolchain.interpreter.clone());
+    let interpreter = ld
+        .interpreter
+        .clone()
+        .or_else(|| cfg.c_toolchain.interpreter.clone());
     let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
     for c in &p.cgo_packages {
         if let Some(pkg) = g.get(&c.import_path) {
@@ -702,7 +946,14 @@ fn external_link(loader: &Loader, g: &Graph, p: &mut Prediction, ld: &LinkerFlag
         needed.join(", "),
         interpreter.as_deref().unwrap_or("the system loader")
     ));
-    Link { result: Verdict::Dynamic, linker: Some(Linker::External), interpreter, needed, pie, error: None }
+    Link {
+        result: Verdict::Dynamic,
+        linker: Some(Linker::External),
+        interpreter,
+        needed,
+        pie,
+        error: None,
+    }
 }
 
 fn unreachable_pkg() -> &'static Package {
