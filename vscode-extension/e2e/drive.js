@@ -234,9 +234,13 @@ async function closeHover() {
     await page.keyboard.press('Enter');
     await page.keyboard.insertText('"linklens.server.path": "/nonexistent/linklens",');
     await page.keyboard.press('Control+S');
-    await page.waitForTimeout(500);
-    const saved = fs.readFileSync(process.env.MACHINE_SETTINGS, 'utf8'); // JSONC: may keep a trailing comma
-    assert(/"linklens\.server\.path":\s*"\/nonexistent\/linklens"/.test(saved), `Machine/settings.json: ${saved}`);
+    const edited = /"linklens\.server\.path":\s*"\/nonexistent\/linklens"/; // JSONC: may keep a trailing comma
+    let saved = '';
+    for (let i = 0; i < 25 && !edited.test(saved); i++) {
+      await page.waitForTimeout(200); // the save reaches the disk asynchronously
+      saved = fs.existsSync(process.env.MACHINE_SETTINGS) ? fs.readFileSync(process.env.MACHINE_SETTINGS, 'utf8') : '';
+    }
+    assert(edited.test(saved), `Machine/settings.json: ${saved}`);
     const bell = page.locator('.statusbar-item', { has: page.locator('.codicon-bell, .codicon-bell-dot') }).first();
     const note = page.locator('.notifications-center .notification-list-item, .notification-toast', { hasText: '/nonexistent/linklens' }).first();
     for (let i = 0; i < 20 && !(await note.isVisible().catch(() => false)); i++) {

@@ -27,7 +27,7 @@ GO=$(command -v go) || { echo "the e2e needs Go on PATH" >&2; exit 1; }
 printf 'export PATH="%s:$PATH"\n' "$(dirname "$(readlink -f "$GO")")" > "$HOME/.profile"
 RUN=$(mktemp -d "$TMPDIR/run-XXXX"); mkdir -p "$RUN/data/User" "$RUN/ext" "$RUN/ws"
 # The quick fix writes .vscode/settings.json: work on a copy so the checkout stays clean.
-SRC=$ROOT/examples/shop; [ -d "$SRC" ] || SRC=$E2E/fixtures/shop
+SRC=$ROOT/examples/shop
 cp -r "$SRC" "$RUN/ws/shop"; WS=$RUN/ws/shop
 echo "workspace: copy of ${SRC#$ROOT/}"
 cat > "$RUN/data/User/settings.json" <<'JSON'
