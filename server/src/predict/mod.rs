@@ -425,44 +425,47 @@ fn main_clause_import(g: &Graph) -> Import {
 /// An import cycle, as go reports it ("import cycle not allowed"), found by
 /// an iterative depth-first walk so that deep graphs cannot overflow.
 fn import_cycle(g: &Graph) -> Option<Vec<String>> {
-    use std::collections::HashMap;
+    use rustc_hash::FxHashMap;
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Active,
         Done,
     }
-    let mut mark: HashMap<&str, Mark> = HashMap::new();
-    let mut stack: Vec<(&str, usize)> = vec![(g.main.as_str(), 0)];
+    let deps = |path: &str| -> Vec<&str> {
+        g.get(path)
+            .map(|p| {
+                p.imports
+                    .iter()
+                    .map(|i| i.path.as_str())
+                    .filter(|d| g.packages.contains_key(*d))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut mark: FxHashMap<&str, Mark> = FxHashMap::default();
+    let mut stack: Vec<(&str, Vec<&str>, usize)> = vec![(g.main.as_str(), deps(&g.main), 0)];
     mark.insert(&g.main, Mark::Active);
-    while let Some((path, next)) = stack.last().copied() {
-        let imports: Vec<&str> = g.get(path).map(|p| p.import_paths()).unwrap_or_default();
-        if next >= imports.len() {
+    while let Some((path, imports, next)) = stack.last_mut() {
+        let Some(&dep) = imports.get(*next) else {
             mark.insert(path, Mark::Done);
             stack.pop();
             continue;
-        }
-        if let Some(top) = stack.last_mut() {
-            top.1 += 1;
-        }
-        let dep = imports[next];
-        let Some((dep_key, _)) = g.packages.get_key_value(dep) else {
-            continue;
         };
-        match mark.get(dep_key.as_str()) {
+        *next += 1;
+        match mark.get(dep) {
             Some(Mark::Active) => {
-                let start = stack
+                let start = stack.iter().position(|(p, _, _)| *p == dep).unwrap_or(0);
+                let mut cycle: Vec<String> = stack[start..]
                     .iter()
-                    .position(|(p, _)| *p == dep_key.as_str())
-                    .unwrap_or(0);
-                let mut cycle: Vec<String> =
-                    stack[start..].iter().map(|(p, _)| p.to_string()).collect();
-                cycle.push(dep_key.clone());
+                    .map(|(p, _, _)| p.to_string())
+                    .collect();
+                cycle.push(dep.to_string());
                 return Some(cycle);
             }
             Some(Mark::Done) => {}
             None => {
-                mark.insert(dep_key, Mark::Active);
-                stack.push((dep_key, 0));
+                mark.insert(dep, Mark::Active);
+                stack.push((dep, deps(dep), 0));
             }
         }
     }
