@@ -150,7 +150,14 @@ fn last_build_hover_and_contradiction() {
     assert_eq!(d["source"], "linklens");
     assert_eq!(d["range"]["start"]["line"], 0, "on `package main`");
     let msg = d["message"].as_str().unwrap();
-    assert!(msg.starts_with("bin/app (dynamic (libc.so.6)"), "{msg}");
+    assert!(
+        msg.starts_with("bin/app, the last build of example.com/lastbuild (with CGO_ENABLED=1), contradicts the prediction for the same settings: predicted static, the binary is dynamic;"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("DT_NEEDED: predicted none, binary libc.so.6"),
+        "{msg}"
+    );
     assert!(
         msg.contains("predicted static, the binary is dynamic"),
         "{msg}"
@@ -188,9 +195,13 @@ fn last_build_hover_and_contradiction() {
         "last build: bin/app — static, built with CGO_ENABLED=0",
     );
 
-    // Deleting the binary forgets it.
-    std::fs::remove_file(root.join("bin/app")).unwrap();
-    notify_built(&mut c, &root, 3);
+    // Deleting the directory forgets its binaries, even when only the
+    // directory is reported (as VS Code does).
+    std::fs::remove_dir_all(root.join("bin")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&root.join("bin")), "type": 3}]}),
+    );
     let deadline = Instant::now() + TIMEOUT;
     while hover_at_package(&mut c, &main).contains("last build") {
         assert!(Instant::now() < deadline, "the deleted binary stayed");

@@ -70,10 +70,20 @@ pub fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -
         )),
         _ => {}
     }
+    // Plain words, not Rust debug syntax: these end up in editor messages.
+    let or_none = |v: Option<&String>| v.cloned().unwrap_or_else(|| "none".into());
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     if link.interpreter != info.interpreter {
         d.push(format!(
-            "interpreter: predicted {:?}, binary {:?}",
-            link.interpreter, info.interpreter
+            "interpreter: predicted {}, binary {}",
+            or_none(link.interpreter.as_ref()),
+            or_none(info.interpreter.as_ref())
         ));
     }
     let mut a = link.needed.clone();
@@ -81,7 +91,11 @@ pub fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -
     a.sort();
     b.sort();
     if a != b {
-        d.push(format!("DT_NEEDED: predicted {a:?}, binary {b:?}"));
+        d.push(format!(
+            "DT_NEEDED: predicted {}, binary {}",
+            list(&a),
+            list(&b)
+        ));
     }
     if link.pie != (info.file_type == "DYN") {
         d.push(format!(

@@ -96,9 +96,8 @@ pub fn contradiction(import_path: &str, lb: &LastBuild) -> String {
         "Either the binary is stale (the sources changed since the build; rebuild it) or linklens mispredicts (please report it)."
     };
     format!(
-        "{} ({} of {import_path}, built with {}) contradicts the prediction for the same settings: {}. {why}",
+        "{}, the last build of {import_path} (with {}), contradicts the prediction for the same settings: {}. {why}",
         lb.shown,
-        linking_summary(&lb.info.info),
         settings_summary(&lb.info.info),
         lb.diffs.join("; ")
     )

@@ -432,6 +432,23 @@ impl State {
                     self.binaries.insert(p, b)
                 }
                 _ => {
+                    // A deleted directory may be all a client reports
+                    // (VS Code coalesces): forget the binaries below it.
+                    if !p.exists() {
+                        let below: Vec<PathBuf> = self
+                            .binaries
+                            .keys()
+                            .filter(|b| b.starts_with(&p) && **b != p)
+                            .cloned()
+                            .collect();
+                        for b in below {
+                            concerned.extend(
+                                self.binaries
+                                    .remove(&b)
+                                    .and_then(|o| o.info.go.as_ref().map(|g| g.path.clone())),
+                            );
+                        }
+                    }
                     let old = self.binaries.remove(&p);
                     if old.is_some() {
                         gone.insert(p);
