@@ -147,7 +147,9 @@ impl Engine {
         }
         // Main packages are independent and the caches are shared and
         // thread-safe: predict them on every core, keeping the input order.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results: Mutex<Vec<(usize, Prediction)>> = Mutex::new(Vec::with_capacity(mains.len()));
         std::thread::scope(|scope| {

@@ -11,9 +11,7 @@ pub mod render;
 pub mod settings;
 pub mod settings_edit;
 pub mod state;
-pub mod toolchain;
-
-use position::{Encoding, LineIndex};
+pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
 use std::path::PathBuf;

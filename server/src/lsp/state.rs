@@ -244,7 +244,7 @@ impl State {
             let tc = if run_go {
                 Toolchain::discover(&self.proc_env)
             } else {
-                super::toolchain::offline(&self.proc_env)
+                crate::build::Toolchain::discover_with(&self.proc_env, false)
             };
             let engine = Engine::new(tc);
             for (p, d) in &self.docs {

@@ -756,21 +756,7 @@ fn internal_link(
     });
     let mut needed = Vec::new();
     if iscgo {
-        needed.push(cfg.c_toolchain.libc_soname.clone());
-        for c in p.cgo_packages.iter().filter(|c| !c.standard) {
-            if let Some(pkg) = g.get(&c.import_path) {
-                for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
-                    if !needed.contains(&lib) {
-                        needed.push(lib);
-                    }
-                }
-            }
-        }
-        p.reasons.push(format!(
-            "the binary loads {} through {}",
-            needed.join(", "),
-            interpreter.as_deref().unwrap_or("the system loader")
-        ));
+        needed = needed_libs(cfg, g, p, interpreter.as_deref());
     } else {
         p.reasons.push("-buildmode=pie: the Go linker writes a position-independent executable that needs the dynamic loader".into());
     }
@@ -782,6 +768,33 @@ fn internal_link(
         pie,
         error: None,
     }
+}
+
+/// DT_NEEDED of a dynamic link: libc, then the shared libraries the cgo
+/// packages' `-l` flags add (standard packages' flags add none here: their
+/// symbols live in libc), with the reason recorded.
+fn needed_libs(
+    cfg: &Config,
+    g: &Graph,
+    p: &mut Prediction,
+    interpreter: Option<&str>,
+) -> Vec<String> {
+    let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
+    for c in &p.cgo_packages {
+        if let Some(pkg) = g.get(&c.import_path) {
+            for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
+                if !needed.contains(&lib) {
+                    needed.push(lib);
+                }
+            }
+        }
+    }
+    p.reasons.push(format!(
+        "the binary loads {} through {}",
+        needed.join(", "),
+        interpreter.unwrap_or("the system loader")
+    ));
+    needed
 }
 
 /// The shared libraries `-l` flags of `pkg` add to DT_NEEDED.
@@ -934,21 +947,7 @@ fn external_link(
         .interpreter
         .clone()
         .or_else(|| cfg.c_toolchain.interpreter.clone());
-    let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
-    for c in &p.cgo_packages {
-        if let Some(pkg) = g.get(&c.import_path) {
-            for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
-                if !needed.contains(&lib) {
-                    needed.push(lib);
-                }
-            }
-        }
-    }
-    p.reasons.push(format!(
-        "the binary loads {} through {}",
-        needed.join(", "),
-        interpreter.as_deref().unwrap_or("the system loader")
-    ));
+    let needed = needed_libs(cfg, g, p, interpreter.as_deref());
     Link {
         result: Verdict::Dynamic,
         linker: Some(Linker::External),
