@@ -7,6 +7,7 @@ pub mod engine;
 pub mod gosrc;
 pub mod inspect;
 pub mod load;
+pub mod lsp;
 pub mod modules;
 pub mod predict;
 pub mod profiles;

@@ -5,6 +5,7 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("check") => cli::check::run(&args[1..]),
         Some("inspect") => cli::inspect::run(&args[1..]),
+        Some("serve") => linklens::lsp::run(),
         Some("-h" | "--help" | "help") => {
             println!("{}", cli::USAGE);
             0

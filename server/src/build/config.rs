@@ -169,7 +169,7 @@ impl Config {
         let cc_str = getenv("CC").unwrap_or_else(|| default_cc.to_string());
         let cc = quoted::split(&cc_str).unwrap_or_else(|_| vec![cc_str.clone()]);
         let c_toolchain = CToolchain::detect(&cc, env, &goos, &goarch);
-        let arch_level = arch_level_var(&goarch).and_then(|k| getenv(k));
+        let arch_level = arch_level_var(&goarch).and_then(&getenv);
         let goexperiment = getenv("GOEXPERIMENT").unwrap_or_default();
 
         let mut tool_tags = if tc.go_found {

@@ -49,13 +49,8 @@ pub fn parse_go_build(text: &str) -> Result<Expr, String> {
         i: 0,
         tok: Tok::End,
         pos: 0,
-        size: 0,
     };
-    let x = p.or()?;
-    match p.tok {
-        Tok::End => Ok(x),
-        _ => Err(format!("unexpected token {}", p.tok_text())),
-    }
+    p.parse()
 }
 
 /// Parses the text after `// +build`: space-separated options (OR) of
@@ -132,8 +127,10 @@ enum Tok {
     Tag,
 }
 
-/// go/build/constraint's `exprParser`: recursive descent with `!` binding
-/// tighter than `&&`, which binds tighter than `||`.
+/// go/build/constraint's `exprParser`. Go's parser is recursive descent
+/// (`or` > `and` > `not` > `atom`, with `atom` recursing for parentheses);
+/// this is the same grammar with the recursion for parentheses kept on an
+/// explicit stack, so nesting depth cannot overflow the thread's stack.
 struct ExprParser<'a> {
     s: &'a str,
     /// Next read position.
@@ -141,67 +138,97 @@ struct ExprParser<'a> {
     /// Last token read, starting at `pos`.
     tok: Tok,
     pos: usize,
-    size: usize,
+}
+
+/// One `or` expression being built: the `||` terms so far, the `&&` chain
+/// of the current term, and whether a `!` precedes the parenthesis that
+/// opened it.
+#[derive(Default)]
+struct Level {
+    or: Option<Expr>,
+    and: Option<Expr>,
+    negated: bool,
+}
+
+fn join(acc: Option<Expr>, x: Expr, op: fn(Box<Expr>, Box<Expr>) -> Expr) -> Expr {
+    match acc {
+        None => x,
+        Some(acc) => op(Box::new(acc), Box::new(x)),
+    }
 }
 
 impl ExprParser<'_> {
-    fn or(&mut self) -> Result<Expr, String> {
-        let mut x = self.and()?;
-        while self.tok == Tok::Or {
-            let y = self.and()?;
-            x = Expr::Or(Box::new(x), Box::new(y));
-        }
-        Ok(x)
-    }
-
-    fn and(&mut self) -> Result<Expr, String> {
-        let mut x = self.not()?;
-        while self.tok == Tok::And {
-            let y = self.not()?;
-            x = Expr::And(Box::new(x), Box::new(y));
-        }
-        Ok(x)
-    }
-
-    fn not(&mut self) -> Result<Expr, String> {
-        self.size += 1;
-        if self.size > MAX_SIZE {
-            return Err("build expression too large".to_string());
-        }
-        self.lex()?;
-        if self.tok == Tok::Not {
-            self.lex()?;
-            if self.tok == Tok::Not {
-                return Err("double negation not allowed".to_string());
+    fn parse(&mut self) -> Result<Expr, String> {
+        let mut outer: Vec<Level> = Vec::new();
+        let mut cur = Level::default();
+        let mut size = 0;
+        loop {
+            // `not`: an optional `!` and an atom.
+            size += 1;
+            if size > MAX_SIZE {
+                return Err("build expression too large".to_string());
             }
-            return Ok(Expr::Not(Box::new(self.atom()?)));
-        }
-        self.atom()
-    }
-
-    fn atom(&mut self) -> Result<Expr, String> {
-        match self.tok {
-            Tok::LParen => {
-                let x = self.or().map_err(|e| {
-                    if e == "unexpected end of expression" {
-                        "missing close paren".to_string()
-                    } else {
-                        e
-                    }
-                })?;
+            self.lex()?;
+            let negated = self.tok == Tok::Not;
+            if negated {
+                self.lex()?;
+                if self.tok == Tok::Not {
+                    return Err("double negation not allowed".to_string());
+                }
+            }
+            let mut x = match self.tok {
+                Tok::LParen => {
+                    outer.push(std::mem::replace(
+                        &mut cur,
+                        Level {
+                            negated,
+                            ..Level::default()
+                        },
+                    ));
+                    continue;
+                }
+                Tok::Tag => {
+                    let t = Expr::tag(self.tok_text());
+                    self.lex()?;
+                    if negated { Expr::Not(Box::new(t)) } else { t }
+                }
+                // Inside parentheses Go rewrites this error.
+                Tok::End if outer.is_empty() => {
+                    return Err("unexpected end of expression".to_string());
+                }
+                Tok::End => return Err("missing close paren".to_string()),
+                _ => return Err(format!("unexpected token {}", self.tok_text())),
+            };
+            // Fold the operand into `&&`/`||` chains, closing parentheses.
+            loop {
+                cur.and = Some(join(cur.and.take(), x, Expr::And));
+                if self.tok == Tok::And {
+                    break;
+                }
+                if let Some(term) = cur.and.take() {
+                    cur.or = Some(join(cur.or.take(), term, Expr::Or));
+                }
+                if self.tok == Tok::Or {
+                    break;
+                }
+                let done = cur.or.take().unwrap_or_else(|| Expr::tag(""));
+                let Some(parent) = outer.pop() else {
+                    return match self.tok {
+                        Tok::End => Ok(done),
+                        _ => Err(format!("unexpected token {}", self.tok_text())),
+                    };
+                };
                 if self.tok != Tok::RParen {
                     return Err("missing close paren".to_string());
                 }
                 self.lex()?;
-                Ok(x)
+                x = if cur.negated {
+                    Expr::Not(Box::new(done))
+                } else {
+                    done
+                };
+                cur = parent;
             }
-            Tok::Tag => {
-                let x = Expr::tag(self.tok_text());
-                self.lex()?;
-                Ok(x)
-            }
-            Tok::End => Err("unexpected end of expression".to_string()),
-            _ => Err(format!("unexpected token {}", self.tok_text())),
         }
     }
 

@@ -171,6 +171,12 @@ pub fn scan_header(src: &[u8]) -> FileHeader {
         );
     }
     record_imports(src, parsed.imports, &mut h);
+    // Errors found at the end of input point just past it; keep every span
+    // sliceable.
+    for e in &mut h.errors {
+        e.span.end = e.span.end.min(src.len());
+        e.span.start = e.span.start.min(e.span.end);
+    }
     h
 }
 

@@ -66,10 +66,9 @@ pub fn arch_feature_tags(goarch: &str, level: Option<&str>) -> Vec<String> {
     let level = level.filter(|l| !l.is_empty());
     match goarch {
         "386" => {
-            let v = match level {
-                Some(v @ ("sse2" | "softfloat")) => v,
-                _ => "sse2",
-            };
+            let v = level
+                .filter(|v| matches!(*v, "sse2" | "softfloat"))
+                .unwrap_or("sse2");
             vec![format!("386.{v}")]
         }
         "amd64" => {
@@ -106,10 +105,9 @@ pub fn arch_feature_tags(goarch: &str, level: Option<&str>) -> Vec<String> {
             tags
         }
         "mips" | "mipsle" | "mips64" | "mips64le" => {
-            let v = match level {
-                Some(v @ ("hardfloat" | "softfloat")) => v,
-                _ => "hardfloat",
-            };
+            let v = level
+                .filter(|v| matches!(*v, "hardfloat" | "softfloat"))
+                .unwrap_or("hardfloat");
             vec![format!("{goarch}.{v}")]
         }
         "ppc64" | "ppc64le" => {
@@ -144,12 +142,8 @@ pub fn arch_feature_tags(goarch: &str, level: Option<&str>) -> Vec<String> {
 /// suffixes in any order) as (major, minor).
 fn parse_goarm64(v: &str) -> Option<(u32, u32)> {
     let mut v = v;
-    loop {
-        if let Some(rest) = v.strip_suffix(",lse").or_else(|| v.strip_suffix(",crypto")) {
-            v = rest;
-        } else {
-            break;
-        }
+    while let Some(rest) = v.strip_suffix(",lse").or_else(|| v.strip_suffix(",crypto")) {
+        v = rest;
     }
     let b = v.as_bytes();
     if b.len() != 4 || b[0] != b'v' || b[2] != b'.' || !b[3].is_ascii_digit() {

@@ -19,7 +19,7 @@ pub struct PackageCache {
     map: RwLock<HashMap<u64, HashMap<PathBuf, Arc<Package>>>>,
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
-    imports: RwLock<HashMap<(u64, bool), HashMap<String, Arc<Package>>>>,
+    imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
 }
 
 impl PackageCache {
@@ -37,6 +37,21 @@ impl PackageCache {
         if let Ok(mut m) = self.imports.write() {
             for pkgs in m.values_mut() {
                 pkgs.retain(|_, p| !p.dir.starts_with(path));
+            }
+        }
+    }
+
+    /// Drops the packages loaded from exactly `dir` (a file in it changed).
+    pub fn invalidate_dir(&self, dir: &Path) {
+        if let Ok(mut m) = self.map.write() {
+            for pkgs in m.values_mut() {
+                pkgs.remove(dir);
+            }
+        }
+        if let Ok(mut m) = self.imports.write() {
+            let dir = dir.as_os_str();
+            for pkgs in m.values_mut() {
+                pkgs.retain(|_, p| p.dir.as_os_str() != dir);
             }
         }
     }
@@ -61,6 +76,9 @@ impl PackageCache {
         self.len() == 0
     }
 }
+
+/// Import path → the package it resolves to, for one tag set and importer kind.
+type ImportMemo = HashMap<String, Arc<Package>>;
 
 /// An import that could not be turned into a package.
 #[derive(Debug, Clone, PartialEq, Eq)]

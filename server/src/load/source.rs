@@ -74,6 +74,16 @@ impl Sources {
         self.overlay.read().ok()?.get(path).cloned()
     }
 
+    /// Forgets one file's header and its directory's listing.
+    pub fn invalidate_file(&self, path: &Path) {
+        if let Ok(mut h) = self.headers.write() {
+            h.remove(path);
+        }
+        if let (Some(parent), Ok(mut d)) = (path.parent(), self.dirs.write()) {
+            d.remove(parent);
+        }
+    }
+
     /// Forgets cached headers under `path` (a file or a directory).
     pub fn invalidate(&self, path: &Path) {
         if let Ok(mut h) = self.headers.write() {
@@ -89,7 +99,7 @@ impl Sources {
     pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
         if let Some(buf) = self.overlay_contents(path) {
             let stamp = Stamp::Buffer(hash(&buf));
-            return Ok(self.cached_or_scan(path, stamp, || Ok(buf.to_vec()))?);
+            return self.cached_or_scan(path, stamp, || Ok(buf.to_vec()));
         }
         if let Ok(h) = self.headers.read()
             && let Some((Stamp::Disk { .. }, header)) = h.get(path)

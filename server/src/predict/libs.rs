@@ -86,9 +86,8 @@ fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
         if word == "AS_NEEDED" {
             as_needed_depth += 1;
             // The next '(' belongs to AS_NEEDED.
-            let trimmed = rest.trim_start();
-            if trimmed.starts_with('(') {
-                rest = &trimmed[1..];
+            if let Some(inner) = rest.trim_start().strip_prefix('(') {
+                rest = inner;
                 paren_stack.push(true);
             }
             continue;

@@ -1,0 +1,149 @@
+//! LSP latency on a generated workspace (2,000 packages, 20 main packages):
+//! time from `initialized` to the first diagnostics, and didChange →
+//! publishDiagnostics over 100 edits (p50/p95), for a main package's file and
+//! for a library file deep in the graph.
+//!
+//! usage: cargo bench --bench lsp_latency [-- PACKAGES]
+//! (under `cargo test --all-targets` it only says how to run it).
+
+#[allow(dead_code)]
+#[path = "../examples/gen_workspace.rs"]
+mod gen_workspace;
+#[path = "../../tests/common/lsp_client.rs"]
+mod lsp_client;
+
+use lsp_client::{LspClient, file_uri};
+use serde_json::json;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("lsp_latency: run with `cargo bench --bench lsp_latency`");
+        return;
+    }
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2000);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("big");
+    gen_workspace::generate(&root, n, 20).unwrap();
+
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &root);
+    let id = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": file_uri(&root),
+               "workspaceFolders": [{"uri": file_uri(&root), "name": "big"}],
+               "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}),
+    );
+    c.await_response(id, Duration::from_secs(60));
+    let main_file = root.join("cmd/m00/main.go");
+    let t0 = Instant::now();
+    c.notify("initialized", json!({}));
+    c.open(&main_file, 1);
+    let main_uri = file_uri(&main_file);
+    let mut first = None;
+    loop {
+        let p = c.await_notification(
+            "textDocument/publishDiagnostics",
+            Duration::from_secs(120),
+            |_| true,
+        );
+        first.get_or_insert(t0.elapsed());
+        if p["uri"] == main_uri.as_str()
+            && p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
+        {
+            break;
+        }
+    }
+    let first = first.unwrap_or_default();
+    let first_own = t0.elapsed();
+    println!("workspace: {n} packages, 20 main packages");
+    println!(
+        "initialized → first publishDiagnostics: {:.1} ms",
+        ms(first)
+    );
+    println!(
+        "initialized → diagnostics of the opened main file: {:.1} ms",
+        ms(first_own)
+    );
+
+    let lib = root.join(format!("pkg/p{:04}/p.go", n - 9));
+    c.open(&lib, 1);
+    c.await_diagnostics(&file_uri(&lib), |_| true);
+    // Both files were opened with version 1; edits continue from there.
+    let mut v = 1;
+    for (label, file, kind) in [
+        (
+            "main file, typing in a function body",
+            &main_file,
+            Edit::Body,
+        ),
+        (
+            "main file, lines inserted above the imports",
+            &main_file,
+            Edit::Lines,
+        ),
+        (
+            "main file, import added/removed (re-predicts 1 main)",
+            &main_file,
+            Edit::Import,
+        ),
+        ("library file, typing in a function body", &lib, Edit::Body),
+        (
+            "library file, import added/removed (re-predicts its mains)",
+            &lib,
+            Edit::Import,
+        ),
+    ] {
+        let lat = edits(&mut c, file, &mut v, kind, 100);
+        println!(
+            "didChange → publishDiagnostics, {label}: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms (100 edits)",
+            pct(&lat, 50),
+            pct(&lat, 95),
+            pct(&lat, 100)
+        );
+    }
+    let _ = c.shutdown();
+}
+
+#[derive(Clone, Copy)]
+enum Edit {
+    Body,
+    Lines,
+    Import,
+}
+
+fn edits(c: &mut LspClient, file: &Path, v: &mut i32, kind: Edit, k: i32) -> Vec<f64> {
+    let uri = file_uri(file);
+    let base = std::fs::read_to_string(file).unwrap();
+    let mut lat = Vec::new();
+    for i in 0..k {
+        *v += 1;
+        let text = match kind {
+            Edit::Body => format!("{base}\nfunc f() int {{ return {i} }}\n"),
+            Edit::Lines => format!("{}{base}", "// edit\n".repeat((i % 5 + 1) as usize)),
+            Edit::Import if i % 2 == 0 => base.replacen("import (", "import (\n\t_ \"strings\"", 1),
+            Edit::Import => base.clone(),
+        };
+        let t = Instant::now();
+        c.change(file, *v, &text);
+        let want = *v;
+        c.await_notification(
+            "textDocument/publishDiagnostics",
+            Duration::from_secs(30),
+            |p| p["uri"] == uri.as_str() && p["version"] == want,
+        );
+        lat.push(ms(t.elapsed()));
+    }
+    lat
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn pct(v: &[f64], p: usize) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    s[((s.len() - 1) * p / 100).min(s.len() - 1)]
+}

@@ -1,0 +1,851 @@
+//! `linklens serve`: the language server. A thin protocol layer over the
+//! engine: all state lives in `state::State` behind one mutex (handlers run
+//! concurrently in tower-lsp; holding the lock while publishing keeps the
+//! diagnostics of successive edits in order), and every type conversion
+//! (byte spans → positions in the negotiated encoding) happens at this edge.
+
+pub mod binaries;
+pub mod framing;
+pub mod position;
+pub mod render;
+pub mod settings;
+pub mod settings_edit;
+pub mod state;
+pub use position::{Encoding, LineIndex};
+use serde_json::{Value, json};
+use state::{Out, State, path_uri, uri_path};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+pub const EXPLAIN_COMMAND: &str = "linklens.explain";
+
+#[derive(Clone)]
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    watcher: Arc<std::sync::Mutex<Option<notify::RecommendedWatcher>>>,
+}
+
+/// Runs the server on stdin/stdout until `exit`; returns the exit code.
+pub fn run() -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("linklens serve: {e}");
+            return 1;
+        }
+    };
+    rt.block_on(async {
+        let (service, socket) = LspService::build(Backend::new)
+            .custom_method("linklens/status", Backend::status)
+            .custom_method(framing::PARSE_ERROR_METHOD, Backend::parse_error)
+            .custom_method(framing::INVALID_REQUEST_METHOD, Backend::invalid_request)
+            .finish();
+        let (server_in, pump_out) = tokio::io::duplex(1 << 16);
+        tokio::spawn(framing::pump(tokio::io::stdin(), pump_out));
+        Server::new(server_in, tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    // The stdin reader is a blocking thread that never returns on its own.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    0
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(State::new(crate::cli::process_env()))),
+            watcher: Arc::new(std::sync::Mutex::new(None)),
+        }
+    }
+
+    /// Sends what a state change produced. Called with the state locked so
+    /// that publications stay in the order of the changes.
+    async fn send(&self, out: Out, lens_refresh: bool) {
+        for m in out.logs {
+            self.client.log_message(MessageType::WARNING, m).await;
+        }
+        for m in out.messages {
+            self.client.show_message(MessageType::WARNING, m).await;
+        }
+        for (uri, diags, version) in out.publish {
+            self.client.publish_diagnostics(uri, diags, version).await;
+        }
+        if out.lens_changed && lens_refresh {
+            // Fire and forget: the answer carries nothing.
+            let c = self.client.clone();
+            tokio::spawn(async move {
+                let _ = c.code_lens_refresh().await;
+            });
+        }
+    }
+
+    /// Pulls `linklens`, `gopls` and `go` settings for every folder.
+    async fn pull_config(&self) {
+        let (pull, folders) = {
+            let st = self.state.lock().await;
+            (
+                st.caps.config_pull,
+                st.folders.iter().map(|f| f.uri.clone()).collect::<Vec<_>>(),
+            )
+        };
+        if !pull {
+            return;
+        }
+        for (i, uri) in folders.into_iter().enumerate() {
+            let items = ["linklens", "gopls", "go"]
+                .iter()
+                .map(|s| ConfigurationItem {
+                    scope_uri: Some(uri.clone()),
+                    section: Some(s.to_string()),
+                })
+                .collect();
+            match self.client.configuration(items).await {
+                Ok(mut v) => {
+                    v.resize(3, Value::Null);
+                    let mut it = v.into_iter();
+                    let mut st = self.state.lock().await;
+                    st.set_client_config(i, it.next(), it.next(), it.next());
+                }
+                Err(e) => {
+                    self.client
+                        .log_message(
+                            MessageType::WARNING,
+                            format!("workspace/configuration failed: {e}"),
+                        )
+                        .await
+                }
+            }
+        }
+    }
+
+    async fn register_watchers(&self) {
+        let globs = [
+            "**/*.go",
+            "**/go.mod",
+            "**/go.sum",
+            "**/go.work",
+            "**/vendor/modules.txt",
+            "**/.vscode/settings.json",
+            // Built binaries (any name): filtered here to Go executables.
+            "**/*",
+        ];
+        let watchers = globs
+            .iter()
+            .map(|g| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(g.to_string()),
+                kind: None,
+            })
+            .collect();
+        let reg = Registration {
+            id: "linklens-watched-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers,
+            })
+            .ok(),
+        };
+        if let Err(e) = self.client.register_capability(vec![reg]).await {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!("could not register file watchers ({e}); watching with notify"),
+                )
+                .await;
+            self.start_notify().await;
+        }
+    }
+
+    async fn folder_roots(&self) -> Vec<PathBuf> {
+        let st = self.state.lock().await;
+        st.folders.iter().map(|f| f.path.clone()).collect()
+    }
+
+    /// The server-side watcher for clients that do not watch files for us
+    /// (Neovim on Linux): notify events, debounced ~100 ms.
+    async fn start_notify(&self) {
+        use notify::Watcher;
+        let roots: Vec<PathBuf> = self
+            .state
+            .lock()
+            .await
+            .folders
+            .iter()
+            .map(|f| f.path.clone())
+            .collect();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
+        let handler = move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res {
+                if matches!(ev.kind, notify::EventKind::Access(_)) {
+                    return;
+                }
+                for p in ev.paths {
+                    if interesting(&p)
+                        || binaries::is_candidate(&p)
+                        || (!p.exists() && binaries::may_be_binary(&p))
+                    {
+                        let _ = tx.send(p);
+                    }
+                }
+            }
+        };
+        let mut w = match notify::recommended_watcher(handler) {
+            Ok(w) => w,
+            Err(e) => {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("file watching unavailable: {e}"),
+                    )
+                    .await;
+                return;
+            }
+        };
+        for r in &roots {
+            if let Err(e) = w.watch(r, notify::RecursiveMode::Recursive) {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("cannot watch {}: {e}", r.display()),
+                    )
+                    .await;
+            }
+        }
+        if let Ok(mut slot) = self.watcher.lock() {
+            *slot = Some(w);
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut paths = vec![first];
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                while let Ok(p) = rx.try_recv() {
+                    paths.push(p);
+                }
+                paths.sort();
+                paths.dedup();
+                me.files_changed(paths).await;
+            }
+        });
+    }
+
+    async fn files_changed(&self, paths: Vec<PathBuf>) {
+        // VS Code re-sends configuration when settings.json changes; other
+        // clients do not, so the server re-pulls it itself.
+        if paths.iter().any(|p| p.ends_with(".vscode/settings.json")) {
+            self.pull_config().await;
+        }
+        // Binaries are read off the lock (they can be large).
+        let probe_paths = paths.clone();
+        let probes = tokio::task::spawn_blocking(move || binaries::probe(&probe_paths))
+            .await
+            .unwrap_or_default();
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        let gone = st.binaries_changed(probes, &mut out);
+        // `**/*` reports every file: keep what concerns sources, and do not
+        // take a deleted binary for a deleted directory.
+        let paths: Vec<PathBuf> = paths
+            .into_iter()
+            .filter(|p| interesting(p) && !gone.contains(p))
+            .collect();
+        st.files_changed(&paths, &mut out);
+        let refresh = st.caps.lens_refresh;
+        self.send(out, refresh).await;
+    }
+
+    /// Reads the Go binaries already in `roots` (bounded scan, off the lock).
+    async fn scan_binaries(&self, roots: Vec<PathBuf>) {
+        let probes = tokio::task::spawn_blocking(move || binaries::scan(&roots))
+            .await
+            .unwrap_or_default();
+        if probes.is_empty() {
+            return;
+        }
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.binaries_changed(probes, &mut out);
+        let refresh = st.caps.lens_refresh;
+        self.send(out, refresh).await;
+    }
+
+    /// The first load, with `$/progress` when the client supports it.
+    async fn initial_load(&self) {
+        let progress = self.state.lock().await.caps.progress;
+        let token = NumberOrString::String("linklens-load".into());
+        let ongoing = if progress
+            && self
+                .client
+                .create_work_done_progress(token.clone())
+                .await
+                .is_ok()
+        {
+            Some(
+                self.client
+                    .progress(token, "linklens")
+                    .with_message("predicting link modes")
+                    .begin()
+                    .await,
+            )
+        } else {
+            None
+        };
+        let roots = self.folder_roots().await;
+        self.scan_binaries(roots).await;
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.load_all(&mut out);
+        let refresh = st.caps.lens_refresh;
+        let n = st.mains.len();
+        self.send(out, refresh).await;
+        drop(st);
+        if let Some(p) = ongoing {
+            p.finish_with_message(format!("{n} main packages")).await;
+        }
+    }
+
+    async fn parse_error(&self) -> Result<()> {
+        Err(Error::parse_error())
+    }
+
+    async fn invalid_request(&self) -> Result<()> {
+        Err(Error::invalid_request())
+    }
+
+    /// `linklens/status`: the contract of the VS Code status item.
+    pub async fn status(&self, params: Value) -> Result<Value> {
+        let uri: Uri = params
+            .pointer("/textDocument/uri")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::invalid_params("expected {\"textDocument\":{\"uri\":...}}"))?;
+        let st = self.state.lock().await;
+        let Some(path) = uri_path(&uri) else {
+            return Ok(no_status("linklens: not a file"));
+        };
+        let Some(dir) = path.parent() else {
+            return Ok(no_status("linklens"));
+        };
+        let mains = st.mains_using(dir);
+        let Some(m) = mains.first().and_then(|d| st.mains.get(d)) else {
+            return Ok(no_status(if st.loaded {
+                "linklens: no main package"
+            } else {
+                "linklens: loading"
+            }));
+        };
+        let expect_static = st
+            .folders
+            .get(m.folder)
+            .is_none_or(|f| f.settings.expect == settings::Expect::Static);
+        let p = &m.pred;
+        let severity = match p.link.result {
+            crate::predict::Verdict::Static => "ok",
+            crate::predict::Verdict::Dynamic if expect_static => "warning",
+            crate::predict::Verdict::Fails => "error",
+            _ => "info",
+        };
+        let mut label = format!("linklens: {}", p.link.label());
+        if mains.len() > 1 {
+            label.push_str(&format!(" (+{} more)", mains.len() - 1));
+        }
+        let package = p.import_path.clone();
+        let verdict = p.link.result.as_str();
+        let markdown = st.explain(&mains, None);
+        Ok(
+            json!({"package": package, "verdict": verdict, "label": label, "severity": severity, "markdown": markdown}),
+        )
+    }
+}
+
+fn no_status(label: &str) -> Value {
+    json!({"package": null, "verdict": null, "label": label, "severity": "ok", "markdown": ""})
+}
+
+fn interesting(p: &std::path::Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".go")
+        || matches!(name, "go.mod" | "go.sum" | "go.work" | "modules.txt")
+        || p.ends_with(".vscode/settings.json")
+        || (p.extension().is_none() && !p.exists())
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let caps = &params.capabilities;
+        let utf8 = caps
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+        let ws = caps.workspace.as_ref();
+        let mut st = self.state.lock().await;
+        st.caps = state::Caps {
+            encoding: if utf8 {
+                Encoding::Utf8
+            } else {
+                Encoding::Utf16
+            },
+            dyn_watch: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+            progress: caps
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            config_pull: ws.and_then(|w| w.configuration).unwrap_or(false),
+            create_files: ws
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|e| e.resource_operations.as_ref())
+                .is_some_and(|r| r.contains(&ResourceOperationKind::Create)),
+            lens_refresh: ws
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
+        };
+        st.init_options = params.initialization_options.clone();
+        #[allow(deprecated)]
+        let roots = params
+            .workspace_folders
+            .clone()
+            .map(|f| f.into_iter().map(|f| f.uri).collect::<Vec<_>>())
+            .or_else(|| params.root_uri.clone().map(|u| vec![u]))
+            .unwrap_or_default();
+        for r in roots {
+            st.add_folder(r);
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(if utf8 {
+                    PositionEncodingKind::UTF8
+                } else {
+                    PositionEncodingKind::UTF16
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::FULL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        resolve_provider: Some(true),
+                        ..Default::default()
+                    },
+                )),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![EXPLAIN_COMMAND.into()],
+                    ..Default::default()
+                }),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "linklens".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let dyn_watch = self.state.lock().await.caps.dyn_watch;
+        if dyn_watch {
+            self.register_watchers().await;
+        } else {
+            self.start_notify().await;
+        }
+        self.pull_config().await;
+        self.initial_load().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        if let Ok(mut w) = self.watcher.lock() {
+            *w = None;
+        }
+        Ok(())
+    }
+
+    async fn did_open(&self, p: DidOpenTextDocumentParams) {
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.did_open(
+            p.text_document.uri,
+            p.text_document.version,
+            p.text_document.text,
+            &mut out,
+        );
+        let r = st.caps.lens_refresh;
+        self.send(out, r).await;
+    }
+
+    async fn did_change(&self, p: DidChangeTextDocumentParams) {
+        // Full sync: the last change holds the whole text.
+        let Some(change) = p
+            .content_changes
+            .into_iter()
+            .rev()
+            .find(|c| c.range.is_none())
+        else {
+            return;
+        };
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.did_change(
+            &p.text_document.uri,
+            p.text_document.version,
+            change.text,
+            &mut out,
+        );
+        let r = st.caps.lens_refresh;
+        self.send(out, r).await;
+    }
+
+    async fn did_save(&self, p: DidSaveTextDocumentParams) {
+        // go.mod and friends are read from disk: a save changes them.
+        if let Some(path) =
+            uri_path(&p.text_document.uri).filter(|p| p.extension().is_none_or(|e| e != "go"))
+        {
+            self.files_changed(vec![path]).await;
+        }
+    }
+
+    async fn did_close(&self, p: DidCloseTextDocumentParams) {
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.did_close(&p.text_document.uri, &mut out);
+        let r = st.caps.lens_refresh;
+        self.send(out, r).await;
+    }
+
+    async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {
+        let paths: Vec<PathBuf> = p.changes.iter().filter_map(|c| uri_path(&c.uri)).collect();
+        self.files_changed(paths).await;
+    }
+
+    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
+        self.pull_config().await;
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.config_changed(&mut out);
+        let r = st.caps.lens_refresh;
+        self.send(out, r).await;
+    }
+
+    async fn did_change_workspace_folders(&self, p: DidChangeWorkspaceFoldersParams) {
+        let added: Vec<PathBuf> = p
+            .event
+            .added
+            .iter()
+            .filter_map(|f| uri_path(&f.uri))
+            .collect();
+        {
+            let mut st = self.state.lock().await;
+            for r in &p.event.removed {
+                if let Some(path) = uri_path(&r.uri) {
+                    // Keep indices stable: a removed folder keeps its slot
+                    // but loses its main packages and diagnostics.
+                    if let Some(f) = st.folders.iter_mut().find(|f| f.path == path) {
+                        f.cfg = Err("folder removed".into());
+                    }
+                }
+            }
+            for a in p.event.added {
+                st.add_folder(a.uri);
+            }
+        }
+        self.pull_config().await;
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.config_changed(&mut out);
+        let r = st.caps.lens_refresh;
+        self.send(out, r).await;
+        drop(st);
+        self.scan_binaries(added).await;
+    }
+
+    async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {
+        let pos = p.text_document_position_params;
+        let Some(path) = uri_path(&pos.text_document.uri) else {
+            return Ok(None);
+        };
+        let mut st = self.state.lock().await;
+        let Some(offset) = st.offset_of(&path, pos.position) else {
+            return Ok(None);
+        };
+        let Some((mains, focus, span)) = st.mains_at(&path, offset) else {
+            return Ok(None);
+        };
+        let md = st.explain(&mains, focus.as_deref());
+        if md.is_empty() {
+            return Ok(None);
+        }
+        let range = st.range_in(&path, span);
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: md,
+            }),
+            range,
+        }))
+    }
+
+    async fn code_action(&self, p: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = p.text_document.uri.clone();
+        let Some(path) = uri_path(&uri) else {
+            return Ok(None);
+        };
+        if p.context
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|k| k.as_str().starts_with("quickfix")))
+        {
+            return Ok(None);
+        }
+        let mut st = self.state.lock().await;
+        let Some(offset) = st.offset_of(&path, p.range.start) else {
+            return Ok(None);
+        };
+        let Some((mains, _, _)) = st.mains_at(&path, offset) else {
+            return Ok(None);
+        };
+        // The first main package that is not static decides the offers.
+        let Some(main) = mains.iter().find(|d| {
+            st.mains
+                .get(*d)
+                .is_some_and(|m| m.pred.link.result != crate::predict::Verdict::Static)
+        }) else {
+            return Ok(None);
+        };
+        let m = &st.mains[main];
+        let Some(engine) = st.engine() else {
+            return Ok(None);
+        };
+        let Some((_, cfg)) = st.folder_settings(m.folder) else {
+            return Ok(None);
+        };
+        let ours: Vec<Diagnostic> = p
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| d.source.as_deref() == Some(state::SOURCE))
+            .cloned()
+            .collect();
+        let mut actions = Vec::new();
+        let mut preferred = false;
+        for f in engine.fixes(cfg, &m.pred) {
+            if !f.available {
+                continue;
+            }
+            let what = match f.id.as_str() {
+                "musl-static" => {
+                    "musl static settings (CC=musl-gcc, -linkmode external -extldflags -static)"
+                        .to_string()
+                }
+                _ => f.title.clone(),
+            };
+            let is_static = f.link.result == crate::predict::Verdict::Static;
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Build with {what} (→ {})", f.link.label()),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: (!ours.is_empty()).then(|| ours.clone()),
+                is_preferred: Some(is_static && !preferred),
+                data: Some(json!({"fix": f.id, "main": m.pred.dir, "uri": uri})),
+                ..Default::default()
+            }));
+            preferred |= is_static;
+        }
+        Ok((!actions.is_empty()).then_some(actions))
+    }
+
+    async fn code_action_resolve(&self, mut a: CodeAction) -> Result<CodeAction> {
+        let data = a.data.clone().unwrap_or(Value::Null);
+        let (Some(fix_id), Some(main)) = (data["fix"].as_str(), data["main"].as_str()) else {
+            return Err(Error::invalid_params(
+                "code action data is missing `fix` or `main`",
+            ));
+        };
+        let main = PathBuf::from(main);
+        let mut st = self.state.lock().await;
+        let Some(m) = st.mains.get(&main) else {
+            return Err(Error::invalid_params(
+                "the main package is gone; request code actions again",
+            ));
+        };
+        let folder = m.folder;
+        let (Some(engine), Some((settings, cfg))) = (st.engine(), st.folder_settings(folder))
+        else {
+            return Err(Error::internal_error());
+        };
+        let Some(fix) = engine
+            .fixes(cfg, &m.pred)
+            .into_iter()
+            .find(|f| f.id == fix_id)
+        else {
+            return Err(Error::invalid_params(format!(
+                "fix {fix_id} no longer applies"
+            )));
+        };
+        let (flags, env) = (settings.build_flags.clone(), settings.env.clone());
+        let file = st.folders[folder].path.join(".vscode/settings.json");
+        let existing = if file.exists() || st.docs.contains_key(&file) {
+            st.text_of(&file)
+        } else {
+            None
+        };
+        let text = settings_edit::apply_fix(existing.as_deref(), &flags, &env, &fix)
+            .map_err(Error::invalid_params)?;
+        let Some(uri) = path_uri(&file) else {
+            return Err(Error::internal_error());
+        };
+        let edit = match &existing {
+            Some(old) => {
+                let ix = LineIndex::new(old);
+                let range = ix.range(0, old.len(), st.caps.encoding);
+                #[allow(clippy::mutable_key_type)]
+                let changes = [(uri, vec![TextEdit::new(range, text)])]
+                    .into_iter()
+                    .collect();
+                WorkspaceEdit {
+                    changes: Some(changes),
+                    ..Default::default()
+                }
+            }
+            None if st.caps.create_files => WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Operations(vec![
+                    DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                        uri: uri.clone(),
+                        options: Some(CreateFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(true),
+                        }),
+                        annotation_id: None,
+                    })),
+                    DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: None,
+                        },
+                        edits: vec![OneOf::Left(TextEdit::new(Range::default(), text))],
+                    }),
+                ])),
+                ..Default::default()
+            },
+            None => {
+                // Clients without resource operations usually create the
+                // file for an edit at 0:0 anyway.
+                #[allow(clippy::mutable_key_type)]
+                let changes = [(uri, vec![TextEdit::new(Range::default(), text)])]
+                    .into_iter()
+                    .collect();
+                WorkspaceEdit {
+                    changes: Some(changes),
+                    ..Default::default()
+                }
+            }
+        };
+        a.edit = Some(edit);
+        Ok(a)
+    }
+
+    async fn code_lens(&self, p: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let uri = p.text_document.uri;
+        let Some(path) = uri_path(&uri) else {
+            return Ok(None);
+        };
+        let mut st = self.state.lock().await;
+        let Some(dir) = path.parent() else {
+            return Ok(None);
+        };
+        let Some(m) = st.mains.get(dir) else {
+            return Ok(None);
+        };
+        if st
+            .folders
+            .get(m.folder)
+            .is_some_and(|f| !f.settings.codelens)
+        {
+            return Ok(None);
+        }
+        let title = render::lens_title(&m.pred);
+        let Some(engine) = st.engine() else {
+            return Ok(None);
+        };
+        let Some(span) = engine
+            .sources
+            .header(&path)
+            .ok()
+            .and_then(|h| h.package_clause)
+        else {
+            return Ok(None);
+        };
+        let last = m.last.as_ref().map(|lb| {
+            let mut t = render::last_build_line(lb);
+            if !lb.diffs.is_empty() {
+                t.push_str(" ⚠ contradicts the prediction");
+            }
+            t
+        });
+        let Some(range) = st.range_in(&path, span) else {
+            return Ok(None);
+        };
+        let lens = |title: String| CodeLens {
+            range,
+            command: Some(Command {
+                title,
+                command: EXPLAIN_COMMAND.into(),
+                arguments: Some(vec![json!(uri)]),
+            }),
+            data: None,
+        };
+        Ok(Some(std::iter::once(title).chain(last).map(lens).collect()))
+    }
+
+    async fn execute_command(&self, p: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if p.command != EXPLAIN_COMMAND {
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                p.command
+            )));
+        }
+        let uri: Option<Uri> = p
+            .arguments
+            .first()
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        let Some(path) = uri.as_ref().and_then(uri_path) else {
+            return Err(Error::invalid_params("linklens.explain takes [uri]"));
+        };
+        let st = self.state.lock().await;
+        let mains = path.parent().map(|d| st.mains_using(d)).unwrap_or_default();
+        if mains.is_empty() {
+            return Ok(Some(json!("linklens: no main package builds this file.")));
+        }
+        Ok(Some(json!(st.explain(&mains, None))))
+    }
+}

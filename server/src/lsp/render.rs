@@ -1,0 +1,229 @@
+//! Words and Markdown for diagnostics, hovers, code lenses and the status
+//! item. Pure functions of engine results.
+
+use crate::build::Config;
+use crate::engine::Engine;
+use crate::predict::fixes::Variant;
+use crate::predict::{CgoPackage, Link, Prediction, Verdict};
+
+use super::binaries::{linking_summary, settings_summary};
+use super::settings::Settings;
+use super::state::LastBuild;
+
+/// "(libc.so.6, /lib64/ld-linux-x86-64.so.2)" or "".
+pub fn libs(link: &Link) -> String {
+    let mut parts = link.needed.clone();
+    parts.extend(link.interpreter.clone());
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// "example.com/shop/cmd/api will be dynamically linked (libc.so.6, …)".
+pub fn outcome(p: &Prediction) -> String {
+    match p.link.result {
+        Verdict::Dynamic => format!(
+            "{} will be dynamically linked{}",
+            p.import_path,
+            libs(&p.link)
+        ),
+        Verdict::Static => format!("{} will be statically linked", p.import_path),
+        Verdict::Fails => format!(
+            "{} will not build: {}",
+            p.import_path,
+            p.link.error.as_deref().unwrap_or("")
+        ),
+        Verdict::Unknown => format!(
+            "{}: linkage unknown: {}",
+            p.import_path,
+            p.link.error.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+/// Message of the diagnostic on hop `i` of `cp`'s chain (the import spec in
+/// package `chain[i]` that imports `chain[i+1]`).
+pub fn hop_message(p: &Prediction, cp: &CgoPackage, i: usize) -> String {
+    let next = cp
+        .chain
+        .get(i + 1)
+        .map(String::as_str)
+        .unwrap_or(&cp.import_path);
+    if next == cp.import_path {
+        format!("{next} uses cgo ({}): {}", cp.purpose, outcome(p))
+    } else {
+        format!(
+            "{next} pulls in {}, which uses cgo here: {}",
+            cp.import_path,
+            outcome(p)
+        )
+    }
+}
+
+pub fn chain_text(cp: &CgoPackage) -> String {
+    cp.chain.join(" → ")
+}
+
+/// The code lens / status label: "linklens: static", "linklens: dynamic:
+/// libc.so.6 — why?".
+pub fn lens_title(p: &Prediction) -> String {
+    match p.link.result {
+        Verdict::Static => "linklens: static".into(),
+        Verdict::Dynamic => format!("linklens: {} — why?", p.link.label()),
+        Verdict::Fails => "linklens: build fails — why?".into(),
+        Verdict::Unknown => "linklens: unknown — why?".into(),
+    }
+}
+
+/// "last build: bin/api — dynamic (libc.so.6), built with CGO_ENABLED=1"
+/// (code lens, hover).
+pub fn last_build_line(lb: &LastBuild) -> String {
+    format!(
+        "last build: {} — {}, built with {}",
+        lb.shown,
+        linking_summary(&lb.info.info),
+        settings_summary(&lb.info.info)
+    )
+}
+
+/// The message of `binary-contradicts-prediction`.
+pub fn contradiction(import_path: &str, lb: &LastBuild) -> String {
+    let why = if lb.sources_newer {
+        "Its package's sources changed after it was built, so the binary is probably stale: rebuild it. If a fresh build still disagrees, linklens mispredicts; please report it."
+    } else {
+        "Either the binary is stale (the sources changed since the build; rebuild it) or linklens mispredicts (please report it)."
+    };
+    format!(
+        "{}, the last build of {import_path} (with {}), contradicts the prediction for the same settings: {}. {why}",
+        lb.shown,
+        settings_summary(&lb.info.info),
+        lb.diffs.join("; ")
+    )
+}
+
+/// One row of the "ways to build it" table.
+pub struct Row {
+    pub label: String,
+    pub result: String,
+}
+
+/// The table rows, each predicted by the engine.
+pub fn variant_rows(engine: &Engine, cfg: &Config, p: &Prediction) -> Vec<Row> {
+    let mut rows = vec![Row {
+        label: format!("current (`{}`)", cfg.summary()),
+        result: cell(&p.link, &p.caveats),
+    }];
+    let variants = [
+        ("`CGO_ENABLED=0`", Variant::cgo_disabled()),
+        ("`-tags netgo,osusergo`", Variant::both_tags()),
+        (
+            "glibc static: `-ldflags '-linkmode external -extldflags -static'`",
+            Variant::glibc_static(),
+        ),
+        (
+            "musl static: `CC=musl-gcc` + external `-static`",
+            Variant::musl_static(),
+        ),
+    ];
+    for (label, v) in variants {
+        let result = match engine.predict_variant(cfg, p, &v) {
+            Some((vcfg, vp)) => {
+                let mut c = cell(&vp.link, &vp.caveats);
+                if v.id == "musl-static" && vcfg.c_toolchain.path.is_none() {
+                    c.push_str(" — musl-gcc not installed");
+                }
+                c
+            }
+            None => "unknown".into(),
+        };
+        rows.push(Row {
+            label: label.into(),
+            result,
+        });
+    }
+    rows
+}
+
+fn cell(link: &Link, caveats: &[crate::predict::Caveat]) -> String {
+    let mut s = match link.result {
+        Verdict::Fails => format!(
+            "fails: {}",
+            link.error.as_deref().unwrap_or("").replace('|', "\\|")
+        ),
+        _ => link.label(),
+    };
+    for c in caveats {
+        s.push_str(&format!(" ⚠ `{}`", c.code));
+    }
+    s
+}
+
+/// The full explanation of one main package (hover, `linklens.explain`,
+/// status markdown).
+pub fn explain(
+    engine: &Engine,
+    cfg: &Config,
+    settings: &Settings,
+    p: &Prediction,
+    last: Option<&LastBuild>,
+    focus: Option<&str>,
+) -> String {
+    let mut s = format!(
+        "### linklens: `{}` — {}\n\n`{}`\n\n",
+        p.import_path,
+        p.link.result.as_str(),
+        crate::cli::check::verdict_line(p)
+    );
+    if let Some(lb) = last {
+        s.push_str(&last_build_line(lb));
+        s.push_str("\n\n");
+        if !lb.diffs.is_empty() {
+            s.push_str(&format!(
+                "⚠ **binary-contradicts-prediction**: predicted with the binary's own settings: {}\n\n",
+                lb.diffs.join("; ")
+            ));
+        }
+    }
+    if !p.reasons.is_empty() {
+        s.push_str("**Why**\n");
+        for r in &p.reasons {
+            s.push_str(&format!("- {r}\n"));
+        }
+        s.push('\n');
+    }
+    let chains: Vec<&CgoPackage> = p
+        .cgo_packages
+        .iter()
+        .filter(|c| {
+            focus.is_none_or(|f| c.chain.iter().any(|x| x == f) || c.module.as_deref() == Some(f))
+        })
+        .collect();
+    if !chains.is_empty() {
+        s.push_str("**Import chain**\n");
+        for c in chains {
+            s.push_str(&format!("- `{}` ({})\n", chain_text(c), c.purpose));
+        }
+        s.push('\n');
+    }
+    for c in &p.caveats {
+        s.push_str(&format!("⚠ **{}**: {}\n\n", c.code, c.message));
+    }
+    s.push_str("**Ways to build it**\n\n| build | predicted |\n|---|---|\n");
+    for r in variant_rows(engine, cfg, p) {
+        s.push_str(&format!("| {} | {} |\n", r.label, r.result));
+    }
+    s.push_str(&format!(
+        "\n**Settings**: build flags `{}` from {}; env overrides {} from {}; everything else from the server's environment.\n",
+        if settings.build_flags.is_empty() { "(none)".to_string() } else { settings.build_flags.join(" ") },
+        settings.flags_source,
+        if settings.env.is_empty() {
+            "(none)".to_string()
+        } else {
+            settings.env.iter().map(|(k, v)| format!("`{k}={v}`")).collect::<Vec<_>>().join(" ")
+        },
+        settings.env_source
+    ));
+    s
+}

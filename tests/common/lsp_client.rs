@@ -1,0 +1,330 @@
+//! A small LSP client for tests: runs `linklens serve`, frames JSON-RPC with
+//! Content-Length headers, answers the server's requests the way VS Code
+//! would (workspace/configuration from the folder's .vscode/settings.json),
+//! and waits for responses and notifications with timeouts.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct LspClient {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Notifications and responses not consumed yet.
+    backlog: VecDeque<Value>,
+    /// Folder whose .vscode/settings.json answers workspace/configuration.
+    pub settings_root: Option<PathBuf>,
+    /// Every request the server sent us (method, params).
+    pub server_requests: Vec<(String, Value)>,
+}
+
+pub fn file_uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+impl LspClient {
+    pub fn start(bin: &str, cwd: &Path) -> LspClient {
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .current_dir(cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start linklens serve");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length:") {
+                        len = v.trim().parse::<usize>().ok();
+                    }
+                }
+                let Some(n) = len else { return };
+                let mut buf = vec![0; n];
+                if r.read_exact(&mut buf).is_err() {
+                    return;
+                }
+                match serde_json::from_slice::<Value>(&buf) {
+                    Ok(v) => {
+                        if tx.send(v).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => panic!(
+                        "server sent invalid JSON: {e}: {}",
+                        String::from_utf8_lossy(&buf)
+                    ),
+                }
+            }
+        });
+        LspClient {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            backlog: VecDeque::new(),
+            settings_root: None,
+            server_requests: vec![],
+        }
+    }
+
+    pub fn send_raw(&mut self, body: &[u8]) {
+        let _ = write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len());
+        let _ = self.stdin.write_all(body);
+        let _ = self.stdin.flush();
+    }
+
+    fn send(&mut self, v: &Value) {
+        self.send_raw(v.to_string().as_bytes());
+    }
+
+    pub fn request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and waits for its result; panics on an error reply.
+    pub fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.request(method, params);
+        let r = self.await_response(id, TIMEOUT);
+        if let Some(e) = r.get("error") {
+            panic!("{method} failed: {e}");
+        }
+        r["result"].clone()
+    }
+
+    /// The settings VS Code would return for a section (flat dotted keys in
+    /// settings.json become the section object).
+    fn configuration(&self, section: &str) -> Value {
+        let Some(root) = &self.settings_root else {
+            return Value::Null;
+        };
+        let Ok(text) = std::fs::read_to_string(root.join(".vscode/settings.json")) else {
+            return json!({});
+        };
+        let Ok(Value::Object(all)) = serde_json::from_str::<Value>(&text) else {
+            return json!({});
+        };
+        if let Some(v) = all.get(section) {
+            return v.clone();
+        }
+        let prefix = format!("{section}.");
+        let obj: serde_json::Map<String, Value> = all
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+            .collect();
+        Value::Object(obj)
+    }
+
+    /// Next message from the server, answering its requests on the way.
+    fn next_message(&mut self, deadline: Instant) -> Option<Value> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let v = match self.rx.recv_timeout(left) {
+                Ok(v) => v,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            };
+            if let (Some(id), Some(method)) = (v.get("id"), v.get("method").and_then(Value::as_str))
+            {
+                let result = match method {
+                    "workspace/configuration" => {
+                        let items = v["params"]["items"].as_array().cloned().unwrap_or_default();
+                        Value::Array(
+                            items
+                                .iter()
+                                .map(|i| self.configuration(i["section"].as_str().unwrap_or("")))
+                                .collect(),
+                        )
+                    }
+                    _ => Value::Null,
+                };
+                self.server_requests
+                    .push((method.to_string(), v["params"].clone()));
+                let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});
+                self.send(&reply);
+                continue;
+            }
+            return Some(v);
+        }
+    }
+
+    pub fn await_response(&mut self, id: i64, timeout: Duration) -> Value {
+        if let Some(i) = self
+            .backlog
+            .iter()
+            .position(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
+        {
+            return self.backlog.remove(i).unwrap();
+        }
+        let deadline = Instant::now() + timeout;
+        while let Some(m) = self.next_message(deadline) {
+            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
+                return m;
+            }
+            self.backlog.push_back(m);
+        }
+        panic!(
+            "no response to request {id} within {timeout:?}; backlog: {:#?}",
+            self.backlog
+        );
+    }
+
+    /// Waits for a notification `method` whose params satisfy `pred`;
+    /// earlier ones that do not match are dropped.
+    pub fn await_notification(
+        &mut self,
+        method: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let matches = |m: &Value| m["method"] == method && pred(&m["params"]);
+        while let Some(m) = self.backlog.pop_front() {
+            if matches(&m) {
+                return m["params"].clone();
+            }
+        }
+        let deadline = Instant::now() + timeout;
+        while let Some(m) = self.next_message(deadline) {
+            if matches(&m) {
+                return m["params"].clone();
+            }
+        }
+        panic!("no {method} notification matching the expectation within {timeout:?}");
+    }
+
+    /// The next publishDiagnostics for `uri` whose list satisfies `pred`.
+    pub fn await_diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let p = self.await_notification("textDocument/publishDiagnostics", TIMEOUT, |p| {
+            p["uri"] == uri
+                && pred(
+                    p["diagnostics"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]),
+                )
+        });
+        p["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Drains what arrives within `d` (for "nothing more is published").
+    pub fn drain(&mut self, d: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + d;
+        let mut out: Vec<Value> = self.backlog.drain(..).collect();
+        while let Some(m) = self.next_message(deadline) {
+            out.push(m);
+        }
+        out
+    }
+
+    pub fn initialize(&mut self, root: &Path, capabilities: Value, init_options: Value) -> Value {
+        let r = self.call(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": file_uri(root),
+                "workspaceFolders": [{"uri": file_uri(root), "name": "ws"}],
+                "capabilities": capabilities,
+                "initializationOptions": init_options,
+            }),
+        );
+        self.notify("initialized", json!({}));
+        r
+    }
+
+    pub fn open(&mut self, path: &Path, version: i32) {
+        let text = std::fs::read_to_string(path).unwrap();
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": file_uri(path), "languageId": "go", "version": version, "text": text}}),
+        );
+    }
+
+    pub fn change(&mut self, path: &Path, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file_uri(path), "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// shutdown + exit; returns the exit status.
+    pub fn shutdown(mut self) -> Option<i32> {
+        let id = self.request("shutdown", Value::Null);
+        let r = self.await_response(id, TIMEOUT);
+        assert!(r.get("error").is_none(), "shutdown failed: {r}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server did not exit after `exit`");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for LspClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Copies a fixture tree into a fresh temp dir (tests edit files).
+pub fn copy_fixture(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap().flatten() {
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_fixture(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+}
+
+impl LspClient {
+    /// The next error response with a null id (a parse error).
+    pub fn await_notification_or_response_error(&mut self) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        while let Some(m) = self.next_message(deadline) {
+            if m.get("error").is_some() && m["id"].is_null() {
+                return m;
+            }
+            self.backlog.push_back(m);
+        }
+        panic!("no error response");
+    }
+}

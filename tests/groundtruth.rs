@@ -1,0 +1,562 @@
+//! Ground-truth harness: builds every fixture main package with the real `go`
+//! under a matrix of configurations, reads the resulting ELF, and checks that
+//! `linklens check --json` predicted the same thing with the same environment.
+//! It also runs `linklens check --cross-check` once per fixture module.
+//!
+//! Run: `cargo test -p linklens --test groundtruth` (needs go, gcc, musl-gcc, zlib1g-dev).
+//! Filter with `GT_FILTER=<substring>` (matched against "<fixture> <pkg> [<case>]").
+//! The observed truth for go1.26.8 is documented in docs/ground-truth.md; the
+//! matrix below mirrors tests/fixtures/gt/observe.py, which generated that doc.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde_json::Value;
+
+/// Placeholder env value: replaced by a directory holding only a `go` symlink,
+/// so cmd/go cannot find gcc and turns cgo off by itself.
+const NO_GCC_PATH: &str = "@NO_GCC_PATH@";
+
+/// One configuration of the matrix: extra environment and `go build` flags.
+struct Case {
+    name: &'static str,
+    env: &'static [(&'static str, &'static str)],
+    flags: &'static [&'static str],
+}
+
+const EXT_STATIC: &str = r#"-linkmode external -extldflags "-static""#;
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    Case { name: "default", env: &[], flags: &[] },
+    Case { name: "cgo0", env: &[("CGO_ENABLED", "0")], flags: &[] },
+    Case { name: "tags-netgo-osusergo", env: &[], flags: &["-tags", "netgo,osusergo"] },
+    Case { name: "tags-netgo", env: &[], flags: &["-tags", "netgo"] },
+    Case { name: "tags-osusergo", env: &[], flags: &["-tags", "osusergo"] },
+    Case { name: "goflags-tags", env: &[("GOFLAGS", "-tags=netgo,osusergo")], flags: &[] },
+    Case { name: "tags-mytag", env: &[], flags: &["-tags", "mytag"] },
+    Case { name: "extld-static", env: &[], flags: &["-ldflags", r#"-extldflags "-static""#] },
+    Case { name: "linkext", env: &[], flags: &["-ldflags", "-linkmode external"] },
+    Case { name: "linkint", env: &[], flags: &["-ldflags", "-linkmode internal"] },
+    Case { name: "linkext-static", env: &[], flags: &["-ldflags", EXT_STATIC] },
+    Case { name: "musl-linkext-static", env: &[("CC", "musl-gcc")], flags: &["-ldflags", EXT_STATIC] },
+    Case { name: "musl", env: &[("CC", "musl-gcc")], flags: &[] },
+    Case { name: "pie", env: &[], flags: &["-buildmode=pie"] },
+    Case { name: "pie-cgo0", env: &[("CGO_ENABLED", "0")], flags: &["-buildmode=pie"] },
+    Case { name: "static-pie", env: &[], flags: &["-buildmode=pie", "-ldflags", r#"-linkmode external -extldflags "-static-pie""#] },
+    Case { name: "arm64", env: &[("GOARCH", "arm64")], flags: &[] },
+    Case { name: "cc-missing", env: &[("CC", "/nonexistent/cc")], flags: &[] },
+    Case { name: "nogcc-path", env: &[("PATH", NO_GCC_PATH)], flags: &[] },
+    Case { name: "race", env: &[], flags: &["-race"] },
+    Case { name: "race-cgo0", env: &[("CGO_ENABLED", "0")], flags: &["-race"] },
+    Case { name: "linkext-cgo0", env: &[("CGO_ENABLED", "0")], flags: &["-ldflags=-linkmode=external"] },
+    Case { name: "interp", env: &[], flags: &["-ldflags", "-I /opt/ld.so"] },
+];
+
+/// A main package: module dir (relative to the repo root), pattern, import path,
+/// and which cases to run. Only the core mains get the whole matrix: each extra
+/// configuration compiles another std variant (pie, race, arm64, ...), and running
+/// the big graphs (net/http, crypto) through all of them took ~17 min cold.
+struct Main {
+    dir: &'static str,
+    pkg: &'static str,
+    import_path: &'static str,
+    cases: Cases,
+}
+
+enum Cases {
+    All,
+    /// `SPOT` plus these extra case names.
+    Spot(&'static [&'static str]),
+}
+
+/// Cases every main runs: the common configurations users actually try.
+const SPOT: &[&str] = &[
+    "default",
+    "cgo0",
+    "tags-netgo-osusergo",
+    "linkext-static",
+    "musl",
+    "cc-missing",
+];
+
+const GT: &str = "tests/fixtures/gt";
+
+#[rustfmt::skip]
+const MAINS: &[Main] = &[
+    // Warm-up main (see `main`): net without net/http, run first for every case.
+    Main { dir: "tests/fixtures/gt/net", pkg: "./cmd/lookup", import_path: "example.com/gt/net/cmd/lookup", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/pure", pkg: ".", import_path: "example.com/gt/pure", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/osuser", pkg: ".", import_path: "example.com/gt/osuser", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/plugin", pkg: ".", import_path: "example.com/gt/plugin", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/rtcgo", pkg: ".", import_path: "example.com/gt/rtcgo", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/cgolocal", pkg: "./cmd/add", import_path: "example.com/gt/cgolocal/cmd/add", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/sqlitestyle", pkg: ".", import_path: "example.com/gt/sqlitestyle", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/constraints", pkg: "./cmd/included", import_path: "example.com/gt/constraints/cmd/included", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/constraints", pkg: "./cmd/excluded", import_path: "example.com/gt/constraints/cmd/excluded", cases: Cases::All },
+    Main { dir: "tests/fixtures/gt/net", pkg: "./cmd/http", import_path: "example.com/gt/net/cmd/http", cases: Cases::Spot(&["tags-netgo", "goflags-tags", "extld-static"]) },
+    Main { dir: "tests/fixtures/gt/net", pkg: "./cmd/parseip", import_path: "example.com/gt/net/cmd/parseip", cases: Cases::Spot(&["tags-netgo", "pie"]) },
+    Main { dir: "tests/fixtures/gt/x509", pkg: ".", import_path: "example.com/gt/x509", cases: Cases::Spot(&["tags-netgo", "tags-osusergo"]) },
+    Main { dir: "tests/fixtures/gt/cgolibm", pkg: ".", import_path: "example.com/gt/cgolibm", cases: Cases::Spot(&["linkint", "pie", "musl-linkext-static", "linkext-cgo0"]) },
+    Main { dir: "tests/fixtures/gt/cgolibz", pkg: ".", import_path: "example.com/gt/cgolibz", cases: Cases::Spot(&["linkint", "pie", "musl-linkext-static"]) },
+    Main { dir: "tests/fixtures/gt/cgocond", pkg: ".", import_path: "example.com/gt/cgocond", cases: Cases::Spot(&["linkint", "arm64"]) },
+    Main { dir: "tests/fixtures/gt/cgoonly", pkg: ".", import_path: "example.com/gt/cgoonly", cases: Cases::Spot(&["arm64", "nogcc-path", "linkext-cgo0", "pie-cgo0"]) },
+    Main { dir: "tests/fixtures/gt/constraints", pkg: "./cmd/plusnoblank", import_path: "example.com/gt/constraints/cmd/plusnoblank", cases: Cases::Spot(&["arm64", "tags-mytag"]) },
+    Main { dir: "tests/fixtures/gt/vendored", pkg: ".", import_path: "example.com/gt/vendored", cases: Cases::Spot(&["tags-netgo", "extld-static"]) },
+    Main { dir: "tests/fixtures/gt/replacecgo", pkg: ".", import_path: "example.com/gt/replacecgo", cases: Cases::Spot(&["nogcc-path", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/workspace/app", pkg: "./cmd/check", import_path: "example.com/gt/ws/app/cmd/check", cases: Cases::Spot(&["tags-netgo"]) },
+    Main { dir: "examples/shop", pkg: "./cmd/api", import_path: "example.com/shop/cmd/api", cases: Cases::Spot(&[]) },
+    Main { dir: "examples/shop", pkg: "./cmd/worker", import_path: "example.com/shop/cmd/worker", cases: Cases::Spot(&[]) },
+    Main { dir: "examples/shop", pkg: "./cmd/thumbnail", import_path: "example.com/shop/cmd/thumbnail", cases: Cases::Spot(&[]) },
+    Main { dir: "examples/shop", pkg: "./cmd/admin", import_path: "example.com/shop/cmd/admin", cases: Cases::Spot(&["tags-osusergo"]) },
+];
+
+impl Main {
+    fn runs(&self, case: &Case) -> bool {
+        match self.cases {
+            Cases::All => true,
+            Cases::Spot(extra) => SPOT.contains(&case.name) || extra.contains(&case.name),
+        }
+    }
+}
+
+/// What a link produced (from `go build` + the ELF) or what linklens predicted.
+#[derive(Debug, Clone, PartialEq)]
+struct Link {
+    result: String,
+    linker: Option<String>,
+    interpreter: Option<String>,
+    needed: BTreeSet<String>,
+    pie: bool,
+    error: Option<String>,
+}
+
+enum Job<'a> {
+    Build(&'a Main, &'a Case),
+    CrossCheck(&'static str),
+    /// Cross-check of a directory that does not exist: must exit non-zero, so an
+    /// implementation that ignores its arguments cannot pass the cross-checks.
+    CrossCheckControl,
+}
+
+struct Ctx {
+    /// A copy of the fixtures outside any git checkout (see `copy_tree`).
+    root: PathBuf,
+    linklens: PathBuf,
+    no_gcc_dir: PathBuf,
+    tmp: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let start = Instant::now();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("server/ has a parent")
+        .canonicalize()
+        .expect("repo root");
+    if let Err(msg) = preflight() {
+        eprintln!("groundtruth: cannot run: {msg}");
+        println!("0 passed, 1 failed");
+        return ExitCode::FAILURE;
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("linklens-gt-")
+        .tempdir()
+        .expect("tempdir");
+    let no_gcc_dir = tmp.path().join("nogcc-bin");
+    std::fs::create_dir(&no_gcc_dir).expect("mkdir");
+    std::os::unix::fs::symlink(which("go").expect("go on PATH"), no_gcc_dir.join("go"))
+        .expect("symlink go");
+    // Build from a copy outside the git checkout: inside it, every go build
+    // stamps VCS info by running git (~0.3s each, most of a pure-Go build).
+    // The path is stable so GOCACHE entries (keyed by directory) survive reruns.
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("groundtruth-src");
+    let _ = std::fs::remove_dir_all(&work);
+    for d in [GT, "examples/shop"] {
+        copy_tree(&root.join(d), &work.join(d)).expect("copy fixtures");
+    }
+    let ctx = Ctx {
+        root: work,
+        linklens: PathBuf::from(env!("CARGO_BIN_EXE_linklens")),
+        no_gcc_dir,
+        tmp: tmp.path().to_path_buf(),
+    };
+
+    let filter = std::env::var("GT_FILTER").unwrap_or_default();
+    let mut jobs: Vec<Job> = Vec::new();
+    for c in CASES {
+        for m in MAINS.iter().filter(|m| m.runs(c)) {
+            jobs.push(Job::Build(m, c));
+        }
+    }
+    let mut dirs: Vec<&'static str> = MAINS.iter().map(|m| m.dir).collect();
+    dirs.dedup();
+    jobs.extend(dirs.into_iter().map(Job::CrossCheck));
+    jobs.push(Job::CrossCheckControl);
+    jobs.retain(|j| filter.is_empty() || label(j).contains(&filter));
+
+    // Warm-up: building net/cmd/lookup first, one at a time per configuration,
+    // compiles each std variant (pie, race, arm64, musl, tags) once instead of
+    // twice in two concurrent go processes.
+    let (warm, rest): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|j| matches!(j, Job::Build(m, _) if m.pkg == "./cmd/lookup"));
+    let passed = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    run_pool(&ctx, &warm, 1, &passed, &failed);
+    run_pool(&ctx, &rest, 2, &passed, &failed);
+
+    let (p, f) = (passed.into_inner(), failed.into_inner());
+    println!("total time {:.0}s", start.elapsed().as_secs_f64());
+    println!("{p} passed, {f} failed");
+    if f > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_pool(ctx: &Ctx, jobs: &[Job], threads: usize, passed: &AtomicUsize, failed: &AtomicUsize) {
+    let next = AtomicUsize::new(0);
+    let out = Mutex::new(());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(job) = jobs.get(i) else { break };
+                    let t0 = Instant::now();
+                    let verdict = match job {
+                        Job::Build(m, c) => check_build(ctx, m, c),
+                        Job::CrossCheck(dir) => cross_check(ctx, dir),
+                        Job::CrossCheckControl => match cross_check(ctx, "does/not/exist") {
+                            Ok(_) => Err(
+                                "linklens check --cross-check exited 0 for a missing directory"
+                                    .into(),
+                            ),
+                            Err(_) => Ok("non-zero exit for a missing directory".into()),
+                        },
+                    };
+                    let secs = t0.elapsed().as_secs_f64();
+                    let _guard = out.lock().unwrap();
+                    match verdict {
+                        Ok(note) => {
+                            passed.fetch_add(1, Ordering::SeqCst);
+                            println!("ok   {} {note} ({secs:.1}s)", label(job));
+                        }
+                        Err(diff) => {
+                            failed.fetch_add(1, Ordering::SeqCst);
+                            println!("FAIL {} ({secs:.1}s)\n{}", label(job), indent(&diff));
+                        }
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn label(job: &Job) -> String {
+    match job {
+        Job::Build(m, c) => format!("{} {} [{}]", short(m.dir), m.pkg, c.name),
+        Job::CrossCheck(dir) => format!("{} ./... [cross-check]", short(dir)),
+        Job::CrossCheckControl => "does/not/exist ./... [cross-check negative control]".into(),
+    }
+}
+
+fn short(dir: &str) -> &str {
+    dir.strip_prefix(GT)
+        .map_or(dir, |d| d.trim_start_matches('/'))
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("       {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Fail loudly instead of skipping: a missing tool would silently shrink the matrix.
+fn preflight() -> Result<(), String> {
+    let mut missing = Vec::new();
+    for (tool, fix) in [
+        ("go", "install Go (https://go.dev/dl) and put it on PATH"),
+        ("gcc", "apt-get install gcc"),
+        ("musl-gcc", "apt-get install musl-tools"),
+    ] {
+        if which(tool).is_none() {
+            missing.push(format!("`{tool}` not found on PATH: {fix}"));
+        }
+    }
+    if !Path::new("/usr/include/zlib.h").exists() {
+        missing
+            .push("zlib.h missing (fixture cgolibz links -lz): apt-get install zlib1g-dev".into());
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing.join("; "))
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// The environment shared by `go build` and `linklens check` for one case.
+fn command(ctx: &Ctx, program: &Path, case_env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(program);
+    // Inherited values would silently change every case (GOFLAGS=-buildvcs=false is set here).
+    for k in [
+        "GOFLAGS",
+        "CGO_ENABLED",
+        "CC",
+        "CXX",
+        "GOARCH",
+        "GOOS",
+        "CGO_LDFLAGS",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("GOTOOLCHAIN", "local").env("GOPROXY", "off");
+    for (k, v) in case_env {
+        if *v == NO_GCC_PATH {
+            cmd.env(k, &ctx.no_gcc_dir);
+        } else {
+            cmd.env(k, v);
+        }
+    }
+    cmd
+}
+
+fn check_build(ctx: &Ctx, m: &Main, c: &Case) -> Result<String, String> {
+    let dir = ctx.root.join(m.dir);
+    let truth = go_build(ctx, &dir, m, c)?;
+    let mut cmd = command(ctx, &ctx.linklens, c.env);
+    cmd.arg("check").arg("--json").arg("-C").arg(&dir);
+    cmd.args(c.flags).arg(m.pkg);
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run linklens: {e}"))?;
+    let predicted = parse_prediction(&out, m, &dir).map_err(|e| {
+        format!(
+            "linklens check --json gave no usable prediction: {e}\n  go build: {}",
+            describe(&truth)
+        )
+    })?;
+    compare(&truth, &predicted)
+}
+
+fn go_build(ctx: &Ctx, dir: &Path, m: &Main, c: &Case) -> Result<Link, String> {
+    let go = which("go").ok_or("go vanished from PATH")?;
+    let out_dir = tempfile::Builder::new()
+        .prefix("build-")
+        .tempdir_in(&ctx.tmp)
+        .map_err(|e| e.to_string())?;
+    let exe = out_dir.path().join("bin");
+    let out = command(ctx, &go, c.env)
+        .current_dir(dir)
+        .arg("build")
+        .arg("-o")
+        .arg(&exe)
+        .args(c.flags)
+        .arg(m.pkg)
+        .output()
+        .map_err(|e| format!("cannot run go: {e}"))?;
+    if !out.status.success() {
+        return Ok(Link {
+            result: "fails".into(),
+            linker: None,
+            interpreter: None,
+            needed: BTreeSet::new(),
+            pie: false,
+            error: Some(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+        });
+    }
+    let bytes = std::fs::read(&exe).map_err(|e| format!("read {}: {e}", exe.display()))?;
+    read_elf(&bytes)
+}
+
+fn read_elf(bytes: &[u8]) -> Result<Link, String> {
+    let elf = goblin::elf::Elf::parse(bytes).map_err(|e| format!("bad ELF from go build: {e}"))?;
+    let interpreter = elf.interpreter.map(str::to_string);
+    let needed: BTreeSet<String> = elf.libraries.iter().map(|s| s.to_string()).collect();
+    // Every gcc/musl-gcc link pulls in crti.o's .init; the Go linker never writes one.
+    // Verified against `-ldflags=-v` "host link:" on all builds (docs/ground-truth.md).
+    let external = elf
+        .section_headers
+        .iter()
+        .any(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".init"));
+    let result = if interpreter.is_none() && needed.is_empty() {
+        "static"
+    } else {
+        "dynamic"
+    };
+    Ok(Link {
+        result: result.into(),
+        linker: Some(if external { "external" } else { "internal" }.into()),
+        interpreter,
+        needed,
+        pie: elf.header.e_type == goblin::elf::header::ET_DYN,
+        error: None,
+    })
+}
+
+fn parse_prediction(out: &Output, m: &Main, dir: &Path) -> Result<Link, String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ctx = || {
+        format!(
+            "(exit {}; stderr: {})",
+            out.status.code().map_or("signal".into(), |c| c.to_string()),
+            first_lines(&stderr, 3)
+        )
+    };
+    let v: Value =
+        serde_json::from_str(&stdout).map_err(|e| format!("stdout is not JSON ({e}) {}", ctx()))?;
+    let pkgs = v["packages"]
+        .as_array()
+        .ok_or_else(|| format!("no \"packages\" array {}", ctx()))?;
+    let dir_s = dir.to_string_lossy();
+    let pkg = pkgs
+        .iter()
+        .find(|p| p["import_path"] == m.import_path)
+        .or_else(|| pkgs.iter().find(|p| p["dir"].as_str() == Some(&*dir_s)))
+        .or(if pkgs.len() == 1 { pkgs.first() } else { None })
+        .ok_or_else(|| format!("no package {} in output {}", m.import_path, ctx()))?;
+    let link = &pkg["link"];
+    let s = |k: &str| link[k].as_str().map(str::to_string);
+    Ok(Link {
+        result: s("result").ok_or_else(|| format!("link.result missing {}", ctx()))?,
+        linker: s("linker"),
+        interpreter: s("interpreter"),
+        needed: link["needed"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        pie: link["pie"].as_bool().unwrap_or(false),
+        error: s("error"),
+    })
+}
+
+fn compare(truth: &Link, pred: &Link) -> Result<String, String> {
+    let mut diffs = Vec::new();
+    if truth.result != pred.result {
+        diffs.push(format!(
+            "result: go build={} linklens={}",
+            truth.result, pred.result
+        ));
+    }
+    if truth.result == "fails" || pred.result == "fails" {
+        let errs = format!(
+            "go error:       {}\nlinklens error: {}",
+            first_lines(truth.error.as_deref().unwrap_or("-"), 2),
+            first_lines(pred.error.as_deref().unwrap_or("-"), 2)
+        );
+        return if diffs.is_empty() {
+            Ok(format!("fails\n{}", indent(&errs)))
+        } else {
+            diffs.push(errs);
+            Err(diffs.join("\n"))
+        };
+    }
+    if truth.result == pred.result {
+        if truth.interpreter != pred.interpreter {
+            diffs.push(format!(
+                "interpreter: go build={:?} linklens={:?}",
+                truth.interpreter, pred.interpreter
+            ));
+        }
+        if truth.needed != pred.needed {
+            diffs.push(format!(
+                "needed: go build={:?} linklens={:?}",
+                truth.needed, pred.needed
+            ));
+        }
+        if truth.pie != pred.pie {
+            diffs.push(format!("pie: go build={} linklens={}", truth.pie, pred.pie));
+        }
+        if truth.linker != pred.linker {
+            diffs.push(format!(
+                "linker: go build={:?} linklens={:?}",
+                truth.linker, pred.linker
+            ));
+        }
+    }
+    if diffs.is_empty() {
+        Ok(describe(truth))
+    } else {
+        diffs.push(format!("go build: {}", describe(truth)));
+        Err(diffs.join("\n"))
+    }
+}
+
+fn describe(l: &Link) -> String {
+    if l.result == "fails" {
+        return format!(
+            "fails: {}",
+            first_lines(l.error.as_deref().unwrap_or(""), 1)
+        );
+    }
+    format!(
+        "{} linker={} pie={} interp={} needed={:?}",
+        l.result,
+        l.linker.as_deref().unwrap_or("?"),
+        l.pie,
+        l.interpreter.as_deref().unwrap_or("-"),
+        l.needed
+    )
+}
+
+fn first_lines(s: &str, n: usize) -> String {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// `linklens check --cross-check` compares its own package graph with `go list -deps -json`.
+fn cross_check(ctx: &Ctx, dir: &str) -> Result<String, String> {
+    let out = command(ctx, &ctx.linklens, &[])
+        .arg("check")
+        .arg("--cross-check")
+        .arg("-C")
+        .arg(ctx.root.join(dir))
+        .arg("./...")
+        .output()
+        .map_err(|e| format!("cannot run linklens: {e}"))?;
+    if out.status.success() {
+        Ok("engine agrees with go list".into())
+    } else {
+        Err(format!(
+            "linklens check --cross-check exited {}:\n{}{}",
+            out.status.code().map_or("signal".into(), |c| c.to_string()),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
