@@ -27,6 +27,9 @@ pub struct Toolchain {
     pub goroot_env: Environ,
     /// Everything `go env -json` reported for the process environment.
     pub reported: Environ,
+    /// PATH and CC when `go env` ran: its CGO_ENABLED answer holds only for
+    /// an environment with the same C compiler lookup.
+    pub reported_for: (Option<String>, Option<String>),
     /// Why some value is a guess (no `go`, unreadable GOROOT...).
     pub notes: Vec<String>,
     experiment_tags: Mutex<HashMap<(String, String, String), Vec<String>>>,
@@ -42,7 +45,10 @@ impl Toolchain {
     /// program runs at all and every fact comes from the environment and
     /// GOROOT's files.
     pub fn discover_with(env: &Environ, run_go: bool) -> Toolchain {
-        let mut tc = Toolchain::default();
+        let mut tc = Toolchain {
+            reported_for: (env.get("PATH").cloned(), env.get("CC").cloned()),
+            ..Toolchain::default()
+        };
         if !run_go {
             tc.notes.push("linklens.runGo is false: `go env` was not run; GOROOT and settings come from the environment".into());
         }
