@@ -214,7 +214,11 @@ fn module_files() {
             Some("go.mod" | "go.work" | "modules.txt")
         )
     };
-    let s = seeds("modfiles", &keep, &[b"module m\ngo 1.21\nrequire (\n\ta v1.0.0\n)\n"]);
+    let s = seeds(
+        "modfiles",
+        &keep,
+        &[b"module m\ngo 1.21\nrequire (\n\ta v1.0.0\n)\n"],
+    );
     run("modfiles", &s, 4000, targets::modfiles);
 }
 
