@@ -70,3 +70,24 @@ fn index_ignores_what_it_never_evaluates() {
     // Hidden files are not read at all.
     assert!(load(&[("_x.go", "package main\n\0"), (".y.go", "import fmt")]).is_empty());
 }
+
+#[test]
+fn unreadable_main_package_keeps_its_name() {
+    // Found by tests/hostile_workspace.rs: a main package whose only file
+    // has a NUL byte was not recognised as main, so nothing reported it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.go"),
+        "package main\n\0\0import \"os\"\n",
+    )
+    .unwrap();
+    let ctx = TagContext {
+        goos: "linux".into(),
+        goarch: "amd64".into(),
+        compiler: "gc".into(),
+        ..TagContext::default()
+    };
+    let pkg = Package::load(&Sources::new(), "m", dir.path(), false, &ctx);
+    assert!(pkg.is_main());
+    assert!(!pkg.errors.is_empty());
+}

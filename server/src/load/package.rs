@@ -292,9 +292,21 @@ impl Package {
         if pkg.name.is_none() {
             // Nothing builds: keep the name the excluded files declare, so a
             // main package whose files all need cgo still reports its failure.
-            pkg.name = pkg.ignored.iter().find_map(|(n, _)| {
+            // Files go cannot read count too: a main package whose only file
+            // has a NUL byte must still report that it fails.
+            let bad = pkg.errors.iter().filter_map(|e| match e {
+                LoadError::BadFile { file, .. } => Some(file.clone()),
+                _ => None,
+            });
+            let candidates: Vec<PathBuf> = pkg
+                .ignored
+                .iter()
+                .map(|(n, _)| dir.join(n))
+                .chain(bad)
+                .collect();
+            pkg.name = candidates.iter().find_map(|f| {
                 sources
-                    .header(&dir.join(n))
+                    .header(f)
                     .ok()?
                     .package
                     .as_ref()
