@@ -141,6 +141,10 @@ impl HeaderError {
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
+/// go/build's message for a file with several `//go:build` lines (cmd/go's
+/// module index rejects such a file before looking at its name).
+pub const MULTIPLE_GO_BUILD: &str = "multiple //go:build comments";
+
 /// Scans the header of one Go file.
 pub fn scan_header(src: &[u8]) -> FileHeader {
     let mut h = FileHeader::default();
@@ -208,7 +212,7 @@ fn read_constraints(src: &[u8], start: usize, end: usize, h: &mut FileHeader) {
                 h.errors.push(HeaderError::new(
                     ErrorKind::Constraint,
                     Span::new(span.0, span.1),
-                    "multiple //go:build comments",
+                    MULTIPLE_GO_BUILD,
                 ));
                 break;
             }

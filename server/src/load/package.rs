@@ -5,7 +5,7 @@
 use super::source::Sources;
 use crate::gosrc::filename::NameExclusion;
 use crate::gosrc::select::{Exclusion, select_file};
-use crate::gosrc::{CgoDirective, CgoVerb, FileHeader, Span, TagContext};
+use crate::gosrc::{CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, Span, TagContext};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -164,11 +164,8 @@ impl Package {
                 pkg.add_other_file(sources, name, ctx);
                 continue;
             }
-            if let Some(ex) = crate::gosrc::filename::exclude_by_name(name, ctx) {
-                if !matches!(ex, NameExclusion::Hidden | NameExclusion::Test) {
-                    pkg.ignored.push((name.to_string(), Exclusion::Name(ex)));
-                    cgo_excluded_only = false;
-                }
+            let by_name = crate::gosrc::filename::exclude_by_name(name, ctx);
+            if by_name == Some(NameExclusion::Hidden) {
                 continue;
             }
             let path = dir.join(name);
@@ -183,6 +180,32 @@ impl Package {
                     continue;
                 }
             };
+            // `go build` reads packages through cmd/go's module index (for
+            // files older than two seconds, i.e. nearly always), which
+            // records every non-hidden .go file's read and syntax errors
+            // before it looks at names or constraints: such a file breaks
+            // the build in every configuration, _test.go files included.
+            let name_ok = crate::gosrc::filename::good_os_arch_file(name, ctx);
+            let fatal = header.errors.iter().find(|e| index_fatal(e, name_ok));
+            if let Some(e) = fatal {
+                pkg.errors.push(LoadError::BadFile {
+                    file: path.clone(),
+                    message: e.message.clone(),
+                    span: e.span,
+                });
+                // Only parse errors leave the file listed (InvalidGoFiles and
+                // GoFiles/IgnoredGoFiles alike).
+                if e.kind != ErrorKind::Syntax {
+                    continue;
+                }
+            }
+            if let Some(ex) = by_name {
+                if ex != NameExclusion::Test {
+                    pkg.ignored.push((name.to_string(), Exclusion::Name(ex)));
+                    cgo_excluded_only = false;
+                }
+                continue;
+            }
             match select_file(name, &header, ctx) {
                 Ok(()) => {}
                 Err(Exclusion::Invalid) => {
@@ -207,7 +230,9 @@ impl Package {
                     continue;
                 }
             }
-            if let Some(err) = header.build_errors(ctx).next() {
+            if fatal.is_none()
+                && let Some(err) = header.build_errors(ctx).next()
+            {
                 pkg.errors.push(LoadError::BadFile {
                     file: path.clone(),
                     message: err.message.clone(),
@@ -267,9 +292,21 @@ impl Package {
         if pkg.name.is_none() {
             // Nothing builds: keep the name the excluded files declare, so a
             // main package whose files all need cgo still reports its failure.
-            pkg.name = pkg.ignored.iter().find_map(|(n, _)| {
+            // Files go cannot read count too: a main package whose only file
+            // has a NUL byte must still report that it fails.
+            let bad = pkg.errors.iter().filter_map(|e| match e {
+                LoadError::BadFile { file, .. } => Some(file.clone()),
+                _ => None,
+            });
+            let candidates: Vec<PathBuf> = pkg
+                .ignored
+                .iter()
+                .map(|(n, _)| dir.join(n))
+                .chain(bad)
+                .collect();
+            pkg.name = candidates.iter().find_map(|f| {
                 sources
-                    .header(&dir.join(n))
+                    .header(f)
                     .ok()?
                     .package
                     .as_ref()
@@ -331,5 +368,18 @@ impl Package {
             // Fortran need cgo (cmd/go's "C source files not allowed").
             self.c_files.push(name.to_string());
         }
+    }
+}
+
+/// Whether cmd/go's module index fails the package for this header error
+/// of a non-hidden .go file, whatever the build configuration: NUL bytes,
+/// syntax errors and several `//go:build` lines always; an unparsable
+/// `//go:build` line only when the name's GOOS/GOARCH suffix matches
+/// (`name_ok`), since the index evaluates the line after the name.
+fn index_fatal(e: &HeaderError, name_ok: bool) -> bool {
+    match &e.kind {
+        ErrorKind::Read | ErrorKind::Syntax => true,
+        ErrorKind::Constraint => name_ok || e.message == crate::gosrc::header::MULTIPLE_GO_BUILD,
+        ErrorKind::Cgo { .. } => false,
     }
 }

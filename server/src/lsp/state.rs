@@ -876,7 +876,7 @@ impl State {
                             code: "cgo-dynamic-import".into(),
                             severity: warn,
                             message: render::hop_message(p, cp, i),
-                            related: related.clone(),
+                            related: related_window(&related, i),
                         });
                     }
                     for loc in &cp.files {
@@ -891,7 +891,7 @@ impl State {
                                 cp.purpose,
                                 render::outcome(p)
                             ),
-                            related: related.clone(),
+                            related: related_window(&related, related.len().saturating_sub(1)),
                         });
                     }
                     if let (false, Some(m), Some(r)) = (cp.standard, &cp.module, &resolver)
@@ -1323,4 +1323,22 @@ fn find_modules(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
             out.push(dir.to_path_buf());
         }
     }
+}
+
+/// Most related locations one diagnostic carries. Every hop of an import
+/// chain gets a diagnostic; giving each the whole chain made the published
+/// size quadratic (a 500-deep chain sent 50 MB and took 20 s to load).
+const MAX_RELATED: usize = 16;
+
+/// The related locations of hop `i`: the whole chain when short, else the
+/// hops around `i` and the final `import "C"`.
+fn related_window(related: &[(Location, String)], i: usize) -> Vec<(Location, String)> {
+    if related.len() <= MAX_RELATED {
+        return related.to_vec();
+    }
+    let half = MAX_RELATED / 2;
+    let start = i.saturating_sub(half).min(related.len() - MAX_RELATED);
+    let mut out = related[start..start + MAX_RELATED - 1].to_vec();
+    out.extend(related.last().cloned());
+    out
 }
