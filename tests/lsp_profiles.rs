@@ -212,3 +212,46 @@ fn dockerfile_findings_fixes_and_updates() {
     });
     c.shutdown();
 }
+
+/// A client that watches nothing: the server's own watcher (notify) sees the
+/// Makefile change on disk, and the findings of the unopened Makefile follow.
+#[test]
+fn makefile_findings_follow_the_disk_without_client_watcher() {
+    let (_tmp, root) = fixture();
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &root);
+    c.initialize(
+        &root,
+        json!({"general": {"positionEncodings": ["utf-16"]}}),
+        json!({}),
+    );
+    let mk = root.join("Makefile");
+    let uri = file_uri(&mk);
+    let text = std::fs::read_to_string(&mk).unwrap();
+    let build_line = text
+        .lines()
+        .position(|l| l.contains("-o $(BIN)/web ./cmd/web"))
+        .unwrap();
+    let drift_on = |d: &[Value], line: usize| {
+        d.iter()
+            .any(|x| x["code"] == "profile-drift" && x["range"]["start"]["line"] == line)
+    };
+    let diags = c.await_diagnostics(&uri, |d| drift_on(d, build_line));
+    assert!(
+        diags.iter().any(|x| x["code"] == "profile-unknown"),
+        "{diags:#?}"
+    );
+    // Let the watcher settle, then fix `make build` on disk.
+    c.drain(Duration::from_millis(300));
+    let fixed = text.replace(
+        "\t$(GO) build -ldflags \"$(LDFLAGS)\" -o $(BIN)/web ./cmd/web",
+        "\tCGO_ENABLED=0 $(GO) build -ldflags \"$(LDFLAGS)\" -o $(BIN)/web ./cmd/web",
+    );
+    assert_ne!(fixed, text);
+    std::fs::write(&mk, &fixed).unwrap();
+    let diags = c.await_diagnostics(&uri, |d| !drift_on(d, build_line));
+    assert!(
+        diags.iter().any(|x| x["code"] == "profile-unknown"),
+        "{diags:#?}"
+    );
+    c.shutdown();
+}

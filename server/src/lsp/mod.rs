@@ -433,8 +433,10 @@ fn profile_edit(
         )));
     };
     let enc = st.caps.encoding;
-    let mut ops: Vec<DocumentChangeOperation> = Vec::new();
-    let mut creates = false;
+    // One TextDocumentEdit per file: its edits all refer to the text before
+    // any of them (separate TextDocumentEdits would apply in sequence).
+    let mut creates: Vec<Uri> = Vec::new();
+    let mut per_file: Vec<(Uri, Vec<TextEdit>)> = Vec::new();
     for c in &e.changes {
         let Some(uri) = path_uri(&c.file) else {
             return Err(Error::internal_error());
@@ -450,26 +452,35 @@ fn profile_edit(
                 TextEdit::new(profiles::range(&text, span, enc), c.text.clone())
             }
             None => {
-                creates = true;
-                ops.push(DocumentChangeOperation::Op(ResourceOp::Create(
-                    CreateFile {
-                        uri: uri.clone(),
-                        options: Some(CreateFileOptions {
-                            overwrite: Some(false),
-                            ignore_if_exists: Some(true),
-                        }),
-                        annotation_id: None,
-                    },
-                )));
+                creates.push(uri.clone());
                 TextEdit::new(Range::default(), c.text.clone())
             }
         };
-        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
-            text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
-            edits: vec![OneOf::Left(edit)],
-        }));
+        match per_file.iter_mut().find(|(u, _)| *u == uri) {
+            Some((_, v)) => v.push(edit),
+            None => per_file.push((uri, vec![edit])),
+        }
     }
-    if creates && st.caps.create_files {
+    if !creates.is_empty() && st.caps.create_files {
+        let ops = creates
+            .into_iter()
+            .map(|uri| {
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri,
+                    options: Some(CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(true),
+                    }),
+                    annotation_id: None,
+                }))
+            })
+            .chain(per_file.into_iter().map(|(uri, edits)| {
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+                    edits: edits.into_iter().map(OneOf::Left).collect(),
+                })
+            }))
+            .collect();
         return Ok(WorkspaceEdit {
             document_changes: Some(DocumentChanges::Operations(ops)),
             ..Default::default()
@@ -478,19 +489,7 @@ fn profile_edit(
     // Plain `changes` (clients without resource operations usually create
     // the file for an edit at 0:0 anyway).
     #[allow(clippy::mutable_key_type)]
-    let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
-    for op in ops {
-        if let DocumentChangeOperation::Edit(te) = op {
-            let edits = te.edits.into_iter().filter_map(|e| match e {
-                OneOf::Left(t) => Some(t),
-                OneOf::Right(_) => None,
-            });
-            changes
-                .entry(te.text_document.uri)
-                .or_default()
-                .extend(edits);
-        }
-    }
+    let changes = per_file.into_iter().collect();
     Ok(WorkspaceEdit {
         changes: Some(changes),
         ..Default::default()
@@ -506,7 +505,7 @@ fn interesting(p: &std::path::Path) -> bool {
     name.ends_with(".go")
         || matches!(name, "go.mod" | "go.sum" | "go.work" | "modules.txt")
         || p.ends_with(".vscode/settings.json")
-        || profiles::is_build_file(p)
+        || profiles::is_profile_input(p)
         || (p.extension().is_none() && !p.exists())
 }
 
@@ -769,7 +768,8 @@ impl LanguageServer for Backend {
             return Ok(None);
         }
         let mut st = self.state.lock().await;
-        if profiles::is_build_file(&path) {
+        // Build files, and scripts with findings of the profiles calling them.
+        if profiles::is_profile_input(&path) {
             return Ok(profile_actions(&mut st, &path, &uri, &p));
         }
         let Some(offset) = st.offset_of(&path, p.range.start) else {

@@ -35,8 +35,14 @@ pub fn is_build_file(path: &Path) -> bool {
         .is_some_and(|n| profiles::file_kind(n).is_some())
 }
 
+/// Whether a change to `path` can change a profile: a build file, or a
+/// shell script (Makefile recipes call scripts, which are read too).
+pub fn is_profile_input(path: &Path) -> bool {
+    is_build_file(path) || path.extension().is_some_and(|e| e == "sh")
+}
+
 /// Globs for the client's file watcher (a superset of [`is_build_file`]).
-pub const WATCH_GLOBS: [&str; 9] = [
+pub const WATCH_GLOBS: [&str; 10] = [
     "**/Makefile*",
     "**/makefile",
     "**/GNUmakefile",
@@ -46,6 +52,7 @@ pub const WATCH_GLOBS: [&str; 9] = [
     "**/Containerfile",
     "**/{.,}goreleaser.y*ml",
     "**/.ko.y*ml",
+    "**/*.sh",
 ];
 
 impl FolderProfiles {

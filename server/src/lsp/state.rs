@@ -351,6 +351,30 @@ impl State {
         touched
     }
 
+    /// Whether a Go change in `dir` can change a profile prediction of
+    /// folder `i`: the package is in a profile's graph (or is one of its
+    /// main packages), or a profile named no package yet (an error, e.g. a
+    /// main package that does not exist yet). Caps the cost of Go edits to
+    /// the profiles they concern.
+    fn profiles_use(&self, i: usize, dir: &Path) -> bool {
+        let Some(fp) = self.profiles.get(&i) else {
+            return false;
+        };
+        if fp.discovery.profiles.is_empty() {
+            return false;
+        }
+        let ip = self.import_path_of(dir);
+        fp.preds.iter().any(|pr| {
+            pr.error.is_some()
+                || pr.packages.iter().any(|p| {
+                    p.dir == dir
+                        || ip
+                            .as_ref()
+                            .is_some_and(|ip| p.import_path == *ip || p.graph_packages.contains(ip))
+                })
+        })
+    }
+
     /// The profile findings on `file` as diagnostics.
     fn profile_diagnostics(&mut self, file: &Path) -> Vec<Diagnostic> {
         let found: Vec<Finding> = self
@@ -724,10 +748,7 @@ impl State {
         // Profiles build the same sources: re-predict them (same discovery)
         // after the main packages, with the engine cache already refreshed.
         if let Some(i) = self.folder_index_of(&dir)
-            && self
-                .profiles
-                .get(&i)
-                .is_some_and(|fp| !fp.discovery.profiles.is_empty())
+            && self.profiles_use(i, &dir)
         {
             touched.extend(self.refresh_profiles(i, false));
         }
@@ -850,7 +871,7 @@ impl State {
         }
         if is_go(&path) && self.loaded {
             self.go_file_changed(&path, out);
-        } else if lp::is_build_file(&path) && self.loaded {
+        } else if lp::is_profile_input(&path) && self.loaded {
             self.build_file_changed(&path, out);
         }
     }
@@ -859,7 +880,7 @@ impl State {
         if !is_go(path) {
             if path.ends_with(".vscode/settings.json") && self.loaded {
                 self.reload_containing(path, out);
-            } else if lp::is_build_file(path) && self.loaded {
+            } else if lp::is_profile_input(path) && self.loaded {
                 self.build_file_changed(path, out);
             }
             return;
@@ -931,6 +952,7 @@ impl State {
             return;
         }
         let mut reload: Vec<PathBuf> = Vec::new();
+        let mut profile_inputs: Vec<PathBuf> = Vec::new();
         for p in paths {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let config = matches!(
@@ -948,9 +970,21 @@ impl State {
                     continue; // the buffer wins over the disk
                 }
                 self.go_file_changed(p, out);
-            } else if lp::is_build_file(p) && !self.docs.contains_key(p) {
-                self.build_file_changed(p, out);
+            } else if lp::is_profile_input(p) && !self.docs.contains_key(p) {
+                profile_inputs.push(p.clone());
             }
+        }
+        // One re-discovery per folder, however many build files changed.
+        let mut folders: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+        for p in profile_inputs {
+            if let Some(i) = self.folder_index_of(&p) {
+                folders.entry(i).or_default().push(p);
+            }
+        }
+        for (i, files) in folders {
+            let mut touched = self.refresh_profiles(i, true);
+            touched.extend(files);
+            self.publish_files(touched, out);
         }
         reload.sort();
         reload.dedup();
