@@ -161,6 +161,15 @@ fn dockerfile_findings_fixes_and_updates() {
         .find(|a| a["data"]["fix"] == "cgo-disabled")
         .unwrap_or_else(|| panic!("{titles:?}"));
     assert!(cgo.get("edit").is_none_or(Value::is_null));
+    // The netgo fix resolves to an edit of the Dockerfile alone too.
+    let netgo = actions
+        .iter()
+        .find(|a| a["data"]["fix"] == "netgo-osusergo")
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    let r = c.call("codeAction/resolve", netgo.clone());
+    let edits = r["edit"]["changes"].as_object().unwrap();
+    assert_eq!(edits.keys().collect::<Vec<_>>(), vec![&uri]);
+    assert!(r["edit"].to_string().contains("netgo,osusergo"), "{r:#}");
     let resolved = c.call("codeAction/resolve", cgo.clone());
     let changed = apply(&resolved["edit"]);
     assert_eq!(changed, vec![docker.clone()]);

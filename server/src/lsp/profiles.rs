@@ -153,3 +153,29 @@ pub fn range(
 ) -> tower_lsp_server::ls_types::Range {
     LineIndex::new(text).range(span.start, span.end, enc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_inputs() {
+        for f in [
+            "Makefile",
+            "GNUmakefile",
+            "rules.mk",
+            "Dockerfile",
+            "Dockerfile.alpine",
+            "app.Dockerfile",
+            "Containerfile",
+            ".goreleaser.yaml",
+            ".goreleaser.yml",
+            ".ko.yaml",
+        ] {
+            assert!(is_build_file(Path::new(f)), "{f}");
+        }
+        assert!(is_profile_input(Path::new("scripts/build.sh")));
+        assert!(!is_profile_input(Path::new("main.go")));
+        assert!(!is_profile_input(Path::new("README.md")));
+    }
+}
