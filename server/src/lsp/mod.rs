@@ -7,6 +7,7 @@
 pub mod binaries;
 pub mod framing;
 pub mod position;
+pub mod profiles;
 pub mod render;
 pub mod settings;
 pub mod settings_edit;
@@ -142,6 +143,7 @@ impl Backend {
         ];
         let watchers = globs
             .iter()
+            .chain(profiles::WATCH_GLOBS.iter())
             .map(|g| FileSystemWatcher {
                 glob_pattern: GlobPattern::String(g.to_string()),
                 kind: None,
@@ -368,6 +370,132 @@ impl Backend {
     }
 }
 
+/// Quick fixes for the profile findings under the requested range: the
+/// profile's checked edits, resolved lazily into a workspace edit.
+fn profile_actions(
+    st: &mut State,
+    path: &std::path::Path,
+    uri: &Uri,
+    p: &CodeActionParams,
+) -> Option<CodeActionResponse> {
+    let start = st.offset_of(path, p.range.start)?;
+    let end = st.offset_of(path, p.range.end)?;
+    let findings = st.profile_findings_at(path, start, end);
+    let ours: Vec<Diagnostic> = p
+        .context
+        .diagnostics
+        .iter()
+        .filter(|d| d.source.as_deref() == Some(state::SOURCE))
+        .cloned()
+        .collect();
+    let mut ids: Vec<String> = findings.iter().filter_map(|f| f.profile.clone()).collect();
+    ids.dedup();
+    let mut actions = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for id in ids {
+        for e in st.profile_edits(path, &id) {
+            if !seen.insert((e.profile.clone(), e.fix.clone())) {
+                continue;
+            }
+            let is_static = e
+                .result
+                .iter()
+                .all(|(_, l)| l.result == crate::predict::Verdict::Static);
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: e.title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: (!ours.is_empty()).then(|| ours.clone()),
+                is_preferred: Some(is_static && actions.is_empty()),
+                data: Some(json!({"profile": e.profile, "fix": e.fix, "file": path, "uri": uri})),
+                ..Default::default()
+            }));
+        }
+    }
+    (!actions.is_empty()).then_some(actions)
+}
+
+/// The workspace edit of a profile's fix: text edits at UTF-16 (or the
+/// negotiated encoding) positions of the file as the server sees it, and
+/// create+insert for new files.
+fn profile_edit(
+    st: &mut State,
+    file: &std::path::Path,
+    profile: &str,
+    fix: &str,
+) -> Result<WorkspaceEdit> {
+    let Some(e) = st
+        .profile_edits(file, profile)
+        .into_iter()
+        .find(|e| e.fix == fix)
+    else {
+        return Err(Error::invalid_params(format!(
+            "the fix {fix} of {profile} no longer applies; request code actions again"
+        )));
+    };
+    let enc = st.caps.encoding;
+    // One TextDocumentEdit per file: its edits all refer to the text before
+    // any of them (separate TextDocumentEdits would apply in sequence).
+    let mut creates: Vec<Uri> = Vec::new();
+    let mut per_file: Vec<(Uri, Vec<TextEdit>)> = Vec::new();
+    for c in &e.changes {
+        let Some(uri) = path_uri(&c.file) else {
+            return Err(Error::internal_error());
+        };
+        let edit = match c.range {
+            Some(span) => {
+                let Some(text) = st.text_of(&c.file) else {
+                    return Err(Error::invalid_params(format!(
+                        "{} cannot be read",
+                        c.file.display()
+                    )));
+                };
+                TextEdit::new(profiles::range(&text, span, enc), c.text.clone())
+            }
+            None => {
+                creates.push(uri.clone());
+                TextEdit::new(Range::default(), c.text.clone())
+            }
+        };
+        match per_file.iter_mut().find(|(u, _)| *u == uri) {
+            Some((_, v)) => v.push(edit),
+            None => per_file.push((uri, vec![edit])),
+        }
+    }
+    if !creates.is_empty() && st.caps.create_files {
+        let ops = creates
+            .into_iter()
+            .map(|uri| {
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri,
+                    options: Some(CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(true),
+                    }),
+                    annotation_id: None,
+                }))
+            })
+            .chain(per_file.into_iter().map(|(uri, edits)| {
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+                    edits: edits.into_iter().map(OneOf::Left).collect(),
+                })
+            }))
+            .collect();
+        return Ok(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(ops)),
+            ..Default::default()
+        });
+    }
+    // Plain `changes` (clients without resource operations usually create
+    // the file for an edit at 0:0 anyway).
+    #[allow(clippy::mutable_key_type)]
+    let changes = per_file.into_iter().collect();
+    Ok(WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    })
+}
+
 fn no_status(label: &str) -> Value {
     json!({"package": null, "verdict": null, "label": label, "severity": "ok", "markdown": ""})
 }
@@ -377,6 +505,7 @@ fn interesting(p: &std::path::Path) -> bool {
     name.ends_with(".go")
         || matches!(name, "go.mod" | "go.sum" | "go.work" | "modules.txt")
         || p.ends_with(".vscode/settings.json")
+        || profiles::is_profile_input(p)
         || (p.extension().is_none() && !p.exists())
 }
 
@@ -601,7 +730,18 @@ impl LanguageServer for Backend {
         let Some((mains, focus, span)) = st.mains_at(&path, offset) else {
             return Ok(None);
         };
-        let md = st.explain(&mains, focus.as_deref());
+        let mut md = st.explain(&mains, focus.as_deref());
+        let mut rows = Vec::new();
+        for d in &mains {
+            if let Some(m) = st.mains.get(d) {
+                rows.extend(st.profile_hover(m.folder, &m.pred.import_path));
+            }
+        }
+        rows.dedup();
+        if let Some(sec) = profiles::hover_section(rows) {
+            md.push_str("\n---\n");
+            md.push_str(&sec);
+        }
         if md.is_empty() {
             return Ok(None);
         }
@@ -628,6 +768,10 @@ impl LanguageServer for Backend {
             return Ok(None);
         }
         let mut st = self.state.lock().await;
+        // Build files, and scripts with findings of the profiles calling them.
+        if profiles::is_profile_input(&path) {
+            return Ok(profile_actions(&mut st, &path, &uri, &p));
+        }
         let Some(offset) = st.offset_of(&path, p.range.start) else {
             return Ok(None);
         };
@@ -685,6 +829,15 @@ impl LanguageServer for Backend {
 
     async fn code_action_resolve(&self, mut a: CodeAction) -> Result<CodeAction> {
         let data = a.data.clone().unwrap_or(Value::Null);
+        if let (Some(profile), Some(fix), Some(file)) = (
+            data["profile"].as_str(),
+            data["fix"].as_str(),
+            data["file"].as_str(),
+        ) {
+            let mut st = self.state.lock().await;
+            a.edit = Some(profile_edit(&mut st, &PathBuf::from(file), profile, fix)?);
+            return Ok(a);
+        }
         let (Some(fix_id), Some(main)) = (data["fix"].as_str(), data["main"].as_str()) else {
             return Err(Error::invalid_params(
                 "code action data is missing `fix` or `main`",

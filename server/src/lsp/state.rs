@@ -10,12 +10,14 @@
 
 use super::binaries::{self, Bin, Probe};
 use super::position::{Encoding, LineIndex};
+use super::profiles::{self as lp, FolderProfiles};
 use super::render;
 use super::settings::{Expect, Layers, Settings, parse_jsonc};
 use crate::build::{Config, Environ, Toolchain};
 use crate::engine::Engine;
 use crate::gosrc::{FileHeader, Span, scan_header};
 use crate::predict::{Location, Prediction, Verdict};
+use crate::profiles::Finding;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -125,6 +127,8 @@ pub struct State {
     texts: HashMap<PathBuf, (Option<SystemTime>, u64, Arc<str>)>,
     /// Go binaries found in the folders, by path.
     pub binaries: BTreeMap<PathBuf, Arc<Bin>>,
+    /// Build profiles per folder index.
+    pub profiles: HashMap<usize, FolderProfiles>,
     pub loaded: bool,
 }
 
@@ -277,12 +281,174 @@ impl State {
                 .flat_map(|m| m.contribs.iter().map(|c| c.file.clone())),
         );
         files.extend(self.docs.keys().cloned());
+        files.extend(self.profile_files());
         self.publish_files(files, out);
         out.lens_changed = true;
     }
 
+    // ---- build profiles ----------------------------------------------
+
+    /// Files holding profile findings (any folder).
+    fn profile_files(&self) -> BTreeSet<PathBuf> {
+        self.profiles
+            .values()
+            .flat_map(|fp| fp.findings.iter().map(|f| f.file.clone()))
+            .collect()
+    }
+
+    /// The environment profile builds start from: the server's process
+    /// environment (a Makefile or Dockerfile build does not see the
+    /// editor's `go` settings).
+    fn profile_env(&self) -> Environ {
+        self.proc_env.clone()
+    }
+
+    /// Open buffers under `root` other than Go files (build files, scripts).
+    fn profile_source(&self, root: &Path) -> crate::profiles::Source {
+        crate::profiles::Source {
+            overlay: self
+                .docs
+                .iter()
+                .filter(|(p, _)| p.starts_with(root) && !is_go(p))
+                .map(|(p, d)| (p.clone(), d.text.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Re-predicts folder `i`'s build profiles (re-reading the build files
+    /// when `rediscover`, else reusing the last discovery: Go sources
+    /// changed). Returns the files whose profile findings may have changed.
+    fn refresh_profiles(&mut self, i: usize, rediscover: bool) -> BTreeSet<PathBuf> {
+        let mut touched: BTreeSet<PathBuf> = self
+            .profiles
+            .get(&i)
+            .map(|fp| fp.findings.iter().map(|f| f.file.clone()).collect())
+            .unwrap_or_default();
+        let Some(folder) = self.folders.get(i) else {
+            return touched;
+        };
+        if folder.cfg.as_ref().is_err_and(|e| e == "folder removed") {
+            self.profiles.remove(&i);
+            return touched;
+        }
+        let root = folder.path.clone();
+        let env = self.profile_env();
+        let mut fp = match self.profiles.remove(&i) {
+            Some(fp) if !rediscover => fp,
+            _ => FolderProfiles::discover(&root, self.profile_source(&root)),
+        };
+        let Some(engine) = &self.engine else {
+            return touched;
+        };
+        if fp.discovery.profiles.is_empty() && fp.discovery.problems.is_empty() {
+            // Nothing to predict: keep the (empty) discovery.
+            self.profiles.insert(i, fp);
+            return touched;
+        }
+        fp.predict(engine, &env);
+        touched.extend(fp.findings.iter().map(|f| f.file.clone()));
+        self.profiles.insert(i, fp);
+        touched
+    }
+
+    /// Whether a Go change in `dir` can change a profile prediction of
+    /// folder `i`: the package is in a profile's graph (or is one of its
+    /// main packages), or a profile named no package yet (an error, e.g. a
+    /// main package that does not exist yet). Caps the cost of Go edits to
+    /// the profiles they concern.
+    fn profiles_use(&self, i: usize, dir: &Path) -> bool {
+        let Some(fp) = self.profiles.get(&i) else {
+            return false;
+        };
+        if fp.discovery.profiles.is_empty() {
+            return false;
+        }
+        let ip = self.import_path_of(dir);
+        fp.preds.iter().any(|pr| {
+            pr.error.is_some()
+                || pr.packages.iter().any(|p| {
+                    p.dir == dir
+                        || ip
+                            .as_ref()
+                            .is_some_and(|ip| p.import_path == *ip || p.graph_packages.contains(ip))
+                })
+        })
+    }
+
+    /// The profile findings on `file` as diagnostics.
+    fn profile_diagnostics(&mut self, file: &Path) -> Vec<Diagnostic> {
+        let found: Vec<Finding> = self
+            .profiles
+            .values()
+            .flat_map(|fp| fp.findings.iter().filter(|f| f.file == file).cloned())
+            .collect();
+        if found.is_empty() {
+            return Vec::new();
+        }
+        let Some(text) = self.text_of(file) else {
+            return Vec::new();
+        };
+        let enc = self.caps.encoding;
+        found
+            .into_iter()
+            .map(|f| {
+                diag(
+                    lp::range(&text, f.span, enc),
+                    lp::severity(f.severity),
+                    &f.code,
+                    f.message,
+                    Some(json!({"profile": f.profile})),
+                )
+            })
+            .collect()
+    }
+
+    /// A build file changed (buffer, close, or disk): re-reads its folder.
+    fn build_file_changed(&mut self, path: &Path, out: &mut Out) {
+        let Some(i) = self.folder_index_of(path) else {
+            return;
+        };
+        let mut touched = self.refresh_profiles(i, true);
+        touched.insert(path.to_path_buf());
+        self.publish_files(touched, out);
+    }
+
+    /// Markdown rows for the profiles building `import_path` in folder `i`.
+    pub fn profile_hover(&self, i: usize, import_path: &str) -> Vec<String> {
+        self.profiles
+            .get(&i)
+            .map(|fp| fp.hover_rows(import_path))
+            .unwrap_or_default()
+    }
+
+    /// The profile findings of `path` overlapping bytes `start..=end`.
+    pub fn profile_findings_at(&self, path: &Path, start: usize, end: usize) -> Vec<Finding> {
+        self.profiles
+            .values()
+            .flat_map(|fp| {
+                fp.findings
+                    .iter()
+                    .filter(|f| f.file == path && f.span.start <= end && start <= f.span.end)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Checked edits for a profile of the folder holding `path`.
+    pub fn profile_edits(&mut self, path: &Path, id: &str) -> Vec<crate::profiles::Edit> {
+        let Some(i) = self.folder_index_of(path) else {
+            return Vec::new();
+        };
+        let env = self.profile_env();
+        let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&i)) else {
+            return Vec::new();
+        };
+        fp.edits_for(engine, &env, id)
+    }
+
     fn reload_folder(&mut self, i: usize, out: &mut Out) {
         self.reconfigure(i);
+        self.refresh_profiles(i, true);
         self.mains.retain(|_, m| m.folder != i);
         let folder = &self.folders[i];
         let cfg = match &folder.cfg {
@@ -579,6 +745,13 @@ impl State {
             })
             .collect();
         out.lens_changed |= lens_before != lens_after;
+        // Profiles build the same sources: re-predict them (same discovery)
+        // after the main packages, with the engine cache already refreshed.
+        if let Some(i) = self.folder_index_of(&dir)
+            && self.profiles_use(i, &dir)
+        {
+            touched.extend(self.refresh_profiles(i, false));
+        }
         touched.insert(path.to_path_buf());
         self.publish_files(touched, out);
     }
@@ -698,6 +871,8 @@ impl State {
         }
         if is_go(&path) && self.loaded {
             self.go_file_changed(&path, out);
+        } else if lp::is_profile_input(&path) && self.loaded {
+            self.build_file_changed(&path, out);
         }
     }
 
@@ -705,6 +880,8 @@ impl State {
         if !is_go(path) {
             if path.ends_with(".vscode/settings.json") && self.loaded {
                 self.reload_containing(path, out);
+            } else if lp::is_profile_input(path) && self.loaded {
+                self.build_file_changed(path, out);
             }
             return;
         }
@@ -747,6 +924,12 @@ impl State {
             );
             self.reload_folder(i, out);
             touched.extend(
+                self.profiles
+                    .get(&i)
+                    .into_iter()
+                    .flat_map(|fp| fp.findings.iter().map(|f| f.file.clone())),
+            );
+            touched.extend(
                 self.mains
                     .values()
                     .filter(|m| m.folder == i)
@@ -769,6 +952,7 @@ impl State {
             return;
         }
         let mut reload: Vec<PathBuf> = Vec::new();
+        let mut profile_inputs: Vec<PathBuf> = Vec::new();
         for p in paths {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let config = matches!(
@@ -786,7 +970,21 @@ impl State {
                     continue; // the buffer wins over the disk
                 }
                 self.go_file_changed(p, out);
+            } else if lp::is_profile_input(p) && !self.docs.contains_key(p) {
+                profile_inputs.push(p.clone());
             }
+        }
+        // One re-discovery per folder, however many build files changed.
+        let mut folders: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+        for p in profile_inputs {
+            if let Some(i) = self.folder_index_of(&p) {
+                folders.entry(i).or_default().push(p);
+            }
+        }
+        for (i, files) in folders {
+            let mut touched = self.refresh_profiles(i, true);
+            touched.extend(files);
+            self.publish_files(touched, out);
         }
         reload.sort();
         reload.dedup();
@@ -1056,6 +1254,7 @@ impl State {
             d.related_information = (!related.is_empty()).then_some(related);
             out.push(d);
         }
+        out.extend(self.profile_diagnostics(file));
         out
     }
 

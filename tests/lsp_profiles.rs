@@ -1,0 +1,266 @@
+//! End to end: build profiles in the real `linklens serve` on a copy of
+//! tests/fixtures/profiles/webapp — findings on the Dockerfile's own lines,
+//! their quick fixes applied as a client would, and re-predictions when the
+//! build file or the Go sources change.
+
+mod common;
+
+use common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("webapp");
+    copy_fixture(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/profiles/webapp"),
+        &root,
+    );
+    (tmp, root)
+}
+
+fn start(root: &Path) -> LspClient {
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
+    c.settings_root = Some(root.to_path_buf());
+    c.initialize(
+        root,
+        json!({
+            "general": {"positionEncodings": ["utf-16"]},
+            "window": {"workDoneProgress": true},
+            "workspace": {
+                "configuration": true,
+                "didChangeWatchedFiles": {"dynamicRegistration": true},
+                "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]},
+            },
+            "textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}},
+        }),
+        json!({}),
+    );
+    c.await_notification("$/progress", TIMEOUT, |p| p["value"]["kind"] == "end");
+    c
+}
+
+fn loader(d: &[Value]) -> Vec<Value> {
+    d.iter()
+        .filter(|d| d["code"] == "image-missing-loader")
+        .cloned()
+        .collect()
+}
+
+/// UTF-16 position → byte offset.
+fn offset(text: &str, pos: &Value) -> usize {
+    let (line, ch) = (
+        pos["line"].as_u64().unwrap() as usize,
+        pos["character"].as_u64().unwrap() as usize,
+    );
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (i, c) in text[start..].char_indices() {
+        if units >= ch || c == '\n' {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// Applies a WorkspaceEdit to the disk as a client would; returns the
+/// files changed.
+fn apply(edit: &Value) -> Vec<PathBuf> {
+    let mut per_file: Vec<(String, Vec<Value>)> = Vec::new();
+    if let Some(ch) = edit["changes"].as_object() {
+        for (uri, edits) in ch {
+            per_file.push((uri.clone(), edits.as_array().unwrap().clone()));
+        }
+    }
+    for op in edit["documentChanges"].as_array().into_iter().flatten() {
+        if op["kind"] == "create" {
+            let p = PathBuf::from(op["uri"].as_str().unwrap().trim_start_matches("file://"));
+            if !p.exists() {
+                std::fs::write(&p, "").unwrap();
+            }
+        } else {
+            let uri = op["textDocument"]["uri"].as_str().unwrap().to_string();
+            per_file.push((uri, op["edits"].as_array().unwrap().clone()));
+        }
+    }
+    let mut changed = Vec::new();
+    for (uri, mut edits) in per_file {
+        let p = PathBuf::from(uri.trim_start_matches("file://"));
+        let mut text = std::fs::read_to_string(&p).unwrap_or_default();
+        let at = |t: &str, e: &Value| offset(t, &e["range"]["start"]);
+        edits.sort_by_key(|e| std::cmp::Reverse(at(&text, e)));
+        for e in edits {
+            let (s, en) = (at(&text, &e), offset(&text, &e["range"]["end"]));
+            text.replace_range(s..en, e["newText"].as_str().unwrap());
+        }
+        std::fs::write(&p, &text).unwrap();
+        if !changed.contains(&p) {
+            changed.push(p);
+        }
+    }
+    changed
+}
+
+fn watched(c: &mut LspClient, files: &[PathBuf]) {
+    let changes: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"uri": file_uri(f), "type": 2}))
+        .collect();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": changes }),
+    );
+}
+
+#[test]
+fn dockerfile_findings_fixes_and_updates() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    assert!(
+        c.server_requests
+            .iter()
+            .any(|(m, p)| m == "client/registerCapability"
+                && p.to_string().contains("**/Dockerfile*")
+                && p.to_string().contains("**/*.mk"))
+    );
+    let docker = root.join("Dockerfile");
+    let uri = file_uri(&docker);
+    let original = std::fs::read_to_string(&docker).unwrap();
+    let from_line = original
+        .lines()
+        .position(|l| l.starts_with("FROM scratch"))
+        .unwrap();
+    c.open(&docker, 1);
+    let diags = c.await_diagnostics(&uri, |d| !loader(d).is_empty());
+    let d = loader(&diags).remove(0);
+    assert_eq!(d["range"]["start"]["line"], from_line, "{d:#}");
+    assert_eq!(d["source"], "linklens");
+    assert!(
+        d["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("docs/diagnostics/image-missing-loader.md")
+    );
+
+    // Quick fixes on the finding's range, resolved lazily.
+    let actions = c.call(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d.clone()], "only": ["quickfix"]}}),
+    );
+    let actions = actions.as_array().cloned().unwrap_or_default();
+    let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+    assert!(titles.len() >= 2, "{titles:?}");
+    assert!(
+        titles.iter().all(|t| t.contains("Dockerfile")),
+        "{titles:?}"
+    );
+    let cgo = actions
+        .iter()
+        .find(|a| a["data"]["fix"] == "cgo-disabled")
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    assert!(cgo.get("edit").is_none_or(Value::is_null));
+    // The netgo fix resolves to an edit of the Dockerfile alone too.
+    let netgo = actions
+        .iter()
+        .find(|a| a["data"]["fix"] == "netgo-osusergo")
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    let r = c.call("codeAction/resolve", netgo.clone());
+    let edits = r["edit"]["changes"].as_object().unwrap();
+    assert_eq!(edits.keys().collect::<Vec<_>>(), vec![&uri]);
+    assert!(r["edit"].to_string().contains("netgo,osusergo"), "{r:#}");
+    let resolved = c.call("codeAction/resolve", cgo.clone());
+    let changed = apply(&resolved["edit"]);
+    assert_eq!(changed, vec![docker.clone()]);
+    let fixed = std::fs::read_to_string(&docker).unwrap();
+    assert!(fixed.contains("CGO_ENABLED=0"), "{fixed}");
+    // The editor applied it to the buffer; the save reaches the watcher too.
+    c.change(&docker, 2, &fixed);
+    watched(&mut c, std::slice::from_ref(&docker));
+    c.await_diagnostics(&uri, |d| loader(d).is_empty());
+
+    // Back to the original: the finding returns.
+    c.drain(Duration::from_millis(300));
+    std::fs::write(&docker, &original).unwrap();
+    c.change(&docker, 3, &original);
+    c.await_diagnostics(&uri, |d| !loader(d).is_empty());
+
+    // The Go sources make the binary static anyway: no finding.
+    c.drain(Duration::from_millis(300));
+    let web = root.join("cmd/web/main.go");
+    let web_src = std::fs::read_to_string(&web).unwrap();
+    std::fs::write(
+        &web,
+        "package main\n\nimport \"fmt\"\n\nvar version = \"dev\"\n\nfunc main() { fmt.Println(version) }\n",
+    )
+    .unwrap();
+    watched(&mut c, std::slice::from_ref(&web));
+    c.await_diagnostics(&uri, |d| loader(d).is_empty());
+    // The import back: the finding reappears.
+    c.drain(Duration::from_millis(300));
+    std::fs::write(&web, &web_src).unwrap();
+    watched(&mut c, std::slice::from_ref(&web));
+    c.await_diagnostics(&uri, |d| !loader(d).is_empty());
+
+    // Hover on the main package lists the profiles building it.
+    c.open(&web, 1);
+    let hover = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": file_uri(&web)}, "position": {"line": 0, "character": 2}}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(md.contains("Build profiles"), "{md}");
+    assert!(md.contains("`Dockerfile:"), "{md}");
+
+    // A runtime image with glibc, in the editor buffer only: no finding.
+    let distroless = original.replace("FROM scratch", "FROM gcr.io/distroless/base");
+    c.change(&docker, 4, &distroless);
+    c.await_diagnostics(&uri, |d| {
+        loader(d).is_empty() && !d.iter().any(|x| x["code"] == "image-libc-mismatch")
+    });
+    c.shutdown();
+}
+
+/// A client that watches nothing: the server's own watcher (notify) sees the
+/// Makefile change on disk, and the findings of the unopened Makefile follow.
+#[test]
+fn makefile_findings_follow_the_disk_without_client_watcher() {
+    let (_tmp, root) = fixture();
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &root);
+    c.initialize(
+        &root,
+        json!({"general": {"positionEncodings": ["utf-16"]}}),
+        json!({}),
+    );
+    let mk = root.join("Makefile");
+    let uri = file_uri(&mk);
+    let text = std::fs::read_to_string(&mk).unwrap();
+    let build_line = text
+        .lines()
+        .position(|l| l.contains("-o $(BIN)/web ./cmd/web"))
+        .unwrap();
+    let drift_on = |d: &[Value], line: usize| {
+        d.iter()
+            .any(|x| x["code"] == "profile-drift" && x["range"]["start"]["line"] == line)
+    };
+    let diags = c.await_diagnostics(&uri, |d| drift_on(d, build_line));
+    assert!(
+        diags.iter().any(|x| x["code"] == "profile-unknown"),
+        "{diags:#?}"
+    );
+    // Let the watcher settle, then fix `make build` on disk.
+    c.drain(Duration::from_millis(300));
+    let fixed = text.replace(
+        "\t$(GO) build -ldflags \"$(LDFLAGS)\" -o $(BIN)/web ./cmd/web",
+        "\tCGO_ENABLED=0 $(GO) build -ldflags \"$(LDFLAGS)\" -o $(BIN)/web ./cmd/web",
+    );
+    assert_ne!(fixed, text);
+    std::fs::write(&mk, &fixed).unwrap();
+    let diags = c.await_diagnostics(&uri, |d| !drift_on(d, build_line));
+    assert!(
+        diags.iter().any(|x| x["code"] == "profile-unknown"),
+        "{diags:#?}"
+    );
+    c.shutdown();
+}
