@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
+use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -17,13 +17,7 @@ const PURE: &str = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(
 const NET: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nfunc main() { fmt.Println(http.StatusOK) }\n";
 
 fn fixture() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("shop");
-    copy_fixture(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/lsp/shop"),
-        &root,
-    );
-    (tmp, root)
+    temp_fixture("lsp/shop")
 }
 
 fn start(root: &Path) -> LspClient {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
+use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,13 +18,7 @@ const WITHOUT_NET: &str =
     "package main\n\nimport (\n\t\"fmt\"\n)\n\nfunc main() { fmt.Println(4) }\n";
 
 fn fixture() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("lastbuild");
-    copy_fixture(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/lsp/lastbuild"),
-        &root,
-    );
-    (tmp, root)
+    temp_fixture("lsp/lastbuild")
 }
 
 fn start(root: &Path, dyn_watch: bool) -> LspClient {

@@ -5,19 +5,13 @@
 
 mod common;
 
-use common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
+use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn fixture() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("webapp");
-    copy_fixture(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/profiles/webapp"),
-        &root,
-    );
-    (tmp, root)
+    temp_fixture("profiles/webapp")
 }
 
 fn start(root: &Path) -> LspClient {

@@ -303,6 +303,21 @@ impl Drop for LspClient {
 }
 
 /// Copies a fixture tree into a fresh temp dir (tests edit files).
+/// Copies `tests/fixtures/<rel>` into a fresh temporary directory (as its
+/// last path element) so a test can edit it; the TempDir keeps it alive.
+pub fn temp_fixture(rel: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = Path::new(rel).file_name().expect("fixture name");
+    let root = tmp.path().join(name);
+    copy_fixture(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures")
+            .join(rel),
+        &root,
+    );
+    (tmp, root)
+}
+
 pub fn copy_fixture(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for e in std::fs::read_dir(src).unwrap().flatten() {
