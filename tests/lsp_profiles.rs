@@ -258,3 +258,67 @@ fn makefile_findings_follow_the_disk_without_client_watcher() {
     );
     c.shutdown();
 }
+
+#[test]
+fn project_without_build_files_gets_a_makefile_offer() {
+    let (_tmp, root) = temp_fixture("profiles/bare");
+    let mut c = start(&root);
+    let main = root.join("main.go");
+    let uri = file_uri(&main);
+    c.open(&main, 1);
+    let diags = c.await_diagnostics(&uri, |d| {
+        d.iter().any(|x| x["code"] == "cgo-dynamic-import")
+    });
+    let d = diags
+        .iter()
+        .find(|x| x["code"] == "cgo-dynamic-import")
+        .unwrap()
+        .clone();
+    let actions = c.call(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    let make = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("create Makefile"))
+        .unwrap_or_else(|| panic!("no create-Makefile action in {actions:#}"))
+        .clone();
+    assert!(
+        make["title"].as_str().unwrap().ends_with("→ static"),
+        "{make}"
+    );
+    let resolved = c.call("codeAction/resolve", make);
+    let makefile = root.join("Makefile");
+    assert!(
+        !makefile.exists(),
+        "the client applies edits, not the server"
+    );
+    let changed = apply(&resolved["edit"]);
+    assert_eq!(changed, vec![makefile.clone()]);
+    let text = std::fs::read_to_string(&makefile).unwrap();
+    assert!(
+        text.contains(".PHONY: build") && text.contains("CGO_ENABLED=0 go build"),
+        "{text}"
+    );
+
+    // The new Makefile is a build profile: no second offer to create one
+    // (the watched-file event is handled concurrently, so poll briefly).
+    watched(&mut c, &[makefile]);
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let actions = c.call(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
+        );
+        if !actions.to_string().contains("create Makefile") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still offered: {actions:#}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -432,6 +432,11 @@ fn profile_edit(
             "the fix {fix} of {profile} no longer applies; request code actions again"
         )));
     };
+    workspace_edit(st, &e)
+}
+
+/// A profile edit (byte ranges, or whole new files) as a WorkspaceEdit.
+fn workspace_edit(st: &mut State, e: &crate::profiles::Edit) -> Result<WorkspaceEdit> {
     let enc = st.caps.encoding;
     // One TextDocumentEdit per file: its edits all refer to the text before
     // any of them (separate TextDocumentEdits would apply in sequence).
@@ -824,11 +829,32 @@ impl LanguageServer for Backend {
             }));
             preferred |= is_static;
         }
+        // A project with no build definition at all: offer to write one.
+        let folder = m.folder;
+        if let Some(e) = st.create_makefile_edit(folder) {
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: e.title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: (!ours.is_empty()).then(|| ours.clone()),
+                data: Some(json!({"create_makefile": folder, "uri": uri})),
+                ..Default::default()
+            }));
+        }
         Ok((!actions.is_empty()).then_some(actions))
     }
 
     async fn code_action_resolve(&self, mut a: CodeAction) -> Result<CodeAction> {
         let data = a.data.clone().unwrap_or(Value::Null);
+        if let Some(folder) = data["create_makefile"].as_u64() {
+            let mut st = self.state.lock().await;
+            let Some(e) = st.create_makefile_edit(folder as usize) else {
+                return Err(Error::invalid_params(
+                    "the project has a build definition now; request code actions again",
+                ));
+            };
+            a.edit = Some(workspace_edit(&mut st, &e)?);
+            return Ok(a);
+        }
         if let (Some(profile), Some(fix), Some(file)) = (
             data["profile"].as_str(),
             data["fix"].as_str(),

@@ -93,6 +93,25 @@ impl FolderProfiles {
         e
     }
 
+    /// With no build definition in the folder at all: the checked edit that
+    /// creates a small Makefile with a static `build` target.
+    pub fn create_makefile(&mut self, engine: &Engine, env: &Environ) -> Option<Edit> {
+        const KEY: &str = "\0create-makefile";
+        if !self.discovery.profiles.is_empty() {
+            return None;
+        }
+        if let Some(e) = self.edits.get(KEY) {
+            return e.first().cloned();
+        }
+        // Every main package of the folder, as the new `build` target builds them.
+        let editor = profiles::Profile::editor(&self.root, Environ::new(), vec!["./...".into()]);
+        let pred = profiles::predict(engine, env, &editor);
+        let e = profiles::edits::create_makefile(engine, env, &self.root, &pred);
+        self.edits
+            .insert(KEY.to_string(), e.iter().cloned().collect());
+        e
+    }
+
     /// Markdown rows, one per profile that builds `import_path`.
     pub fn hover_rows(&self, import_path: &str) -> Vec<String> {
         let mut rows = Vec::new();

@@ -434,6 +434,16 @@ impl State {
             .collect()
     }
 
+    /// The "create a Makefile" edit for folder `i`, when it has no build
+    /// definition at all.
+    pub fn create_makefile_edit(&mut self, i: usize) -> Option<crate::profiles::Edit> {
+        let env = self.profile_env();
+        let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&i)) else {
+            return None;
+        };
+        fp.create_makefile(engine, &env)
+    }
+
     /// Checked edits for a profile of the folder holding `path`.
     pub fn profile_edits(&mut self, path: &Path, id: &str) -> Vec<crate::profiles::Edit> {
         let Some(i) = self.folder_index_of(path) else {
