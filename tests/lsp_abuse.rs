@@ -8,7 +8,7 @@ mod common;
 
 use common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read as _, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
