@@ -10,3 +10,4 @@ pub mod load;
 pub mod lsp;
 pub mod modules;
 pub mod predict;
+pub mod profiles;

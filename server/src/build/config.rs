@@ -149,7 +149,9 @@ impl Config {
         // go env reports the toolchain's own decision for the unmodified
         // environment; if it disagrees with ours, say so (a toolchain built
         // with a baked-in default, for instance).
+        let same_lookup = tc.reported_for == (env.get("PATH").cloned(), env.get("CC").cloned());
         if let Some(rep) = tc.reported.get("CGO_ENABLED")
+            && same_lookup
             && tc.reported.get("GOOS") == Some(&goos)
             && tc.reported.get("GOARCH") == Some(&goarch)
             && env.get("CGO_ENABLED").is_none()
@@ -159,7 +161,9 @@ impl Config {
         }
         let cgo_enabled = match (tc.reported.get("CGO_ENABLED"), &cgo_reason) {
             (Some(rep), CgoReason::Default { .. } | CgoReason::NoCompiler { .. })
-                if env.get("CGO_ENABLED").is_none() && tc.reported.get("GOOS") == Some(&goos) =>
+                if same_lookup
+                    && env.get("CGO_ENABLED").is_none()
+                    && tc.reported.get("GOOS") == Some(&goos) =>
             {
                 rep == "1"
             }

@@ -27,6 +27,9 @@ pub struct Toolchain {
     pub goroot_env: Environ,
     /// Everything `go env -json` reported for the process environment.
     pub reported: Environ,
+    /// PATH and CC when `go env` ran: its CGO_ENABLED answer holds only for
+    /// an environment with the same C compiler lookup.
+    pub reported_for: (Option<String>, Option<String>),
     /// Why some value is a guess (no `go`, unreadable GOROOT...).
     pub notes: Vec<String>,
     experiment_tags: Mutex<HashMap<(String, String, String), Vec<String>>>,
@@ -35,40 +38,62 @@ pub struct Toolchain {
 impl Toolchain {
     /// Discovers the toolchain for the given process environment.
     pub fn discover(env: &Environ) -> Toolchain {
-        let mut tc = Toolchain::default();
+        Toolchain::discover_with(env, true)
+    }
+
+    /// Like `discover`; with `run_go` false (an untrusted workspace) no
+    /// program runs at all and every fact comes from the environment and
+    /// GOROOT's files.
+    pub fn discover_with(env: &Environ, run_go: bool) -> Toolchain {
+        let mut tc = Toolchain {
+            reported_for: (env.get("PATH").cloned(), env.get("CC").cloned()),
+            ..Toolchain::default()
+        };
+        if !run_go {
+            tc.notes.push("linklens.runGo is false: `go env` was not run; GOROOT and settings come from the environment".into());
+        }
         // Naming the variables keeps go from computing the costly ones
         // (GOGCCFLAGS runs the C compiler).
-        match run_go(
-            env,
-            &[
-                "env",
-                "-json",
-                "GOROOT",
-                "GOVERSION",
-                "GOHOSTOS",
-                "GOHOSTARCH",
-                "GOMODCACHE",
-                "GOENV",
-                "CGO_ENABLED",
-                "GOOS",
-                "GOARCH",
-                "CC",
-                "GOFLAGS",
-                "GOEXPERIMENT",
-            ],
-        ) {
-            Ok(out) => match serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(&out) {
-                Ok(map) => {
-                    tc.go_found = true;
-                    tc.reported = map
-                        .into_iter()
-                        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-                        .collect();
+        let answer = if run_go {
+            self::run_go(
+                env,
+                &[
+                    "env",
+                    "-json",
+                    "GOROOT",
+                    "GOVERSION",
+                    "GOHOSTOS",
+                    "GOHOSTARCH",
+                    "GOMODCACHE",
+                    "GOENV",
+                    "CGO_ENABLED",
+                    "GOOS",
+                    "GOARCH",
+                    "CC",
+                    "GOFLAGS",
+                    "GOEXPERIMENT",
+                ],
+            )
+            .map(Some)
+        } else {
+            Ok(None)
+        };
+        match answer {
+            Ok(None) => {}
+            Ok(Some(out)) => {
+                match serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(&out) {
+                    Ok(map) => {
+                        tc.go_found = true;
+                        tc.reported = map
+                            .into_iter()
+                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                            .collect();
+                    }
+                    Err(e) => tc
+                        .notes
+                        .push(format!("could not read `go env -json` output: {e}")),
                 }
-                Err(e) => tc
-                    .notes
-                    .push(format!("could not read `go env -json` output: {e}")),
-            },
+            }
             Err(e) => tc.notes.push(format!(
                 "{e}; using the environment and Go's defaults instead"
             )),
@@ -329,7 +354,7 @@ fn user_config_dir(env: &Environ) -> Option<PathBuf> {
 }
 
 /// Reads a go/env-style file: `KEY=VALUE` lines, `#` comments.
-fn read_env_file(path: &Path) -> Environ {
+pub fn read_env_file(path: &Path) -> Environ {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Environ::new();
     };

@@ -12,6 +12,7 @@ struct Options {
     require_static: bool,
     cross_check: bool,
     against: Option<String>,
+    profiles: bool,
     go_args: Vec<String>,
 }
 
@@ -23,6 +24,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         match a {
             "--json" | "-json" => o.json = true,
             "--cross-check" => o.cross_check = true,
+            "--profiles" => o.profiles = true,
             "--require" | "--require=static" => {
                 if a == "--require" {
                     i += 1;
@@ -79,6 +81,9 @@ pub fn run(args: &[String]) -> i32 {
     if !cwd.is_dir() {
         eprintln!("linklens check: directory {} does not exist", cwd.display());
         return 2;
+    }
+    if opts.profiles {
+        return super::profiles::run(&engine, &env, &cwd, &opts.go_args, opts.json);
     }
     if let Some(bin) = &opts.against {
         return super::crosscheck::against(&engine, &env, &cwd, bin, opts.json);

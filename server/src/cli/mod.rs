@@ -3,12 +3,14 @@
 pub mod check;
 pub mod crosscheck;
 pub mod inspect;
+pub mod profiles;
 
 pub const USAGE: &str = "\
 linklens: will `go build` produce a static or a dynamic binary, and why?
 
 usage:
   linklens check [go build flags] [--json] [--require static] [--cross-check] [-C dir] [packages]
+  linklens check --profiles [-C dir] [--json]   (the project's Makefile/Dockerfile/goreleaser/ko builds)
   linklens inspect [--json] FILE...
   linklens serve            (language server over stdio)
 

@@ -133,7 +133,7 @@ impl Engine {
         let resolver = self.resolver(cwd, cfg)?;
         let matched = patterns::expand(pats, cwd, &resolver)?;
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
-        let mut packages = Vec::new();
+        let mut mains = Vec::new();
         for m in matched {
             let module = resolver
                 .main_modules()
@@ -141,15 +141,37 @@ impl Engine {
                 .find(|mm| m.dir.starts_with(&mm.dir))
                 .map(|mm| (mm.path.clone(), None));
             let pkg = loader.load_dir(&m.import_path, &m.dir, false, module);
-            if !pkg.is_main() || (!m.explicit && pkg.files.is_empty()) {
-                continue;
+            if pkg.is_main() && (m.explicit || !pkg.files.is_empty()) {
+                mains.push(pkg);
             }
-            let mut pred = predict::predict(&loader, pkg);
-            if with_fixes {
-                pred.fixes = self.fixes(cfg, &pred);
-            }
-            packages.push(pred);
         }
+        // Main packages are independent and the caches are shared and
+        // thread-safe: predict them on every core, keeping the input order.
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Mutex<Vec<(usize, Prediction)>> = Mutex::new(Vec::with_capacity(mains.len()));
+        std::thread::scope(|scope| {
+            for _ in 0..workers.min(mains.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(pkg) = mains.get(i) else { break };
+                        let mut pred = predict::predict(&loader, pkg.clone());
+                        if with_fixes {
+                            pred.fixes = self.fixes(cfg, &pred);
+                        }
+                        if let Ok(mut r) = results.lock() {
+                            r.push((i, pred));
+                        }
+                    }
+                });
+            }
+        });
+        let mut results = results.into_inner().unwrap_or_default();
+        results.sort_by_key(|(i, _)| *i);
+        let packages: Vec<Prediction> = results.into_iter().map(|(_, p)| p).collect();
         Ok(Report {
             config: ConfigSummary::of(cfg),
             packages,

@@ -6,6 +6,7 @@
 //! from the file are bounds-checked before use, and goblin errors become an
 //! [`InspectError`] instead of a panic.
 
+pub mod against;
 mod buildinfo;
 mod elf;
 mod macho;

@@ -41,6 +41,21 @@ impl PackageCache {
         }
     }
 
+    /// Drops the packages loaded from exactly `dir` (a file in it changed).
+    pub fn invalidate_dir(&self, dir: &Path) {
+        if let Ok(mut m) = self.map.write() {
+            for pkgs in m.values_mut() {
+                pkgs.remove(dir);
+            }
+        }
+        if let Ok(mut m) = self.imports.write() {
+            let dir = dir.as_os_str();
+            for pkgs in m.values_mut() {
+                pkgs.retain(|_, p| p.dir.as_os_str() != dir);
+            }
+        }
+    }
+
     pub fn clear(&self) {
         if let Ok(mut m) = self.map.write() {
             m.clear();

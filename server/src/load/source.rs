@@ -74,6 +74,16 @@ impl Sources {
         self.overlay.read().ok()?.get(path).cloned()
     }
 
+    /// Forgets one file's header and its directory's listing.
+    pub fn invalidate_file(&self, path: &Path) {
+        if let Ok(mut h) = self.headers.write() {
+            h.remove(path);
+        }
+        if let (Some(parent), Ok(mut d)) = (path.parent(), self.dirs.write()) {
+            d.remove(parent);
+        }
+    }
+
     /// Forgets cached headers under `path` (a file or a directory).
     pub fn invalidate(&self, path: &Path) {
         if let Ok(mut h) = self.headers.write() {

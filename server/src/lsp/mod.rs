@@ -4,15 +4,14 @@
 //! diagnostics of successive edits in order), and every type conversion
 //! (byte spans → positions in the negotiated encoding) happens at this edge.
 
+pub mod binaries;
 pub mod framing;
 pub mod position;
 pub mod render;
 pub mod settings;
 pub mod settings_edit;
 pub mod state;
-pub mod toolchain;
-
-use position::{Encoding, LineIndex};
+pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
 use std::path::PathBuf;
@@ -138,6 +137,8 @@ impl Backend {
             "**/go.work",
             "**/vendor/modules.txt",
             "**/.vscode/settings.json",
+            // Built binaries (any name): filtered here to Go executables.
+            "**/*",
         ];
         let watchers = globs
             .iter()
@@ -165,6 +166,11 @@ impl Backend {
         }
     }
 
+    async fn folder_roots(&self) -> Vec<PathBuf> {
+        let st = self.state.lock().await;
+        st.folders.iter().map(|f| f.path.clone()).collect()
+    }
+
     /// The server-side watcher for clients that do not watch files for us
     /// (Neovim on Linux): notify events, debounced ~100 ms.
     async fn start_notify(&self) {
@@ -184,7 +190,10 @@ impl Backend {
                     return;
                 }
                 for p in ev.paths {
-                    if interesting(&p) {
+                    if interesting(&p)
+                        || binaries::is_candidate(&p)
+                        || (!p.exists() && binaries::may_be_binary(&p))
+                    {
                         let _ = tx.send(p);
                     }
                 }
@@ -236,9 +245,36 @@ impl Backend {
         if paths.iter().any(|p| p.ends_with(".vscode/settings.json")) {
             self.pull_config().await;
         }
+        // Binaries are read off the lock (they can be large).
+        let probe_paths = paths.clone();
+        let probes = tokio::task::spawn_blocking(move || binaries::probe(&probe_paths))
+            .await
+            .unwrap_or_default();
         let mut st = self.state.lock().await;
         let mut out = Out::default();
+        let gone = st.binaries_changed(probes, &mut out);
+        // `**/*` reports every file: keep what concerns sources, and do not
+        // take a deleted binary for a deleted directory.
+        let paths: Vec<PathBuf> = paths
+            .into_iter()
+            .filter(|p| interesting(p) && !gone.contains(p))
+            .collect();
         st.files_changed(&paths, &mut out);
+        let refresh = st.caps.lens_refresh;
+        self.send(out, refresh).await;
+    }
+
+    /// Reads the Go binaries already in `roots` (bounded scan, off the lock).
+    async fn scan_binaries(&self, roots: Vec<PathBuf>) {
+        let probes = tokio::task::spawn_blocking(move || binaries::scan(&roots))
+            .await
+            .unwrap_or_default();
+        if probes.is_empty() {
+            return;
+        }
+        let mut st = self.state.lock().await;
+        let mut out = Out::default();
+        st.binaries_changed(probes, &mut out);
         let refresh = st.caps.lens_refresh;
         self.send(out, refresh).await;
     }
@@ -264,6 +300,8 @@ impl Backend {
         } else {
             None
         };
+        let roots = self.folder_roots().await;
+        self.scan_binaries(roots).await;
         let mut st = self.state.lock().await;
         let mut out = Out::default();
         st.load_all(&mut out);
@@ -520,6 +558,12 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_workspace_folders(&self, p: DidChangeWorkspaceFoldersParams) {
+        let added: Vec<PathBuf> = p
+            .event
+            .added
+            .iter()
+            .filter_map(|f| uri_path(&f.uri))
+            .collect();
         {
             let mut st = self.state.lock().await;
             for r in &p.event.removed {
@@ -541,6 +585,8 @@ impl LanguageServer for Backend {
         st.config_changed(&mut out);
         let r = st.caps.lens_refresh;
         self.send(out, r).await;
+        drop(st);
+        self.scan_binaries(added).await;
     }
 
     async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {
@@ -758,10 +804,17 @@ impl LanguageServer for Backend {
         else {
             return Ok(None);
         };
+        let last = m.last.as_ref().map(|lb| {
+            let mut t = render::last_build_line(lb);
+            if !lb.diffs.is_empty() {
+                t.push_str(" ⚠ contradicts the prediction");
+            }
+            t
+        });
         let Some(range) = st.range_in(&path, span) else {
             return Ok(None);
         };
-        Ok(Some(vec![CodeLens {
+        let lens = |title: String| CodeLens {
             range,
             command: Some(Command {
                 title,
@@ -769,7 +822,8 @@ impl LanguageServer for Backend {
                 arguments: Some(vec![json!(uri)]),
             }),
             data: None,
-        }]))
+        };
+        Ok(Some(std::iter::once(title).chain(last).map(lens).collect()))
     }
 
     async fn execute_command(&self, p: ExecuteCommandParams) -> Result<Option<LSPAny>> {

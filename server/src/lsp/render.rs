@@ -6,7 +6,9 @@ use crate::engine::Engine;
 use crate::predict::fixes::Variant;
 use crate::predict::{CgoPackage, Link, Prediction, Verdict};
 
+use super::binaries::{linking_summary, settings_summary};
 use super::settings::Settings;
+use super::state::LastBuild;
 
 /// "(libc.so.6, /lib64/ld-linux-x86-64.so.2)" or "".
 pub fn libs(link: &Link) -> String {
@@ -75,6 +77,32 @@ pub fn lens_title(p: &Prediction) -> String {
     }
 }
 
+/// "last build: bin/api — dynamic (libc.so.6), built with CGO_ENABLED=1"
+/// (code lens, hover).
+pub fn last_build_line(lb: &LastBuild) -> String {
+    format!(
+        "last build: {} — {}, built with {}",
+        lb.shown,
+        linking_summary(&lb.info.info),
+        settings_summary(&lb.info.info)
+    )
+}
+
+/// The message of `binary-contradicts-prediction`.
+pub fn contradiction(import_path: &str, lb: &LastBuild) -> String {
+    let why = if lb.sources_newer {
+        "Its package's sources changed after it was built, so the binary is probably stale: rebuild it. If a fresh build still disagrees, linklens mispredicts; please report it."
+    } else {
+        "Either the binary is stale (the sources changed since the build; rebuild it) or linklens mispredicts (please report it)."
+    };
+    format!(
+        "{}, the last build of {import_path} (with {}), contradicts the prediction for the same settings: {}. {why}",
+        lb.shown,
+        settings_summary(&lb.info.info),
+        lb.diffs.join("; ")
+    )
+}
+
 /// One row of the "ways to build it" table.
 pub struct Row {
     pub label: String,
@@ -139,6 +167,7 @@ pub fn explain(
     cfg: &Config,
     settings: &Settings,
     p: &Prediction,
+    last: Option<&LastBuild>,
     focus: Option<&str>,
 ) -> String {
     let mut s = format!(
@@ -147,6 +176,16 @@ pub fn explain(
         p.link.result.as_str(),
         crate::cli::check::verdict_line(p)
     );
+    if let Some(lb) = last {
+        s.push_str(&last_build_line(lb));
+        s.push_str("\n\n");
+        if !lb.diffs.is_empty() {
+            s.push_str(&format!(
+                "⚠ **binary-contradicts-prediction**: predicted with the binary's own settings: {}\n\n",
+                lb.diffs.join("; ")
+            ));
+        }
+    }
     if !p.reasons.is_empty() {
         s.push_str("**Why**\n");
         for r in &p.reasons {

@@ -8,6 +8,7 @@
 //! that package (or the package itself when it is a main), and republishes
 //! only files whose diagnostics came from, or now come from, those mains.
 
+use super::binaries::{self, Bin, Probe};
 use super::position::{Encoding, LineIndex};
 use super::render;
 use super::settings::{Expect, Layers, Settings, parse_jsonc};
@@ -82,6 +83,21 @@ pub struct MainEntry {
     pub pred: Prediction,
     graph: HashSet<String>,
     contribs: Vec<Contrib>,
+    pub last: Option<LastBuild>,
+}
+
+/// The newest workspace binary built from a main package, held against the
+/// prediction for the settings it records.
+#[derive(Debug, Clone)]
+pub struct LastBuild {
+    pub bin: PathBuf,
+    /// Workspace-relative path, for messages.
+    pub shown: String,
+    pub info: Arc<Bin>,
+    /// How the prediction with the binary's settings differs from it.
+    pub diffs: Vec<String>,
+    /// Go files of the package are newer than the binary.
+    pub sources_newer: bool,
 }
 
 /// Notifications for the protocol layer to send.
@@ -107,6 +123,8 @@ pub struct State {
     /// Open Go files that are in no module.
     outside: HashSet<PathBuf>,
     texts: HashMap<PathBuf, (Option<SystemTime>, u64, Arc<str>)>,
+    /// Go binaries found in the folders, by path.
+    pub binaries: BTreeMap<PathBuf, Arc<Bin>>,
     pub loaded: bool,
 }
 
@@ -226,7 +244,7 @@ impl State {
             let tc = if run_go {
                 Toolchain::discover(&self.proc_env)
             } else {
-                super::toolchain::offline(&self.proc_env)
+                crate::build::Toolchain::discover_with(&self.proc_env, false)
             };
             let engine = Engine::new(tc);
             for (p, d) in &self.docs {
@@ -315,7 +333,8 @@ impl State {
 
     fn insert_main(&mut self, folder: usize, pred: Prediction) {
         let graph = pred.graph_packages.iter().cloned().collect();
-        let contribs = self.contribs(folder, &pred);
+        let last = self.last_build(folder, &pred);
+        let contribs = self.contribs(folder, &pred, last.as_ref());
         self.mains.insert(
             pred.dir.clone(),
             MainEntry {
@@ -323,8 +342,149 @@ impl State {
                 pred,
                 graph,
                 contribs,
+                last,
             },
         );
+    }
+
+    /// The newest binary in the folder built from `pred`'s package, checked
+    /// against a prediction made with the settings the binary records.
+    fn last_build(&self, folder: usize, pred: &Prediction) -> Option<LastBuild> {
+        let root = &self.folders.get(folder)?.path;
+        let (bin, info) = self
+            .binaries
+            .iter()
+            .filter(|(p, b)| {
+                p.starts_with(root)
+                    && b.info
+                        .go
+                        .as_ref()
+                        .is_some_and(|g| g.path == pred.import_path)
+            })
+            .max_by_key(|(p, b)| (b.modified, (*p).clone()))?;
+        let shown = bin
+            .strip_prefix(root)
+            .unwrap_or(bin)
+            .to_string_lossy()
+            .into_owned();
+        let sources_newer = info.modified.is_some_and(|built| {
+            std::fs::read_dir(&pred.dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    is_go(&e.path())
+                        && e.metadata()
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|m| m > built)
+                })
+        });
+        Some(LastBuild {
+            bin: bin.clone(),
+            shown,
+            diffs: self.contradictions(folder, pred, &info.info),
+            info: info.clone(),
+            sources_newer,
+        })
+    }
+
+    /// Predicts `pred`'s package with the binary's recorded settings (on top
+    /// of the folder's environment, for what is not recorded, such as CC) and
+    /// lists what the binary contradicts. Empty when they agree or when no
+    /// prediction can be made.
+    fn contradictions(
+        &self,
+        folder: usize,
+        pred: &Prediction,
+        info: &crate::inspect::BinaryInfo,
+    ) -> Vec<String> {
+        use crate::inspect::against::{compare, settings_to_build};
+        let Some(engine) = &self.engine else {
+            return Vec::new();
+        };
+        let mut base = self.proc_env.clone();
+        base.extend(self.folders[folder].settings.env.clone());
+        let (env, args, _) = settings_to_build(&base, info);
+        let Ok((cfg, _)) = engine.config(&env, &args) else {
+            return Vec::new();
+        };
+        match engine.predict_dir(&cfg, &pred.dir) {
+            Ok(Some(p)) if p.link.result != Verdict::Unknown => compare(&p.link, info),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Binaries appeared, changed or disappeared: re-evaluates the last
+    /// build of the main packages they concern. Returns the paths of known
+    /// binaries that are gone (not directories to reload).
+    pub fn binaries_changed(&mut self, probes: Vec<Probe>, out: &mut Out) -> HashSet<PathBuf> {
+        let mut gone = HashSet::new();
+        let mut concerned: HashSet<String> = HashSet::new();
+        for (p, bin) in probes {
+            let old = match bin {
+                Some(b) if self.folder_index_of(&p).is_some() => {
+                    if !self.binaries.contains_key(&p)
+                        && self.binaries.len() >= binaries::MAX_TRACKED
+                    {
+                        continue;
+                    }
+                    concerned.extend(b.info.go.as_ref().map(|g| g.path.clone()));
+                    self.binaries.insert(p, b)
+                }
+                _ => {
+                    // A deleted directory may be all a client reports
+                    // (VS Code coalesces): forget the binaries below it.
+                    if !p.exists() {
+                        let below: Vec<PathBuf> = self
+                            .binaries
+                            .keys()
+                            .filter(|b| b.starts_with(&p) && **b != p)
+                            .cloned()
+                            .collect();
+                        for b in below {
+                            concerned.extend(
+                                self.binaries
+                                    .remove(&b)
+                                    .and_then(|o| o.info.go.as_ref().map(|g| g.path.clone())),
+                            );
+                        }
+                    }
+                    let old = self.binaries.remove(&p);
+                    if old.is_some() {
+                        gone.insert(p);
+                    }
+                    old
+                }
+            };
+            concerned.extend(old.and_then(|o| o.info.go.as_ref().map(|g| g.path.clone())));
+        }
+        if !self.loaded || concerned.is_empty() {
+            return gone;
+        }
+        let dirs: Vec<PathBuf> = self
+            .mains
+            .iter()
+            .filter(|(_, m)| concerned.contains(&m.pred.import_path))
+            .map(|(d, _)| d.clone())
+            .collect();
+        let mut touched = BTreeSet::new();
+        for d in dirs {
+            let Some(m) = self.mains.get(&d) else {
+                continue;
+            };
+            let (folder, pred) = (m.folder, m.pred.clone());
+            let last = self.last_build(folder, &pred);
+            let contribs = self.contribs(folder, &pred, last.as_ref());
+            if let Some(m) = self.mains.get_mut(&d) {
+                touched.extend(m.contribs.iter().map(|c| c.file.clone()));
+                touched.extend(contribs.iter().map(|c| c.file.clone()));
+                m.contribs = contribs;
+                m.last = last;
+            }
+            out.lens_changed = true;
+        }
+        self.publish_files(touched, out);
+        gone
     }
 
     /// Re-predicts `dir` as a main package. Returns the files whose
@@ -395,18 +555,28 @@ impl State {
         if !affected.contains(&dir) {
             affected.push(dir.clone());
         }
-        let lens_before: Vec<String> = affected
+        let lens_before: Vec<_> = affected
             .iter()
             .filter_map(|d| self.mains.get(d))
-            .map(|m| render::lens_title(&m.pred))
+            .map(|m| {
+                (
+                    render::lens_title(&m.pred),
+                    m.last.as_ref().map(|l| (l.bin.clone(), l.diffs.clone())),
+                )
+            })
             .collect();
         for d in &affected {
             touched.extend(self.recompute_main(d));
         }
-        let lens_after: Vec<String> = affected
+        let lens_after: Vec<_> = affected
             .iter()
             .filter_map(|d| self.mains.get(d))
-            .map(|m| render::lens_title(&m.pred))
+            .map(|m| {
+                (
+                    render::lens_title(&m.pred),
+                    m.last.as_ref().map(|l| (l.bin.clone(), l.diffs.clone())),
+                )
+            })
             .collect();
         out.lens_changed |= lens_before != lens_after;
         touched.insert(path.to_path_buf());
@@ -494,12 +664,19 @@ impl State {
                 if let Some(l) = &mut m.pred.error_location {
                     moved |= mv(l);
                 }
+                // Contributions on the package clause (caveats, last build)
+                // are not prediction locations but move too.
+                moved |= m
+                    .contribs
+                    .iter()
+                    .any(|c| c.file == path && map.get(&c.span).is_some_and(|n| *n != c.span));
                 if !moved {
                     continue;
                 }
                 let folder = m.folder;
                 let pred = m.pred.clone();
-                let contribs = self.contribs(folder, &pred);
+                let last = m.last.clone();
+                let contribs = self.contribs(folder, &pred, last.as_ref());
                 if let Some(m) = self.mains.get_mut(&d) {
                     touched.extend(m.contribs.iter().map(|c| c.file.clone()));
                     m.contribs = contribs;
@@ -629,7 +806,7 @@ impl State {
 
     // ---- diagnostics -------------------------------------------------
 
-    fn contribs(&self, folder: usize, p: &Prediction) -> Vec<Contrib> {
+    fn contribs(&self, folder: usize, p: &Prediction, last: Option<&LastBuild>) -> Vec<Contrib> {
         let settings = &self.folders[folder].settings;
         let warn = if settings.expect == Expect::Static {
             DiagnosticSeverity::WARNING
@@ -749,6 +926,18 @@ impl State {
                 }
             }
             Verdict::Static | Verdict::Unknown => {}
+        }
+        if let Some(lb) = last.filter(|lb| !lb.diffs.is_empty())
+            && let Some(loc) = main_clause()
+        {
+            out.push(Contrib {
+                file: loc.file,
+                span: loc.span,
+                code: "binary-contradicts-prediction".into(),
+                severity: DiagnosticSeverity::WARNING,
+                message: render::contradiction(&p.import_path, lb),
+                related: vec![],
+            });
         }
         if !p.caveats.is_empty()
             && let Some(loc) = main_clause()
@@ -1005,7 +1194,14 @@ impl State {
             let Some(m) = self.mains.get(d) else { continue };
             let f = &self.folders[m.folder];
             if let Ok(cfg) = &f.cfg {
-                parts.push(render::explain(engine, cfg, &f.settings, &m.pred, focus));
+                parts.push(render::explain(
+                    engine,
+                    cfg,
+                    &f.settings,
+                    &m.pred,
+                    m.last.as_ref(),
+                    focus,
+                ));
             }
         }
         if mains.len() > 3 {

@@ -425,44 +425,47 @@ fn main_clause_import(g: &Graph) -> Import {
 /// An import cycle, as go reports it ("import cycle not allowed"), found by
 /// an iterative depth-first walk so that deep graphs cannot overflow.
 fn import_cycle(g: &Graph) -> Option<Vec<String>> {
-    use std::collections::HashMap;
+    use rustc_hash::FxHashMap;
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Active,
         Done,
     }
-    let mut mark: HashMap<&str, Mark> = HashMap::new();
-    let mut stack: Vec<(&str, usize)> = vec![(g.main.as_str(), 0)];
+    let deps = |path: &str| -> Vec<&str> {
+        g.get(path)
+            .map(|p| {
+                p.imports
+                    .iter()
+                    .map(|i| i.path.as_str())
+                    .filter(|d| g.packages.contains_key(*d))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut mark: FxHashMap<&str, Mark> = FxHashMap::default();
+    let mut stack: Vec<(&str, Vec<&str>, usize)> = vec![(g.main.as_str(), deps(&g.main), 0)];
     mark.insert(&g.main, Mark::Active);
-    while let Some((path, next)) = stack.last().copied() {
-        let imports: Vec<&str> = g.get(path).map(|p| p.import_paths()).unwrap_or_default();
-        if next >= imports.len() {
+    while let Some((path, imports, next)) = stack.last_mut() {
+        let Some(&dep) = imports.get(*next) else {
             mark.insert(path, Mark::Done);
             stack.pop();
             continue;
-        }
-        if let Some(top) = stack.last_mut() {
-            top.1 += 1;
-        }
-        let dep = imports[next];
-        let Some((dep_key, _)) = g.packages.get_key_value(dep) else {
-            continue;
         };
-        match mark.get(dep_key.as_str()) {
+        *next += 1;
+        match mark.get(dep) {
             Some(Mark::Active) => {
-                let start = stack
+                let start = stack.iter().position(|(p, _, _)| *p == dep).unwrap_or(0);
+                let mut cycle: Vec<String> = stack[start..]
                     .iter()
-                    .position(|(p, _)| *p == dep_key.as_str())
-                    .unwrap_or(0);
-                let mut cycle: Vec<String> =
-                    stack[start..].iter().map(|(p, _)| p.to_string()).collect();
-                cycle.push(dep_key.clone());
+                    .map(|(p, _, _)| p.to_string())
+                    .collect();
+                cycle.push(dep.to_string());
                 return Some(cycle);
             }
             Some(Mark::Done) => {}
             None => {
-                mark.insert(dep_key, Mark::Active);
-                stack.push((dep_key, 0));
+                mark.insert(dep, Mark::Active);
+                stack.push((dep, deps(dep), 0));
             }
         }
     }
@@ -753,21 +756,7 @@ fn internal_link(
     });
     let mut needed = Vec::new();
     if iscgo {
-        needed.push(cfg.c_toolchain.libc_soname.clone());
-        for c in p.cgo_packages.iter().filter(|c| !c.standard) {
-            if let Some(pkg) = g.get(&c.import_path) {
-                for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
-                    if !needed.contains(&lib) {
-                        needed.push(lib);
-                    }
-                }
-            }
-        }
-        p.reasons.push(format!(
-            "the binary loads {} through {}",
-            needed.join(", "),
-            interpreter.as_deref().unwrap_or("the system loader")
-        ));
+        needed = needed_libs(cfg, g, p, interpreter.as_deref());
     } else {
         p.reasons.push("-buildmode=pie: the Go linker writes a position-independent executable that needs the dynamic loader".into());
     }
@@ -779,6 +768,33 @@ fn internal_link(
         pie,
         error: None,
     }
+}
+
+/// DT_NEEDED of a dynamic link: libc, then the shared libraries the cgo
+/// packages' `-l` flags add (standard packages' flags add none here: their
+/// symbols live in libc), with the reason recorded.
+fn needed_libs(
+    cfg: &Config,
+    g: &Graph,
+    p: &mut Prediction,
+    interpreter: Option<&str>,
+) -> Vec<String> {
+    let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
+    for c in &p.cgo_packages {
+        if let Some(pkg) = g.get(&c.import_path) {
+            for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
+                if !needed.contains(&lib) {
+                    needed.push(lib);
+                }
+            }
+        }
+    }
+    p.reasons.push(format!(
+        "the binary loads {} through {}",
+        needed.join(", "),
+        interpreter.unwrap_or("the system loader")
+    ));
+    needed
 }
 
 /// The shared libraries `-l` flags of `pkg` add to DT_NEEDED.
@@ -931,21 +947,7 @@ fn external_link(
         .interpreter
         .clone()
         .or_else(|| cfg.c_toolchain.interpreter.clone());
-    let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
-    for c in &p.cgo_packages {
-        if let Some(pkg) = g.get(&c.import_path) {
-            for lib in dynamic_libs(cfg, pkg, &[], &p.cgo_packages) {
-                if !needed.contains(&lib) {
-                    needed.push(lib);
-                }
-            }
-        }
-    }
-    p.reasons.push(format!(
-        "the binary loads {} through {}",
-        needed.join(", "),
-        interpreter.as_deref().unwrap_or("the system loader")
-    ));
+    let needed = needed_libs(cfg, g, p, interpreter.as_deref());
     Link {
         result: Verdict::Dynamic,
         linker: Some(Linker::External),

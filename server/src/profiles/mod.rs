@@ -1,0 +1,581 @@
+//! Build profiles: the project's own ways of building — Makefile recipes
+//! (and the scripts they call), Dockerfile stages, `.goreleaser.yaml` and
+//! `.ko.yaml` builds — plus the editor's default. Each profile is a `go
+//! build` configuration with the file span it came from; [`predict`] runs the
+//! engine on it, [`findings`] turns results into diagnostics as plain data,
+//! and [`edits`] changes the profile's own definition (byte-range text edits
+//! that keep the rest of the file as it is).
+//!
+//! Reading never executes anything from the workspace: values only a shell
+//! or make could compute are reported as unknown, with the reason.
+
+pub mod dockerfile;
+pub mod edits;
+pub mod eval;
+pub mod findings;
+pub mod makefile;
+pub mod release;
+pub mod shell;
+pub mod yaml;
+
+pub use edits::{Change, Edit};
+pub use eval::{ProfilePrediction, predict, predict_all};
+pub use findings::{Finding, Severity};
+
+use crate::gosrc::Span;
+use serde::Serialize;
+use shell::Unknowns;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileKind {
+    Make,
+    Script,
+    Dockerfile,
+    Goreleaser,
+    Ko,
+    Editor,
+}
+
+/// The C compiler the build environment has, when it is not this machine's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CCompiler {
+    /// This machine's environment decides (Makefiles, goreleaser, editor).
+    #[default]
+    Host,
+    /// The build image has no C compiler (golang:*-alpine without `apk add
+    /// gcc`): with CC unset, cgo is off.
+    Missing { why: String },
+    /// The build image's gcc targets musl (alpine with `apk add gcc`):
+    /// predicted with CC=musl-gcc on this machine.
+    Musl { why: String },
+}
+
+/// What libc a runtime image provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageClass {
+    /// `scratch`, distroless static, chainguard static.
+    NoLibc,
+    Musl,
+    Glibc,
+    Unknown,
+}
+
+/// Where the binary will run: the image of the Dockerfile's final stage, or
+/// ko's base image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Runtime {
+    pub image: String,
+    pub class: ImageClass,
+    pub file: PathBuf,
+    /// The image reference (FROM's image word, or the YAML value).
+    pub span: Span,
+    pub line: usize,
+}
+
+/// A Dockerfile build stage as far as replaying its RUN lines needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct DockerStage {
+    pub stage: String,
+    pub image: String,
+    /// ENV and ARG values of the stage (what RUN sees).
+    pub env: Vec<(String, String)>,
+    pub workdir: String,
+    /// Where `COPY . <dest>` put the build context.
+    pub context_dest: String,
+    /// RUN commands of the stage up to and including the build, as shell text.
+    pub runs: Vec<String>,
+}
+
+/// A value a profile needs but linklens cannot evaluate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unknown {
+    /// `env CGO_ENABLED`, `-tags`, `-ldflags`, `packages`...
+    pub field: String,
+    pub reason: String,
+}
+
+/// One build configuration of the project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// Unique in the workspace and stable across edits that do not add or
+    /// remove builds: `Makefile:build`, `Dockerfile:2`, `.goreleaser.yaml:app:linux/amd64`.
+    pub id: String,
+    pub kind: ProfileKind,
+    /// For people: `make build`, `Dockerfile stage build`, `goreleaser app linux/arm64`.
+    pub name: String,
+    /// The file defining it (none for the editor profile).
+    pub file: Option<PathBuf>,
+    /// The `go build` command or build entry in that file.
+    pub span: Option<Span>,
+    /// 1-based line of `span.start` (0 for the editor profile).
+    pub line: usize,
+    /// Environment set by the profile, over the base environment (values
+    /// may hold unknown markers until [`Profile::unknowns`] reports them).
+    pub env: BTreeMap<String, String>,
+    /// Variables the build does not inherit from this machine (a container
+    /// starts from the image's environment).
+    pub env_remove: Vec<String>,
+    /// `go build` arguments as go spells them: flags, then packages.
+    pub args: Vec<String>,
+    /// Where `go build` runs.
+    pub dir: PathBuf,
+    pub c_compiler: CCompiler,
+    /// Where the binary runs, when the profile says (Dockerfile, ko).
+    pub runtime: Option<Runtime>,
+    /// `-o` as written (a container path for Dockerfiles).
+    pub output: Option<String>,
+    /// The make target that runs it (Makefile and script profiles).
+    pub make_target: Option<String>,
+    /// goreleaser/ko build id.
+    pub build_id: Option<String>,
+    /// How the profile was read or emulated ("alpine's gcc is musl: predicted with CC=musl-gcc").
+    pub notes: Vec<String>,
+    /// The Dockerfile stage that runs the build (for replaying it).
+    pub docker: Option<DockerStage>,
+    /// Part of the id after the file name (target, stage, build id).
+    #[serde(skip)]
+    pub(crate) key: String,
+    #[serde(skip)]
+    pub(crate) unk: Unknowns,
+    #[serde(skip)]
+    pub(crate) origin: Origin,
+}
+
+/// What an edit needs to know about where the profile is written.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Origin {
+    #[default]
+    None,
+    /// A shell command line (Makefile recipe, script, Dockerfile RUN):
+    /// its words as written (absolute byte spans), when they can be mapped.
+    Shell {
+        words: Option<Vec<shell::Word>>,
+        /// Make variables the line references, with their value spans.
+        vars: Vec<(String, Span)>,
+    },
+    /// Same, plus the Dockerfile stage's FROM line end and stage facts.
+    Docker {
+        words: Option<Vec<shell::Word>>,
+        /// Byte offset just after the stage's FROM line.
+        after_from: usize,
+        /// `ENV CGO_ENABLED=...` value span in this stage, if any.
+        env_cgo: Option<Span>,
+        alpine: bool,
+        has_gcc: bool,
+    },
+    /// A goreleaser/ko build mapping (spans in the YAML file).
+    Yaml {
+        build: Option<yaml::Node>,
+        root: yaml::Node,
+    },
+}
+
+impl Profile {
+    pub fn new(
+        kind: ProfileKind,
+        name: String,
+        file: Option<PathBuf>,
+        span: Option<Span>,
+        line: usize,
+    ) -> Profile {
+        Profile {
+            id: String::new(),
+            kind,
+            name,
+            file,
+            span,
+            line,
+            env: BTreeMap::new(),
+            env_remove: Vec::new(),
+            args: Vec::new(),
+            dir: PathBuf::new(),
+            c_compiler: CCompiler::Host,
+            runtime: None,
+            output: None,
+            make_target: None,
+            build_id: None,
+            notes: Vec::new(),
+            docker: None,
+            key: String::new(),
+            unk: Unknowns::default(),
+            origin: Origin::None,
+        }
+    }
+
+    /// The editor's default build: the environment plus the editor's
+    /// settings (the language server supplies both).
+    pub fn editor(dir: &Path, env: BTreeMap<String, String>, args: Vec<String>) -> Profile {
+        let mut p = Profile::new(ProfileKind::Editor, "editor".into(), None, None, 0);
+        p.id = "editor".into();
+        p.dir = dir.to_path_buf();
+        p.env = env;
+        p.args = args;
+        p
+    }
+
+    /// Values that cannot be evaluated and matter to the link. Markers in
+    /// values that do not matter (`-X main.version=$(VERSION)`, `-o`,
+    /// unrelated env) are fine.
+    pub fn unknowns(&self) -> Vec<Unknown> {
+        let mut out = Vec::new();
+        let mut add = |field: String, v: &str| {
+            for reason in self.unk.reasons_in(v) {
+                out.push(Unknown {
+                    field: field.clone(),
+                    reason,
+                });
+            }
+        };
+        for (k, v) in &self.env {
+            if link_env(k) {
+                add(format!("env {k}"), v);
+            }
+        }
+        let mut i = 0;
+        let a = &self.args;
+        while i < a.len() {
+            let arg = &a[i];
+            if !arg.starts_with('-') || arg == "--" {
+                for p in &a[i..] {
+                    add("packages".into(), p);
+                }
+                break;
+            }
+            let body = arg.trim_start_matches('-');
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (body, None),
+            };
+            let takes_value = !matches!(
+                name,
+                "a" | "asan"
+                    | "cover"
+                    | "json"
+                    | "linkshared"
+                    | "modcacherw"
+                    | "msan"
+                    | "n"
+                    | "race"
+                    | "trimpath"
+                    | "v"
+                    | "work"
+                    | "x"
+            );
+            let value = match (inline, takes_value) {
+                (Some(v), _) => v,
+                (None, true) => {
+                    i += 1;
+                    a.get(i).cloned().unwrap_or_default()
+                }
+                (None, false) => String::new(),
+            };
+            match name {
+                "ldflags" => add("-ldflags".into(), &link_relevant_ldflags(&value)),
+                "o" | "gcflags" | "asmflags" | "p" | "pgo" | "installsuffix" | "buildvcs"
+                | "covermode" | "coverpkg" | "pkgdir" | "toolexec" | "modfile" | "overlay" => {}
+                _ if shell::has_unknown(name) => add("go build flags".into(), name),
+                _ => add(format!("-{name}"), &value),
+            }
+            i += 1;
+        }
+        out.dedup();
+        out
+    }
+
+    /// A one-line summary of the settings that shape the link.
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<String> = self
+            .env
+            .iter()
+            .filter(|(k, _)| link_env(k))
+            .map(|(k, v)| format!("{k}={}", self.unk.display(v)))
+            .collect();
+        match &self.c_compiler {
+            CCompiler::Host => {}
+            CCompiler::Missing { .. } => parts.push("(no C compiler)".into()),
+            CCompiler::Musl { .. } => parts.push("(musl gcc)".into()),
+        }
+        parts.extend(self.args.iter().map(|a| {
+            let a = self.unk.display(a);
+            if a.contains(' ') { format!("'{a}'") } else { a }
+        }));
+        if parts.is_empty() {
+            "(defaults)".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+
+    /// Where the binary lands on this machine, when the profile says and it
+    /// is not inside a container.
+    pub fn local_output(&self) -> Option<PathBuf> {
+        let o = self.output.as_ref()?;
+        (!shell::has_unknown(o)).then(|| self.dir.join(o))
+    }
+
+    /// `args` with unknown values written as `<unknown>` (what a replay of
+    /// the build can pass where only `-X` values were templates).
+    pub fn args_display(&self) -> Vec<String> {
+        self.args.iter().map(|a| self.unk.display(a)).collect()
+    }
+
+    /// Packages named on the command line (`.` when none).
+    pub fn packages(&self) -> Vec<String> {
+        let mut bf = crate::build::BuildFlags::default();
+        match bf.parse_args(&self.args) {
+            Ok(p) if p.is_empty() => vec![".".into()],
+            Ok(p) => p,
+            Err(_) => vec![".".into()],
+        }
+    }
+}
+
+impl Unknowns {
+    /// `s` with markers shown as `<unknown>`.
+    pub fn display(&self, s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(p) = rest.find("@@linklens-unknown-") {
+            out.push_str(&rest[..p]);
+            out.push_str("<unknown>");
+            rest = &rest[p + "@@linklens-unknown-".len()..];
+            rest = rest.split_once("@@").map_or("", |x| x.1);
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Environment variables that change what `go build` links.
+pub const LINK_ENV: &[&str] = &[
+    "CGO_ENABLED",
+    "CC",
+    "CXX",
+    "GOOS",
+    "GOARCH",
+    "GOFLAGS",
+    "CGO_LDFLAGS",
+    "CGO_CFLAGS",
+    "GOEXPERIMENT",
+    "GO_EXTLINK_ENABLED",
+    "GOAMD64",
+    "GOARM",
+];
+
+pub fn link_env(k: &str) -> bool {
+    LINK_ENV.contains(&k)
+}
+
+/// The file `go build` writes without `-o`: the package's last path
+/// element (the module path's for `.` at a module root).
+pub fn default_binary_name(dir: &Path, pkg: &str) -> String {
+    let pkg = pkg.trim_end_matches('/');
+    if pkg != "." && !pkg.is_empty() {
+        return pkg.rsplit('/').next().unwrap_or(pkg).to_string();
+    }
+    let module = std::fs::read_to_string(dir.join("go.mod"))
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("module ")
+                    .map(|m| m.trim().trim_matches('"').to_string())
+            })
+        });
+    match module {
+        Some(m) => m.rsplit('/').next().unwrap_or(&m).to_string(),
+        None => dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "main".into()),
+    }
+}
+
+/// The parts of an `-ldflags` value that can change the link: everything
+/// but `-X name=value`, `-s`, `-w` and `-buildid`.
+fn link_relevant_ldflags(v: &str) -> String {
+    let fields = crate::build::quoted::split(v).unwrap_or_else(|_| vec![v.to_string()]);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < fields.len() {
+        let f = fields[i].trim_start_matches('-');
+        if f == "X" || f == "buildid" {
+            i += 2;
+            continue;
+        }
+        if f.starts_with("X=") || f.starts_with("buildid=") || f == "s" || f == "w" {
+            i += 1;
+            continue;
+        }
+        out.push(fields[i].clone());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// File contents, with open editor buffers overriding the disk.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub overlay: BTreeMap<PathBuf, String>,
+}
+
+/// Build definition files larger than this are not read.
+const MAX_FILE: u64 = 4 << 20;
+
+impl Source {
+    pub fn read(&self, path: &Path) -> Option<String> {
+        if let Some(t) = self.overlay.get(path) {
+            return Some(t.clone());
+        }
+        let md = std::fs::metadata(path).ok()?;
+        if !md.is_file() || md.len() > MAX_FILE {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// 1-based line of byte `at`.
+pub fn line_of(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// What kind of build definition a file name is.
+pub fn file_kind(name: &str) -> Option<ProfileKind> {
+    let lower = name.to_ascii_lowercase();
+    if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || lower.ends_with(".mk") {
+        Some(ProfileKind::Make)
+    } else if lower.starts_with("dockerfile")
+        || lower.ends_with(".dockerfile")
+        || lower == "containerfile"
+    {
+        Some(ProfileKind::Dockerfile)
+    } else if matches!(
+        name,
+        ".goreleaser.yaml" | ".goreleaser.yml" | "goreleaser.yaml" | "goreleaser.yml"
+    ) {
+        Some(ProfileKind::Goreleaser)
+    } else if matches!(name, ".ko.yaml" | ".ko.yml") {
+        Some(ProfileKind::Ko)
+    } else {
+        None
+    }
+}
+
+/// Profiles found in a workspace folder.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Discovery {
+    pub profiles: Vec<Profile>,
+    /// Files that could not be read as what their name says (bad YAML...).
+    pub problems: Vec<Finding>,
+    /// Every build definition file looked at.
+    pub files: Vec<PathBuf>,
+}
+
+/// Directories never searched for build files.
+fn skip_dir(name: &str) -> bool {
+    name.starts_with('.')
+        || matches!(
+            name,
+            "vendor" | "node_modules" | "testdata" | "target" | "dist"
+        )
+}
+
+/// Finds the build definition files under `root` (a few levels deep).
+pub fn find_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if depth < 4 && !skip_dir(&name) {
+                    stack.push((e.path(), depth + 1));
+                }
+            } else if file_kind(&name).is_some() && out.len() < 256 {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reads every build definition in the workspace folder.
+pub fn discover(root: &Path, src: &Source) -> Discovery {
+    let mut files = find_files(root);
+    for p in src.overlay.keys() {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if p.starts_with(root) && file_kind(name).is_some() && !files.contains(p) {
+            files.push(p.clone());
+        }
+    }
+    let mut d = Discovery::default();
+    for f in files {
+        d.read_file(root, &f, src);
+    }
+    d
+}
+
+impl Discovery {
+    /// Adds the profiles of one file.
+    pub fn read_file(&mut self, root: &Path, file: &Path, src: &Source) {
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let Some(kind) = file_kind(name) else { return };
+        let Some(text) = src.read(file) else { return };
+        self.files.push(file.to_path_buf());
+        let rel = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        let mut ps = match kind {
+            ProfileKind::Make => makefile::read(root, file, &text, src),
+            ProfileKind::Dockerfile => dockerfile::read(root, file, &text),
+            ProfileKind::Goreleaser | ProfileKind::Ko => {
+                match release::read(kind, root, file, &text) {
+                    Ok(ps) => ps,
+                    Err((span, msg)) => {
+                        self.problems.push(Finding {
+                            file: file.to_path_buf(),
+                            span,
+                            line: line_of(&text, span.start),
+                            severity: Severity::Warning,
+                            code: "profile-unknown".into(),
+                            message: format!("{rel} cannot be read: {msg}"),
+                            profile: None,
+                        });
+                        Vec::new()
+                    }
+                }
+            }
+            _ => Vec::new(),
+        };
+        // Ids: file plus a per-file ordinal, stable under edits that keep the builds.
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for p in &mut ps {
+            let base = format!("{rel}:{}", p.key);
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            p.id = if *n == 1 { base } else { format!("{base}#{n}") };
+        }
+        self.profiles.extend(ps);
+    }
+}

@@ -1,0 +1,209 @@
+//! Every build profile of the fixture projects, predicted and then built for
+//! real on this machine (make, Dockerfile builder-stage RUN lines as shell,
+//! goreleaser/ko parameters as go build); the ELF must match the prediction.
+//! Then every offered edit is applied to a fresh copy, re-predicted (static
+//! expected) and built again.
+
+#[path = "profiles_support.rs"]
+mod support;
+
+use linklens::build::Toolchain;
+use linklens::cli::profiles::analyse;
+use linklens::engine::Engine;
+use linklens::predict::Verdict;
+use linklens::profiles::{self, Source, edits};
+use std::path::Path;
+use support::*;
+
+const PROJECTS: [&str; 3] = ["webapp", "cgoapp", "bare"];
+
+#[test]
+fn profiles_match_real_builds() {
+    let env = base_env();
+    let engine = Engine::new(Toolchain::discover(&env));
+    let (mut passed, mut failed, mut skipped) = (0, 0, Vec::new());
+    let mut failures = Vec::new();
+    for project in PROJECTS {
+        let tmp = copy_fixture(project);
+        let root = tmp.path();
+        let a = analyse(&engine, &env, root, &[]);
+        for (p, pr) in a.discovery.profiles.iter().zip(&a.predictions) {
+            if p.kind == profiles::ProfileKind::Editor {
+                continue;
+            }
+            if !pr.unknown.is_empty() {
+                skipped.push(format!(
+                    "{project} {}: unknown ({})",
+                    p.name, pr.unknown[0].reason
+                ));
+                continue;
+            }
+            if p.env
+                .get("GOOS")
+                .is_some_and(|os| os != "linux" && os != "darwin")
+            {
+                skipped.push(format!("{project} {}: not a linux target", p.name));
+                continue;
+            }
+            let pkg = match pr.packages.as_slice() {
+                [one] => one,
+                other => {
+                    failed += 1;
+                    failures.push(format!(
+                        "{project} {}: {} predictions ({:?})",
+                        p.name,
+                        other.len(),
+                        pr.error
+                    ));
+                    continue;
+                }
+            };
+            let res = build(p, root, &env).and_then(|bins| compare(pkg, &bins[0]));
+            match res {
+                Ok(label) => {
+                    passed += 1;
+                    println!(
+                        "ok   {project:<7} {:<34} {:<28} {label}",
+                        p.name,
+                        pkg.import_path.rsplit('/').next().unwrap_or("")
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    failures.push(format!(
+                        "{project} {} ({}:{}): {e}",
+                        p.name,
+                        p.file
+                            .as_deref()
+                            .map(|f| f.display().to_string())
+                            .unwrap_or_default(),
+                        p.line
+                    ));
+                }
+            }
+        }
+    }
+    for s in &skipped {
+        println!("skip {s}");
+    }
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    println!(
+        "{passed} passed, {failed} failed ({} skipped)",
+        skipped.len()
+    );
+    assert_eq!(failed, 0, "{failures:#?}");
+    assert!(passed >= 15, "too few profiles checked: {passed}");
+}
+
+/// Applies `e` to a fresh copy of `project`: returns the copy.
+fn apply_edit(project: &str, from: &Path, e: &edits::Edit) -> tempfile::TempDir {
+    let tmp = copy_fixture(project);
+    let mut files: Vec<_> = e.changes.iter().map(|c| c.file.clone()).collect();
+    files.dedup();
+    for f in files {
+        let rel = f.strip_prefix(from).expect("edit inside the workspace");
+        let dest = tmp.path().join(rel);
+        let mine: Vec<&edits::Change> = e.changes.iter().filter(|c| c.file == f).collect();
+        let text = match mine.iter().find(|c| c.range.is_none()) {
+            Some(c) => c.text.clone(),
+            None => edits::apply(&std::fs::read_to_string(&dest).unwrap(), &mine),
+        };
+        std::fs::write(&dest, text).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn edits_make_real_builds_static() {
+    let env = base_env();
+    let engine = Engine::new(Toolchain::discover(&env));
+    let (mut passed, mut failed) = (0, 0);
+    let mut failures = Vec::new();
+    for project in PROJECTS {
+        let orig = copy_fixture(project);
+        let a = analyse(&engine, &env, orig.path(), &[]);
+        let all: Vec<&edits::Edit> = a.edits.iter().flatten().chain(a.create.as_ref()).collect();
+        for e in all {
+            let tmp = apply_edit(project, orig.path(), e);
+            let root = tmp.path();
+            let d = profiles::discover(root, &Source::default());
+            let Some(p) = d.profiles.iter().find(|p| p.id == e.profile) else {
+                failed += 1;
+                failures.push(format!(
+                    "{project} {}: profile {} gone after the edit",
+                    e.title, e.profile
+                ));
+                continue;
+            };
+            let pr = profiles::predict(&engine, &env, p);
+            let want = if e.fix == "runtime-image" {
+                let f = profiles::findings::for_profile(p, &pr);
+                if f.iter().any(|f| f.code.starts_with("image-")) {
+                    failed += 1;
+                    failures.push(format!(
+                        "{project} {}: image finding remains: {f:?}",
+                        e.title
+                    ));
+                    continue;
+                }
+                None
+            } else {
+                Some(Verdict::Static)
+            };
+            if let Some(w) = want
+                && (pr.packages.is_empty() || pr.packages.iter().any(|x| x.link.result != w))
+            {
+                failed += 1;
+                failures.push(format!(
+                    "{project} {}: re-predicted {:?}",
+                    e.title,
+                    pr.packages
+                        .iter()
+                        .map(|x| x.link.label())
+                        .collect::<Vec<_>>()
+                ));
+                continue;
+            }
+            let res = build(p, root, &env).and_then(|bins| {
+                let mut labels = Vec::new();
+                for (b, pkg) in bins.iter().zip(&pr.packages) {
+                    labels.push(compare(pkg, b)?);
+                }
+                if bins.len() != pr.packages.len() {
+                    return Err(format!(
+                        "{} binaries for {} packages",
+                        bins.len(),
+                        pr.packages.len()
+                    ));
+                }
+                Ok(labels.join("; "))
+            });
+            match res {
+                Ok(l) => {
+                    passed += 1;
+                    println!("ok   {project:<7} {} [{l}]", e.title);
+                    for c in &e.changes {
+                        println!(
+                            "       {}: {:?} ← {:?}",
+                            c.file.file_name().unwrap_or_default().to_string_lossy(),
+                            c.range,
+                            c.text
+                        );
+                    }
+                }
+                Err(err) => {
+                    failed += 1;
+                    failures.push(format!("{project} {}: {err}", e.title));
+                }
+            }
+        }
+    }
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    println!("{passed} passed, {failed} failed");
+    assert_eq!(failed, 0, "{failures:#?}");
+    assert!(passed >= 8, "too few edits checked: {passed}");
+}
