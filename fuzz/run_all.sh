@@ -12,7 +12,7 @@ logs=${LOGDIR:-/tmp/fuzzlogs}
 mkdir -p "$logs"
 [ "${SKIP_BUILD:-0}" = 1 ] || cargo +nightly fuzz build || exit 1
 bin=target/x86_64-unknown-linux-gnu/release
-for t in ${TARGETS:-header inspect modfiles flags constraint}; do
+for t in ${TARGETS:-header inspect modfiles flags constraint profiles}; do
   mkdir -p "corpus/$t" "artifacts/$t"
   echo "$(date -u +%T) start $t" >> "$logs/summary"
   "$bin/$t" "corpus/$t" -max_total_time="$secs" -print_final_stats=1 \
