@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 c=$here/corpus
-mkdir -p "$c"/{header,constraint,modfiles,flags,inspect}
+mkdir -p "$c"/{header,constraint,modfiles,flags,inspect,profiles}
 goroot=$(go env GOROOT)
 
 # header: every Go/C file of the fixtures, plus a slice of GOROOT/src.
@@ -44,6 +44,13 @@ while IFS= read -r line; do printf '%s' "$line" > "$c/flags/f-$i"; i=$((i+1)); d
 -I /lib/ld-musl-x86_64.so.1 -extld=musl-gcc -d
 --ldflags='-X=a"b' -asan=true -msan=false -- pkg
 LINES
+
+# profiles: Dockerfiles, Makefiles, goreleaser/ko YAML, scripts of the fixtures.
+n=0
+while IFS= read -r f; do
+  cp "$f" "$c/profiles/$(printf %04d $n)-$(basename "$f")"; n=$((n+1))
+done < <(find "$repo/tests/fixtures" "$repo/examples" -type f \( -name '*Dockerfile*' -o -name Makefile \
+           -o -name '*.yaml' -o -name '*.yml' -o -name '*.sh' \))
 
 # inspect: small binaries: Go for three OSes, gcc static and dynamic.
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

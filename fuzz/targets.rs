@@ -9,6 +9,8 @@ use linklens::gosrc::constraint::{parse_go_build, parse_plus_build};
 use linklens::gosrc::{TagContext, scan_header, select_file};
 use linklens::inspect::{inspect_bytes, parse_build_info};
 use linklens::modules::{gomod, gowork, modcache, semver, vendor};
+use linklens::profiles::{ProfileKind, Source, dockerfile, makefile, release, yaml};
+use std::path::Path;
 
 /// Two configurations that differ in everything tag-related, so that both
 /// branches of constraints and `import "C"` handling run.
@@ -126,4 +128,23 @@ pub fn inspect(data: &[u8]) {
         let _ = linklens::inspect::render_human(&info);
     }
     let _ = parse_build_info(data);
+}
+
+/// The build-definition readers (Dockerfile, Makefile, shell script,
+/// goreleaser and ko YAML) on the same text. The root does not exist, so a
+/// Makefile `include` reads nothing real.
+pub fn profiles(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let root = Path::new("/nonexistent-linklens-fuzz");
+    let _ = dockerfile::read(root, &root.join("Dockerfile"), &text);
+    let _ = makefile::read(root, &root.join("Makefile"), &text, &Source::default());
+    let _ = makefile::read_script(root, &root.join("build.sh"), &text, Default::default(), "");
+    let _ = release::read(
+        ProfileKind::Goreleaser,
+        root,
+        &root.join(".goreleaser.yaml"),
+        &text,
+    );
+    let _ = release::read(ProfileKind::Ko, root, &root.join(".ko.yaml"), &text);
+    let _ = yaml::parse(&text);
 }

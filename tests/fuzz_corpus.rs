@@ -266,3 +266,21 @@ fn binaries() {
     let s = seeds("inspect", &|p| ext_is(p, &["md"]), &refs);
     run("inspect", &s, 3000, targets::inspect);
 }
+
+#[test]
+fn build_profiles() {
+    let keep = |p: &Path| {
+        let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        n.contains("Dockerfile") || n == "Makefile" || n.ends_with(".yaml") || n.ends_with(".sh")
+    };
+    let s = seeds(
+        "profiles",
+        &keep,
+        &[
+            b"FROM golang:1.22 AS build\nENV CGO_ENABLED=0\nRUN go build -tags netgo -o /app ./cmd/x\nFROM scratch\nCOPY --from=build /app /app\n",
+            b"build:\n\tCGO_ENABLED=1 go build -ldflags '-linkmode external -extldflags \"-static\"' ./...\n",
+            b"builds:\n  - env: [CGO_ENABLED=0]\n    flags: [-trimpath]\n    ldflags: ['-s -w']\n",
+        ],
+    );
+    run("profiles", &s, 3000, targets::profiles);
+}

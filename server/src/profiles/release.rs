@@ -237,13 +237,19 @@ fn ko(root: &Path, file: &Path, text: &str, doc: Node) -> Vec<Profile> {
         if let Some(o) = doc.get("baseImageOverrides") {
             for (k, v) in o.entries() {
                 if k.as_str() == Some(importpath)
-                    && let Some(s) = v.as_str()
+                    && let Some(s) = v.as_str().filter(|s| !s.trim().is_empty())
                 {
                     return (s.to_string(), v.span);
                 }
             }
         }
-        match default_base.and_then(|n| n.as_str().map(|s| (s.to_string(), n.span))) {
+        // An empty value (`defaultBaseImage: ""`) means ko's default, as in ko.
+        let set = |n: &Node| {
+            n.as_str()
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string)
+        };
+        match default_base.and_then(|n| set(n).map(|s| (s, n.span))) {
             Some(x) => x,
             None => (KO_DEFAULT_BASE.to_string(), Span::new(0, 0)),
         }
