@@ -58,7 +58,7 @@ struct Served {
 /// package predicted).
 fn serve(root: &Path) -> Served {
     let mut client = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
-    let pid = server_pid(root);
+    let pid = client.pid();
     let t = Instant::now();
     client.initialize(root, json!({}), json!({}));
     let good = root.join("cmd/good/main.go");
@@ -74,28 +74,6 @@ fn serve(root: &Path) -> Served {
         pid,
         load: t.elapsed(),
     }
-}
-
-/// The pid of the `linklens serve` started in `root` (LspClient keeps its
-/// Child private): the newest such process whose cwd is `root`.
-fn server_pid(root: &Path) -> u32 {
-    let want = root.canonicalize().unwrap();
-    let mut best = 0;
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if cwd.as_deref() == Some(want.as_path())
-            && cmd.windows(5).any(|w| w == b"serve")
-            && pid > best
-        {
-            best = pid;
-        }
-    }
-    assert!(best > 0, "server process not found");
-    best
 }
 
 /// The checks every case shares: a status request for `file` answered

@@ -110,23 +110,6 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn server_pid(root: &Path) -> u32 {
-    let want = root.canonicalize().unwrap();
-    let mut best = 0;
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if cwd.as_deref() == Some(want.as_path()) && cmd.windows(5).any(|w| w == b"serve") {
-            best = best.max(pid);
-        }
-    }
-    assert!(best > 0, "server process not found");
-    best
-}
-
 /// `linklens check --json` verdicts by main package import path.
 fn check(root: &Path) -> BTreeMap<String, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_linklens"))
@@ -187,7 +170,7 @@ fn soak(shape: Shape) {
         texts.push(t);
     }
     let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &tree.root);
-    let pid = server_pid(&tree.root);
+    let pid = c.pid();
     c.initialize(&tree.root, json!({}), json!({}));
     for (i, (p, _, _)) in tree.files.iter().enumerate() {
         c.notify(

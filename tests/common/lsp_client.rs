@@ -32,6 +32,11 @@ pub fn file_uri(p: &Path) -> String {
 }
 
 impl LspClient {
+    /// The server's process id (for memory readings in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn start(bin: &str, cwd: &Path) -> LspClient {
         let mut child = Command::new(bin)
             .arg("serve")
