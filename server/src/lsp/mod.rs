@@ -381,13 +381,7 @@ fn profile_actions(
     let start = st.offset_of(path, p.range.start)?;
     let end = st.offset_of(path, p.range.end)?;
     let findings = st.profile_findings_at(path, start, end);
-    let ours: Vec<Diagnostic> = p
-        .context
-        .diagnostics
-        .iter()
-        .filter(|d| d.source.as_deref() == Some(state::SOURCE))
-        .cloned()
-        .collect();
+    let ours = our_diagnostics(p);
     let mut ids: Vec<String> = findings.iter().filter_map(|f| f.profile.clone()).collect();
     ids.dedup();
     let mut actions = Vec::new();
@@ -412,6 +406,16 @@ fn profile_actions(
         }
     }
     (!actions.is_empty()).then_some(actions)
+}
+
+/// The diagnostics of the code-action context that linklens published.
+fn our_diagnostics(p: &CodeActionParams) -> Vec<Diagnostic> {
+    p.context
+        .diagnostics
+        .iter()
+        .filter(|d| d.source.as_deref() == Some(state::SOURCE))
+        .cloned()
+        .collect()
 }
 
 /// The workspace edit of a profile's fix: text edits at UTF-16 (or the
@@ -798,13 +802,7 @@ impl LanguageServer for Backend {
         let Some((_, cfg)) = st.folder_settings(m.folder) else {
             return Ok(None);
         };
-        let ours: Vec<Diagnostic> = p
-            .context
-            .diagnostics
-            .iter()
-            .filter(|d| d.source.as_deref() == Some(state::SOURCE))
-            .cloned()
-            .collect();
+        let ours = our_diagnostics(&p);
         let mut actions = Vec::new();
         let mut preferred = false;
         for f in engine.fixes(cfg, &m.pred) {

@@ -90,6 +90,10 @@ pub struct MainEntry {
 
 /// The newest workspace binary built from a main package, held against the
 /// prediction for the settings it records.
+/// A main package's lens as shown: verdict title, and last build with its
+/// contradictions.
+type LensShown = (String, Option<(PathBuf, Vec<String>)>);
+
 #[derive(Debug, Clone)]
 pub struct LastBuild {
     pub bin: PathBuf,
@@ -688,6 +692,21 @@ impl State {
         touched
     }
 
+    /// What the code lenses of these main packages show (verdict and last
+    /// build), to tell whether a change needs a lens refresh.
+    fn lens_snapshot(&self, mains: &[PathBuf]) -> Vec<LensShown> {
+        mains
+            .iter()
+            .filter_map(|d| self.mains.get(d))
+            .map(|m| {
+                (
+                    render::lens_title(&m.pred),
+                    m.last.as_ref().map(|l| (l.bin.clone(), l.diffs.clone())),
+                )
+            })
+            .collect()
+    }
+
     /// The import path of the package in `dir`, if it is in a module.
     pub fn import_path_of(&self, dir: &Path) -> Option<String> {
         let fi = self.folder_index_of(dir)?;
@@ -731,29 +750,11 @@ impl State {
         if !affected.contains(&dir) {
             affected.push(dir.clone());
         }
-        let lens_before: Vec<_> = affected
-            .iter()
-            .filter_map(|d| self.mains.get(d))
-            .map(|m| {
-                (
-                    render::lens_title(&m.pred),
-                    m.last.as_ref().map(|l| (l.bin.clone(), l.diffs.clone())),
-                )
-            })
-            .collect();
+        let lens_before = self.lens_snapshot(&affected);
         for d in &affected {
             touched.extend(self.recompute_main(d));
         }
-        let lens_after: Vec<_> = affected
-            .iter()
-            .filter_map(|d| self.mains.get(d))
-            .map(|m| {
-                (
-                    render::lens_title(&m.pred),
-                    m.last.as_ref().map(|l| (l.bin.clone(), l.diffs.clone())),
-                )
-            })
-            .collect();
+        let lens_after = self.lens_snapshot(&affected);
         out.lens_changed |= lens_before != lens_after;
         // Profiles build the same sources: re-predict them (same discovery)
         // after the main packages, with the engine cache already refreshed.
