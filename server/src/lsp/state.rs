@@ -88,12 +88,12 @@ pub struct MainEntry {
     pub last: Option<LastBuild>,
 }
 
-/// The newest workspace binary built from a main package, held against the
-/// prediction for the settings it records.
 /// A main package's lens as shown: verdict title, and last build with its
 /// contradictions.
 type LensShown = (String, Option<(PathBuf, Vec<String>)>);
 
+/// The newest workspace binary built from a main package, held against the
+/// prediction for the settings it records.
 #[derive(Debug, Clone)]
 pub struct LastBuild {
     pub bin: PathBuf,
