@@ -58,7 +58,7 @@ pub fn run(
     for pred in &report.packages {
         let main = loader.load_dir(&pred.import_path, &pred.dir, false, None);
         let g = loader.graph(main);
-        for pkg in g.packages.values() {
+        for (_, pkg) in g.iter() {
             ours.insert(
                 pkg.dir.clone(),
                 Facts {

@@ -103,6 +103,15 @@ impl Engine {
 
     /// Forgets everything derived from `path` (a changed file or directory).
     pub fn invalidate(&self, path: &Path) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".go") {
+            // One Go file: its header, its directory's listing and package.
+            self.sources.invalidate_file(path);
+            if let Some(dir) = path.parent() {
+                self.cache.invalidate_dir(dir);
+            }
+            return;
+        }
         self.sources.invalidate(path);
         let dir = if path.extension().is_some() {
             path.parent().unwrap_or(path)
@@ -110,7 +119,6 @@ impl Engine {
             path
         };
         self.cache.invalidate(dir);
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if matches!(name, "go.mod" | "go.work" | "modules.txt" | "go.sum")
             || path.extension().is_none()
         {
@@ -131,47 +139,33 @@ impl Engine {
         with_fixes: bool,
     ) -> Result<Report, String> {
         let resolver = self.resolver(cwd, cfg)?;
-        let matched = patterns::expand(pats, cwd, &resolver)?;
+        let matched = patterns::expand(pats, cwd, &resolver, &self.sources)?;
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
-        let mut mains = Vec::new();
-        for m in matched {
+        // Loading reads every matched directory: mostly system calls, done
+        // on every core, like the predictions after it.
+        let loaded = par_map(&matched, |m| {
             let module = resolver
                 .main_modules()
                 .iter()
                 .find(|mm| m.dir.starts_with(&mm.dir))
                 .map(|mm| (mm.path.clone(), None));
-            let pkg = loader.load_dir(&m.import_path, &m.dir, false, module);
-            if pkg.is_main() && (m.explicit || !pkg.files.is_empty()) {
-                mains.push(pkg);
-            }
-        }
-        // Main packages are independent and the caches are shared and
-        // thread-safe: predict them on every core, keeping the input order.
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let results: Mutex<Vec<(usize, Prediction)>> = Mutex::new(Vec::with_capacity(mains.len()));
-        std::thread::scope(|scope| {
-            for _ in 0..workers.min(mains.len()) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(pkg) = mains.get(i) else { break };
-                        let mut pred = predict::predict(&loader, pkg.clone());
-                        if with_fixes {
-                            pred.fixes = self.fixes(cfg, &pred);
-                        }
-                        if let Ok(mut r) = results.lock() {
-                            r.push((i, pred));
-                        }
-                    }
-                });
-            }
+            loader.load_dir(&m.import_path, &m.dir, false, module)
         });
-        let mut results = results.into_inner().unwrap_or_default();
-        results.sort_by_key(|(i, _)| *i);
-        let packages: Vec<Prediction> = results.into_iter().map(|(_, p)| p).collect();
+        let mains: Vec<_> = matched
+            .iter()
+            .zip(loaded)
+            .filter(|(m, pkg)| pkg.is_main() && (m.explicit || !pkg.files.is_empty()))
+            .map(|(_, pkg)| pkg)
+            .collect();
+        // Main packages are independent and the caches are shared and
+        // thread-safe.
+        let packages = par_map(&mains, |pkg| {
+            let mut pred = predict::predict(&loader, pkg.clone());
+            if with_fixes {
+                pred.fixes = self.fixes(cfg, &pred);
+            }
+            pred
+        });
         Ok(Report {
             config: ConfigSummary::of(cfg),
             packages,
@@ -236,6 +230,36 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// `f` over `items` on up to 8 threads, results in input order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    if let Ok(mut out) = results.lock() {
+                        out.push((i, r));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn module_root(dir: &Path) -> Option<PathBuf> {

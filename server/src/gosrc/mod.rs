@@ -18,7 +18,7 @@ pub use header::{
     CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, ImportC, ImportSpec, scan_header,
 };
 pub use select::{Exclusion, select_file};
-pub use tags::{TagContext, arch_feature_tags, release_tags};
+pub use tags::{TagContext, TagQuery, arch_feature_tags, release_tags};
 
 /// A half-open byte range `[start, end)` into the file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]

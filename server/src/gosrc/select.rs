@@ -54,7 +54,7 @@ pub fn select_file(name: &str, header: &FileHeader, ctx: &TagContext) -> Result<
         return Err(Exclusion::Documentation);
     }
     // 5. `import "C"` behaves as an extra `//go:build cgo`.
-    if header.import_c.is_some() && !ctx.cgo_enabled {
+    if header.import_c.is_some() && !ctx.cgo() {
         return Err(Exclusion::CgoDisabled);
     }
     Ok(())

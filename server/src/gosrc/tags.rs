@@ -3,6 +3,44 @@
 //! (`ReleaseTags`, the arch-feature part of `ToolTags`).
 
 use super::syslist;
+use std::cell::RefCell;
+
+/// A question put to a `TagContext` and its answer: a tag name, or
+/// [`CGO_ENABLED_QUERY`] for whether cgo is on.
+pub type TagQuery = (Box<str>, bool);
+
+/// The query `TagContext::cgo_enabled()` records (not a valid tag name).
+pub const CGO_ENABLED_QUERY: &str = "\0cgo-enabled";
+
+thread_local! {
+    /// The queries made on this thread while `record` runs.
+    static QUERIES: RefCell<Option<Vec<TagQuery>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, every question it put to any
+/// `TagContext` on this thread and the answer it got. Whatever `f`
+/// computes from a context alone is the same under another context that
+/// gives the same answers: package loading uses this to share a package
+/// between build variants whose tags differ only where it does not look.
+pub fn record<T>(f: impl FnOnce() -> T) -> (T, Vec<TagQuery>) {
+    let outer = QUERIES.with(|q| q.borrow_mut().replace(Vec::new()));
+    let out = f();
+    let mut queries = QUERIES
+        .with(|q| std::mem::replace(&mut *q.borrow_mut(), outer))
+        .unwrap_or_default();
+    queries.sort_unstable();
+    queries.dedup();
+    (out, queries)
+}
+
+fn note(query: &str, answer: bool) -> bool {
+    QUERIES.with(|q| {
+        if let Some(list) = q.borrow_mut().as_mut() {
+            list.push((query.into(), answer));
+        }
+    });
+    answer
+}
 
 /// The tag-relevant part of a build configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,6 +63,27 @@ impl TagContext {
     /// compiler, `unix` for unix-like GOOS, `linux` for android, `solaris`
     /// for illumos, `darwin` for ios, `boringcrypto`, and the tag lists.
     pub fn matches(&self, tag: &str) -> bool {
+        note(tag, self.match_tag(tag))
+    }
+
+    /// Whether cgo is on (recorded like a tag query).
+    pub fn cgo(&self) -> bool {
+        note(CGO_ENABLED_QUERY, self.cgo_enabled)
+    }
+
+    /// Whether every recorded query gets the same answer here.
+    pub fn answers(&self, queries: &[TagQuery]) -> bool {
+        queries.iter().all(|(q, answer)| {
+            let now = if &**q == CGO_ENABLED_QUERY {
+                self.cgo_enabled
+            } else {
+                self.match_tag(q)
+            };
+            now == *answer
+        })
+    }
+
+    fn match_tag(&self, tag: &str) -> bool {
         if self.cgo_enabled && tag == "cgo" {
             return true;
         }

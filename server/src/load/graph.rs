@@ -5,9 +5,10 @@
 use super::package::{Import, Package};
 use super::source::Sources;
 use crate::build::Config;
+use crate::gosrc::TagQuery;
 use crate::modules::{Resolution, Resolver};
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -20,7 +21,20 @@ pub struct PackageCache {
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
     imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
+    /// (tag-context hash, package address) → what its imports resolve to,
+    /// so a graph walk does one lookup per package instead of per import.
+    deps: RwLock<HashMap<(u64, usize), ResolvedImports>>,
+    /// (resolver address, directory) → packages loaded there, each with the
+    /// tag queries its loading made: a package serves every tag context that
+    /// answers them the same (build variants mostly differ in tags that few
+    /// packages test).
+    shared: RwLock<HashMap<(usize, PathBuf), Vec<SharedPackage>>>,
 }
+
+type SharedPackage = (Vec<TagQuery>, Arc<Package>);
+
+/// A package and what each of its imports resolves to.
+type ResolvedImports = (Arc<Package>, Arc<[Dep]>);
 
 impl PackageCache {
     pub fn new() -> PackageCache {
@@ -39,20 +53,61 @@ impl PackageCache {
                 pkgs.retain(|_, p| !p.dir.starts_with(path));
             }
         }
+        if let Ok(mut m) = self.shared.write() {
+            m.retain(|(_, d), _| !d.starts_with(path));
+        }
+        self.forget_deps(|d| d.starts_with(path));
     }
 
-    /// Drops the packages loaded from exactly `dir` (a file in it changed).
+    /// Drops the resolved imports of packages in matching directories and
+    /// of every package importing one of them.
+    fn forget_deps(&self, stale: impl Fn(&Path) -> bool) {
+        if let Ok(mut m) = self.deps.write() {
+            m.retain(|_, (pkg, deps)| {
+                !stale(&pkg.dir)
+                    && !deps
+                        .iter()
+                        .any(|d| matches!(d, Dep::Package(p) if stale(&p.dir)))
+            });
+        }
+    }
+
+    /// Drops the packages loaded from exactly `dir` (a file in it changed)
+    /// and what refers to them. Runs on every keystroke that changes a
+    /// header: entries are matched by package identity, not by path.
     pub fn invalidate_dir(&self, dir: &Path) {
+        let mut gone: Vec<usize> = Vec::new();
         if let Ok(mut m) = self.map.write() {
             for pkgs in m.values_mut() {
-                pkgs.remove(dir);
+                gone.extend(pkgs.remove(dir).map(|p| Arc::as_ptr(&p) as usize));
             }
         }
-        if let Ok(mut m) = self.imports.write() {
+        if let Ok(mut m) = self.shared.write() {
             let dir = dir.as_os_str();
+            m.retain(|(_, d), loaded| {
+                let keep = d.as_os_str() != dir;
+                if !keep {
+                    gone.extend(loaded.iter().map(|(_, p)| Arc::as_ptr(p) as usize));
+                }
+                keep
+            });
+        }
+        if gone.is_empty() {
+            return;
+        }
+        let stale = |p: &Arc<Package>| gone.contains(&(Arc::as_ptr(p) as usize));
+        if let Ok(mut m) = self.imports.write() {
             for pkgs in m.values_mut() {
-                pkgs.retain(|_, p| p.dir.as_os_str() != dir);
+                pkgs.retain(|_, p| !stale(p));
             }
+        }
+        if let Ok(mut m) = self.deps.write() {
+            m.retain(|_, (pkg, deps)| {
+                !stale(pkg)
+                    && !deps
+                        .iter()
+                        .any(|d| matches!(d, Dep::Package(p) if stale(p)))
+            });
         }
     }
 
@@ -61,6 +116,12 @@ impl PackageCache {
             m.clear();
         }
         if let Ok(mut m) = self.imports.write() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.deps.write() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.shared.write() {
             m.clear();
         }
     }
@@ -99,44 +160,141 @@ pub struct ImportChain {
     pub imports: Vec<Import>,
 }
 
-#[derive(Debug, Default)]
+/// The import graph of one main package: its packages in breadth-first
+/// order, each with how it entered the graph (for chains) and the graph
+/// packages it imports (for cycles). Packages are shared with the cache;
+/// lookups by import path go through a table of node indices, so building a
+/// graph allocates no strings.
+#[derive(Default)]
 pub struct Graph {
     pub main: String,
-    pub packages: HashMap<String, Arc<Package>>,
-    /// Import paths in breadth-first order from the main package.
-    pub order: Vec<String>,
-    parent: HashMap<String, Parent>,
+    nodes: Vec<Node>,
+    /// Graph packages imported by each node: `edges[node.edges]`.
+    edges: Vec<u32>,
+    /// Node indices, hashed by the node's import path.
+    index: HashTable<u32>,
     pub unresolved: Vec<Unresolved>,
 }
 
-/// How a package entered the graph: the `index`-th import of `pkg`, or an
-/// implicit dependency the go command adds (with the spec to blame).
-#[derive(Debug, Clone)]
-enum Parent {
-    Import(Arc<Package>, usize),
-    Implicit(String, Import),
+struct Node {
+    pkg: Arc<Package>,
+    via: Via,
+    edges: std::ops::Range<u32>,
+    /// `hash_path` of the node's import path (for the index).
+    hash: u64,
 }
 
-impl Parent {
-    fn get(&self) -> (&str, &Import) {
-        match self {
-            Parent::Import(p, i) => (&p.import_path, &p.imports[*i]),
-            Parent::Implicit(p, imp) => (p, imp),
-        }
+/// How a package entered the graph.
+enum Via {
+    /// The main package.
+    Root,
+    /// The `import`-th import of node `parent`.
+    Import { parent: u32, import: u32 },
+    /// A dependency the go command adds without an import (runtime/cgo for
+    /// external linking, runtime/race for -race), blamed on `reason`.
+    Implicit { path: String, reason: Import },
+}
+
+impl std::fmt::Debug for Graph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Graph")
+            .field("main", &self.main)
+            .field("packages", &self.len())
+            .field("unresolved", &self.unresolved.len())
+            .finish()
     }
 }
 
+fn hash_path(path: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(path)
+}
+
 impl Graph {
+    /// The import path a node is known by (the path as imported).
+    fn path(&self, i: u32) -> &str {
+        let node = &self.nodes[i as usize];
+        match &node.via {
+            Via::Root => &node.pkg.import_path,
+            Via::Import { parent, import } => {
+                &self.nodes[*parent as usize].pkg.imports[*import as usize].path
+            }
+            Via::Implicit { path, .. } => path,
+        }
+    }
+
+    fn find(&self, path: &str) -> Option<u32> {
+        let hash = hash_path(path);
+        self.index
+            .find(hash, |&i| {
+                self.nodes[i as usize].hash == hash && self.path(i) == path
+            })
+            .copied()
+    }
+
+    fn push(&mut self, pkg: Arc<Package>, via: Via) -> u32 {
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            pkg,
+            via,
+            edges: 0..0,
+            hash: 0,
+        });
+        let hash = hash_path(self.path(i));
+        self.nodes[i as usize].hash = hash;
+        let Graph { index, nodes, .. } = self;
+        index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
+        i
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Import paths and packages, breadth first from the main package.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<Package>)> {
+        (0..self.nodes.len() as u32).map(|i| (self.path(i), &self.nodes[i as usize].pkg))
+    }
+
+    /// Import paths, breadth first from the main package.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        (0..self.nodes.len() as u32).map(|i| self.path(i))
+    }
+
     pub fn chain(&self, target: &str) -> ImportChain {
+        let Some(mut cur) = self.find(target) else {
+            // An unresolved import: the chain to the package importing it.
+            if let Some(u) = self.unresolved.iter().find(|u| u.import_path == target) {
+                let mut up = self.chain(&u.importer);
+                up.packages.push(target.to_string());
+                up.imports.push(u.import.clone());
+                return up;
+            }
+            return ImportChain {
+                packages: vec![target.to_string()],
+                imports: Vec::new(),
+            };
+        };
         let mut packages = vec![target.to_string()];
         let mut imports = Vec::new();
-        let mut cur = target;
-        while let Some((p, imp)) = self.parent.get(cur).map(Parent::get) {
-            packages.push(p.to_string());
-            imports.push(imp.clone());
-            cur = p;
-            if packages.len() > self.packages.len() + 1 {
-                break; // defensive: the parent map is a tree by construction
+        loop {
+            let (parent, import) = match &self.nodes[cur as usize].via {
+                Via::Root => break,
+                Via::Import { parent, import } => (
+                    *parent,
+                    &self.nodes[*parent as usize].pkg.imports[*import as usize],
+                ),
+                Via::Implicit { reason, .. } => (0, reason),
+            };
+            imports.push(import.clone());
+            packages.push(self.path(parent).to_string());
+            cur = parent;
+            if packages.len() > self.nodes.len() + 1 {
+                break; // defensive: parents form a tree by construction
             }
         }
         packages.reverse();
@@ -145,11 +303,54 @@ impl Graph {
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.packages.contains_key(path)
+        self.find(path).is_some()
     }
 
     pub fn get(&self, path: &str) -> Option<&Arc<Package>> {
-        self.packages.get(path)
+        self.find(path).map(|i| &self.nodes[i as usize].pkg)
+    }
+
+    /// An import cycle, as go reports it ("import cycle not allowed"): the
+    /// import paths around it, the first repeated at the end. An iterative
+    /// depth-first walk, so deep graphs cannot overflow the stack.
+    pub fn import_cycle(&self) -> Option<Vec<String>> {
+        const NEW: u8 = 0;
+        const ACTIVE: u8 = 1;
+        const DONE: u8 = 2;
+        if self.nodes.is_empty() {
+            return None;
+        }
+        let mut mark = vec![NEW; self.nodes.len()];
+        // (node, next edge to follow)
+        let mut stack: Vec<(u32, u32)> = vec![(0, self.nodes[0].edges.start)];
+        mark[0] = ACTIVE;
+        while let Some((node, next)) = stack.last_mut() {
+            let range = &self.nodes[*node as usize].edges;
+            if *next >= range.end {
+                mark[*node as usize] = DONE;
+                stack.pop();
+                continue;
+            }
+            let dep = self.edges[*next as usize];
+            *next += 1;
+            match mark[dep as usize] {
+                ACTIVE => {
+                    let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
+                    let mut cycle: Vec<String> = stack[start..]
+                        .iter()
+                        .map(|(n, _)| self.path(*n).to_string())
+                        .collect();
+                    cycle.push(self.path(dep).to_string());
+                    return Some(cycle);
+                }
+                DONE => {}
+                _ => {
+                    mark[dep as usize] = ACTIVE;
+                    stack.push((dep, self.nodes[dep as usize].edges.start));
+                }
+            }
+        }
+        None
     }
 }
 
@@ -196,9 +397,30 @@ impl<'a> Loader<'a> {
         {
             return p.clone();
         }
-        let mut pkg = Package::load(self.sources, import_path, dir, standard, &self.cfg.tags);
-        pkg.module = module;
-        let pkg = Arc::new(pkg);
+        let shared_key = (self.resolver as *const Resolver as usize, dir.to_path_buf());
+        let tags = &self.cfg.tags;
+        let reused = self.cache.shared.read().ok().and_then(|m| {
+            m.get(&shared_key)?
+                .iter()
+                .find(|(queries, _)| tags.answers(queries))
+                .map(|(_, p)| p.clone())
+        });
+        let pkg = match reused {
+            Some(p) => p,
+            None => {
+                let (mut pkg, queries) = crate::gosrc::tags::record(|| {
+                    Package::load(self.sources, import_path, dir, standard, tags)
+                });
+                pkg.module = module;
+                let pkg = Arc::new(pkg);
+                if let Ok(mut m) = self.cache.shared.write() {
+                    m.entry(shared_key)
+                        .or_default()
+                        .push((queries, pkg.clone()));
+                }
+                pkg
+            }
+        };
         if let Ok(mut m) = self.cache.map.write() {
             m.entry(self.tag_key)
                 .or_default()
@@ -234,75 +456,120 @@ impl<'a> Loader<'a> {
         Ok(pkg)
     }
 
+    /// What each import of `pkg` resolves to, from the cache when every
+    /// import resolved before (unresolved imports are retried: a package
+    /// may appear).
+    fn deps(&self, pkg: &Arc<Package>) -> Arc<[Dep]> {
+        let key = (self.tag_key, Arc::as_ptr(pkg) as usize);
+        if let Ok(m) = self.cache.deps.read()
+            && let Some((_, deps)) = m.get(&key)
+        {
+            return deps.clone();
+        }
+        let mut all_resolved = true;
+        let deps: Arc<[Dep]> = pkg
+            .imports
+            .iter()
+            .map(|imp| {
+                if imp.path == "C" {
+                    return Dep::Cgo;
+                }
+                match self.resolve(&imp.path, pkg.standard) {
+                    Ok(p) => Dep::Package(p),
+                    Err(r) => {
+                        all_resolved = false;
+                        Dep::Unresolved(r)
+                    }
+                }
+            })
+            .collect();
+        if all_resolved && let Ok(mut m) = self.cache.deps.write() {
+            // The entry holds `pkg` itself so that its address, the key,
+            // cannot be reused by another package while the entry lives.
+            m.insert(key, (pkg.clone(), deps.clone()));
+        }
+        deps
+    }
+
     /// The import graph from `main`, breadth first.
     pub fn graph(&self, main: Arc<Package>) -> Graph {
         let mut g = Graph {
             main: main.import_path.clone(),
             ..Graph::default()
         };
-        let mut queue = VecDeque::new();
-        g.order.push(main.import_path.clone());
-        g.packages.insert(main.import_path.clone(), main.clone());
-        queue.push_back(main);
-        while let Some(pkg) = queue.pop_front() {
-            let mut seen_here = rustc_hash::FxHashSet::default();
-            for (idx, imp) in pkg.imports.iter().enumerate() {
-                if imp.path == "C"
-                    || !seen_here.insert(imp.path.as_str())
-                    || g.packages.contains_key(&imp.path)
-                {
-                    continue;
-                }
-                match self.resolve(&imp.path, pkg.standard) {
-                    Ok(dep) => {
-                        g.parent
-                            .insert(imp.path.clone(), Parent::Import(pkg.clone(), idx));
-                        g.order.push(imp.path.clone());
-                        g.packages.insert(imp.path.clone(), dep.clone());
-                        queue.push_back(dep);
+        g.push(main, Via::Root);
+        self.extend(&mut g, 0);
+        g
+    }
+
+    /// Walks breadth first from node `from`, adding what is not yet in `g`.
+    fn extend(&self, g: &mut Graph, from: u32) {
+        let mut next = from;
+        while (next as usize) < g.nodes.len() {
+            let node = next;
+            next += 1;
+            let pkg = g.nodes[node as usize].pkg.clone();
+            let deps = self.deps(&pkg);
+            let start = g.edges.len() as u32;
+            for (idx, dep) in deps.iter().enumerate() {
+                let path = pkg.imports[idx].path.as_str();
+                match dep {
+                    Dep::Cgo => {}
+                    Dep::Package(p) => {
+                        let target = match g.find(path) {
+                            Some(t) => t,
+                            None => g.push(
+                                p.clone(),
+                                Via::Import {
+                                    parent: node,
+                                    import: idx as u32,
+                                },
+                            ),
+                        };
+                        g.edges.push(target);
                     }
-                    Err(resolution) => {
-                        if !g.unresolved.iter().any(|u| u.import_path == imp.path) {
-                            g.parent
-                                .insert(imp.path.clone(), Parent::Import(pkg.clone(), idx));
+                    Dep::Unresolved(resolution) => {
+                        if !g.unresolved.iter().any(|u| u.import_path == path) {
                             g.unresolved.push(Unresolved {
-                                import_path: imp.path.clone(),
+                                import_path: path.to_string(),
                                 importer: pkg.import_path.clone(),
-                                import: imp.clone(),
-                                resolution,
+                                import: pkg.imports[idx].clone(),
+                                resolution: resolution.clone(),
                             });
                         }
                     }
                 }
             }
+            g.nodes[node as usize].edges = start..g.edges.len() as u32;
         }
-        g
     }
 
-    /// Adds packages the go command links without an import (runtime/cgo
-    /// for external linking, runtime/race for -race) to the graph, with
-    /// the main package as their parent.
+    /// Adds a package the go command links without an import (runtime/cgo
+    /// for external linking, runtime/race for -race) and its dependencies
+    /// to the graph, blaming `reason_import` for it.
     pub fn add_implicit(&self, g: &mut Graph, path: &str, reason_import: Import) {
-        if g.packages.contains_key(path) {
+        if g.contains(path) || g.is_empty() {
             return;
         }
         if let Ok(pkg) = self.resolve(path, true) {
-            let mut sub = self.graph(pkg);
-            for p in std::mem::take(&mut sub.order) {
-                if g.packages.contains_key(&p) {
-                    continue;
-                }
-                let parent = sub
-                    .parent
-                    .remove(&p)
-                    .unwrap_or_else(|| Parent::Implicit(g.main.clone(), reason_import.clone()));
-                g.parent.insert(p.clone(), parent);
-                if let Some(pkg) = sub.packages.remove(&p) {
-                    g.packages.insert(p.clone(), pkg);
-                }
-                g.order.push(p);
-            }
-            g.unresolved.extend(sub.unresolved);
+            let node = g.push(
+                pkg,
+                Via::Implicit {
+                    path: path.to_string(),
+                    reason: reason_import,
+                },
+            );
+            // The main package now depends on it (for cycle detection).
+            self.extend(g, node);
         }
     }
+}
+
+/// What one import of a package resolves to.
+#[derive(Debug, Clone)]
+pub enum Dep {
+    /// `import "C"`: cgo, not a package.
+    Cgo,
+    Package(Arc<Package>),
+    Unresolved(Resolution),
 }

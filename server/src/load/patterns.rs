@@ -1,6 +1,7 @@
 //! Package patterns as the go command matches them: `.`, `./cmd/x`,
 //! `./...`, `dir/...` and import paths (with `/...`) inside main modules.
 
+use super::source::Sources;
 use crate::modules::{Resolution, Resolver};
 use std::path::{Component, Path, PathBuf};
 
@@ -21,6 +22,7 @@ pub fn expand(
     patterns: &[String],
     cwd: &Path,
     resolver: &Resolver,
+    sources: &Sources,
 ) -> Result<Vec<Matched>, String> {
     let mut out: Vec<Matched> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -31,7 +33,7 @@ pub fn expand(
         patterns
     };
     for pat in patterns {
-        let found = expand_one(pat, cwd, resolver)?;
+        let found = expand_one(pat, cwd, resolver, sources)?;
         if found.is_empty() {
             return Err(format!("pattern {pat}: matched no packages"));
         }
@@ -44,7 +46,12 @@ pub fn expand(
     Ok(out)
 }
 
-fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>, String> {
+fn expand_one(
+    pat: &str,
+    cwd: &Path,
+    resolver: &Resolver,
+    sources: &Sources,
+) -> Result<Vec<Matched>, String> {
     let is_local = pat == "."
         || pat == ".."
         || pat.starts_with("./")
@@ -61,7 +68,7 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
             return Err(format!("directory {} does not exist", dir.display()));
         }
         let dirs = if recursive {
-            walk(&dir)
+            walk(&dir, resolver, sources)
         } else {
             vec![dir.clone()]
         };
@@ -94,7 +101,7 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
             } else {
                 continue;
             };
-            for d in walk(&root) {
+            for d in walk(&root, resolver, sources) {
                 if let Some(ip) = resolver.import_path_for_dir(&d) {
                     out.push(Matched {
                         import_path: ip,
@@ -121,8 +128,10 @@ fn expand_one(pat: &str, cwd: &Path, resolver: &Resolver) -> Result<Vec<Matched>
 
 /// Directories under `root` holding `.go` files, skipping what `./...`
 /// skips: names starting with `.` or `_`, `testdata`, `vendor`, nested
-/// modules, and symlinked directories.
-fn walk(root: &Path) -> Vec<PathBuf> {
+/// modules, and symlinked directories. Listings come from (and stay in)
+/// `sources`, where package loading finds them again, and what they show
+/// is told to the resolver, so that no directory is read twice.
+fn walk(root: &Path, resolver: &Resolver, sources: &Sources) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     let mut visited = 0usize;
@@ -131,32 +140,37 @@ fn walk(root: &Path) -> Vec<PathBuf> {
         if visited > WALK_LIMIT {
             break;
         }
-        let Ok(rd) = std::fs::read_dir(&dir) else {
+        let Ok(entries) = sources.read_dir(&dir) else {
             continue;
         };
-        let mut has_go = false;
-        let mut subdirs = Vec::new();
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Ok(ft) = e.file_type() else { continue };
-            if ft.is_dir() {
-                if name.starts_with(['.', '_']) || name == "testdata" || name == "vendor" {
-                    continue;
-                }
-                let sub = e.path();
-                if sub.join("go.mod").exists() {
-                    continue;
-                }
-                subdirs.push(sub);
-            } else if name.ends_with(".go") && !name.starts_with(['.', '_']) {
-                has_go = true;
+        let has_gomod = entries.iter().any(|e| e.name == "go.mod" && !e.is_dir);
+        if has_gomod && dir != root {
+            continue; // a nested module
+        }
+        let go_file = |e: &&super::source::DirEntry| !e.is_dir && e.name.ends_with(".go");
+        resolver.note_listing(
+            &dir,
+            has_gomod,
+            entries.iter().filter(go_file).any(|e| !e.is_symlink),
+        );
+        let has_go = entries
+            .iter()
+            .filter(go_file)
+            .any(|e| !e.name.starts_with(['.', '_']));
+        if has_go {
+            out.push(dir.clone());
+        }
+        // Listings are sorted: push in reverse to visit in order.
+        for e in entries.iter().rev() {
+            if e.is_dir
+                && !e.is_symlink
+                && !e.name.starts_with(['.', '_'])
+                && e.name != "testdata"
+                && e.name != "vendor"
+            {
+                stack.push(dir.join(&e.name));
             }
         }
-        if has_go {
-            out.push(dir);
-        }
-        subdirs.sort();
-        stack.extend(subdirs.into_iter().rev());
     }
     out.sort();
     out

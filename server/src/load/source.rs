@@ -37,7 +37,10 @@ pub struct Sources {
 #[derive(Debug, Clone)]
 pub struct DirEntry {
     pub name: String,
+    /// A directory, or a symlink to one (go/build follows them).
     pub is_dir: bool,
+    /// A symlink (`./...` does not descend into symlinked directories).
+    pub is_symlink: bool,
 }
 
 impl Sources {
@@ -106,12 +109,10 @@ impl Sources {
         {
             return Ok(header.clone());
         }
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let stamp = Stamp::Disk {
-            len: meta.len(),
-            mtime: meta.modified().ok(),
-        };
-        self.cached_or_scan(path, stamp, || read_prefix(path, HEADER_READ_LIMIT))
+        // One open, one fstat and (nearly always) one read: the stamp comes
+        // from the open file rather than a second lookup of the path.
+        let (stamp, bytes) = read_stamped(path, HEADER_READ_LIMIT)?;
+        self.cached_or_scan(path, stamp, || Ok(bytes))
     }
 
     fn cached_or_scan(
@@ -152,15 +153,19 @@ impl Sources {
         let mut out: Vec<DirEntry> = match std::fs::read_dir(dir) {
             Ok(rd) => rd
                 .flatten()
-                .map(|e| DirEntry {
-                    name: e.file_name().to_string_lossy().into_owned(),
+                .map(|e| {
                     // d_type from the directory read; only symlinks need a
                     // stat (go/build follows them).
-                    is_dir: match e.file_type() {
-                        Ok(ft) if ft.is_symlink() => e.path().is_dir(),
-                        Ok(ft) => ft.is_dir(),
-                        Err(_) => e.path().is_dir(),
-                    },
+                    let ft = e.file_type().ok();
+                    let is_symlink = ft.is_some_and(|t| t.is_symlink());
+                    DirEntry {
+                        name: e.file_name().to_string_lossy().into_owned(),
+                        is_dir: match ft {
+                            Some(t) if !t.is_symlink() => t.is_dir(),
+                            _ => e.path().is_dir(),
+                        },
+                        is_symlink,
+                    }
                 })
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => {
@@ -178,6 +183,7 @@ impl Sources {
                         out.push(DirEntry {
                             name,
                             is_dir: false,
+                            is_symlink: false,
                         });
                     }
                 }
@@ -200,6 +206,40 @@ impl Sources {
         }
         read_prefix(path, limit).ok()
     }
+}
+
+/// The file's stamp and its first `limit` bytes.
+fn read_stamped(path: &Path, limit: u64) -> Result<(Stamp, Vec<u8>), String> {
+    use std::io::Read;
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let f = std::fs::File::open(path).map_err(err)?;
+    let meta = f.metadata().map_err(err)?;
+    let stamp = Stamp::Disk {
+        len: meta.len(),
+        mtime: meta.modified().ok(),
+    };
+    let want = meta.len().min(limit) as usize;
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        match (&f).read(&mut buf[filled..]) {
+            Ok(0) => break, // shrank since the fstat
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(err(e)),
+        }
+    }
+    buf.truncate(filled);
+    if filled == want && !meta.is_file() {
+        // Not a regular file (a FIFO or device named .go): its length says
+        // nothing; read what is there, up to the limit.
+        let mut rest = Vec::new();
+        (&f).take(limit - filled as u64)
+            .read_to_end(&mut rest)
+            .map_err(err)?;
+        buf.extend(rest);
+    }
+    Ok((stamp, buf))
 }
 
 fn read_prefix(path: &Path, limit: u64) -> Result<Vec<u8>, String> {

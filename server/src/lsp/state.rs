@@ -83,7 +83,6 @@ struct Contrib {
 pub struct MainEntry {
     pub folder: usize,
     pub pred: Prediction,
-    graph: HashSet<String>,
     contribs: Vec<Contrib>,
     pub last: Option<LastBuild>,
 }
@@ -374,7 +373,7 @@ impl State {
                     p.dir == dir
                         || ip
                             .as_ref()
-                            .is_some_and(|ip| p.import_path == *ip || p.graph_packages.contains(ip))
+                            .is_some_and(|ip| p.import_path == *ip || p.graph.contains(ip))
                 })
         })
     }
@@ -512,7 +511,6 @@ impl State {
     }
 
     fn insert_main(&mut self, folder: usize, pred: Prediction) {
-        let graph = pred.graph_packages.iter().cloned().collect();
         let last = self.last_build(folder, &pred);
         let contribs = self.contribs(folder, &pred, last.as_ref());
         self.mains.insert(
@@ -520,7 +518,6 @@ impl State {
             MainEntry {
                 folder,
                 pred,
-                graph,
                 contribs,
                 last,
             },
@@ -730,7 +727,7 @@ impl State {
             out.extend(
                 self.mains
                     .iter()
-                    .filter(|(d, m)| d.as_path() != dir && m.graph.contains(&ip))
+                    .filter(|(d, m)| d.as_path() != dir && m.pred.graph.contains(&ip))
                     .map(|(d, _)| d.clone()),
             );
         }

@@ -711,6 +711,17 @@ impl Resolver {
         )
     }
 
+    /// What a directory listing read elsewhere shows: whether `dir` has a
+    /// go.mod, and whether it has a regular `.go` file (only a yes is
+    /// recorded: a symlinked `.go` file still needs a stat).
+    pub fn note_listing(&self, dir: &Path, has_gomod: bool, has_go_file: bool) {
+        let mut c = self.fs.write().unwrap_or_else(PoisonError::into_inner);
+        c.has_gomod.insert(dir.to_path_buf(), has_gomod);
+        if has_go_file {
+            c.go_dir.insert(dir.to_path_buf(), Ok(true));
+        }
+    }
+
     /// fsys.IsGoDir: a `.go` regular file (or symlink to one) in `dir`. A
     /// missing directory is `Ok(false)`; an unreadable one an error.
     fn is_go_dir(&self, dir: &Path) -> Result<bool, String> {

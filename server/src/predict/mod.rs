@@ -174,9 +174,10 @@ pub struct Prediction {
     pub fixes: Vec<Fix>,
     /// Where a failure comes from (the import or file), if known.
     pub error_location: Option<Location>,
-    /// Packages in the graph (for cross-checks and incremental updates).
+    /// The import graph it was predicted from (for incremental updates:
+    /// which main packages an edited package affects).
     #[serde(skip)]
-    pub graph_packages: Vec<String>,
+    pub graph: Arc<Graph>,
 }
 
 /// Predicts the link of `main` under the loader's configuration.
@@ -193,11 +194,11 @@ pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
         reasons: vec![cfg.cgo_reason.describe(cfg.cgo_enabled)],
         fixes: Vec::new(),
         error_location: None,
-        graph_packages: Vec::new(),
+        graph: Arc::default(),
     };
     let mut graph = loader.graph(main.clone());
     p.link = decide(loader, &mut graph, &mut p);
-    p.graph_packages = graph.order.clone();
+    p.graph = Arc::new(graph);
     p
 }
 
@@ -335,10 +336,9 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         .find(|c| !c.internal_link_ok)
         .map(|c| c.import_path.clone())
         .or_else(|| {
-            g.order.iter().find_map(|path| {
-                let pkg = g.get(path)?;
-                (!pkg.syso_files.is_empty() && !INTERNAL_LINK_PACKAGES.contains(&path.as_str()))
-                    .then(|| path.clone())
+            g.iter().find_map(|(path, pkg)| {
+                (!pkg.syso_files.is_empty() && !INTERNAL_LINK_PACKAGES.contains(&path))
+                    .then(|| path.to_string())
             })
         });
     let prefer_ext = p.cgo_packages.iter().find(|c| {
@@ -422,58 +422,8 @@ fn main_clause_import(g: &Graph) -> Import {
     }
 }
 
-/// An import cycle, as go reports it ("import cycle not allowed"), found by
-/// an iterative depth-first walk so that deep graphs cannot overflow.
-fn import_cycle(g: &Graph) -> Option<Vec<String>> {
-    use rustc_hash::FxHashMap;
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        Active,
-        Done,
-    }
-    let deps = |path: &str| -> Vec<&str> {
-        g.get(path)
-            .map(|p| {
-                p.imports
-                    .iter()
-                    .map(|i| i.path.as_str())
-                    .filter(|d| g.packages.contains_key(*d))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut mark: FxHashMap<&str, Mark> = FxHashMap::default();
-    let mut stack: Vec<(&str, Vec<&str>, usize)> = vec![(g.main.as_str(), deps(&g.main), 0)];
-    mark.insert(&g.main, Mark::Active);
-    while let Some((path, imports, next)) = stack.last_mut() {
-        let Some(&dep) = imports.get(*next) else {
-            mark.insert(path, Mark::Done);
-            stack.pop();
-            continue;
-        };
-        *next += 1;
-        match mark.get(dep) {
-            Some(Mark::Active) => {
-                let start = stack.iter().position(|(p, _, _)| *p == dep).unwrap_or(0);
-                let mut cycle: Vec<String> = stack[start..]
-                    .iter()
-                    .map(|(p, _, _)| p.to_string())
-                    .collect();
-                cycle.push(dep.to_string());
-                return Some(cycle);
-            }
-            Some(Mark::Done) => {}
-            None => {
-                mark.insert(dep, Mark::Active);
-                stack.push((dep, deps(dep), 0));
-            }
-        }
-    }
-    None
-}
-
 fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
-    if let Some(cycle) = import_cycle(g) {
+    if let Some(cycle) = g.import_cycle() {
         let last = &cycle[cycle.len() - 2];
         if let Some(pkg) = g.get(last)
             && let Some(imp) = pkg.imports.iter().find(|i| Some(&i.path) == cycle.last())
@@ -486,8 +436,7 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
         )));
     }
     let mut unknown: Option<(String, Location)> = None;
-    for path in &g.order {
-        let Some(pkg) = g.get(path) else { continue };
+    for (path, pkg) in g.iter() {
         if let Some(err) = pkg.errors.first() {
             let chain = g.chain(path);
             let at = chain
@@ -503,7 +452,7 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
                 });
             p.error_location = at;
             let mut msg = err.go_message(&pkg.dir);
-            if path != &g.main {
+            if path != g.main {
                 msg = format!("package {path}: {msg}");
             }
             if let LoadError::ConstraintsExcludeAll { cgo_only: true } = err {
@@ -544,8 +493,7 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
 }
 
 fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
-    for path in &g.order {
-        let Some(pkg) = g.get(path) else { continue };
+    for (path, pkg) in g.iter() {
         if !pkg.uses_cgo() {
             continue;
         }
@@ -558,7 +506,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
             "C code (import \"C\")".to_string()
         };
         p.cgo_packages.push(CgoPackage {
-            import_path: path.clone(),
+            import_path: path.to_string(),
             standard: pkg.standard,
             module: pkg.module.as_ref().map(|(m, _)| m.clone()),
             chain: chain.packages,
@@ -576,7 +524,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
                 })
                 .collect(),
             purpose,
-            internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path.as_str()),
+            internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path),
             ldflags: pkg.cgo_args(CgoVerb::LdFlags),
         });
     }
