@@ -408,6 +408,14 @@ fn profile_actions(
     (!actions.is_empty()).then_some(actions)
 }
 
+/// Why the folder's `.vscode/settings.json` cannot take a fix (it does not
+/// parse), if so.
+fn settings_blocked(st: &mut State, folder: usize) -> Option<String> {
+    let file = st.folders.get(folder)?.path.join(".vscode/settings.json");
+    let text = st.text_of(&file)?;
+    settings_edit::cannot_edit(Some(&text))
+}
+
 /// The diagnostics of the code-action context that linklens published.
 fn our_diagnostics(p: &CodeActionParams) -> Vec<Diagnostic> {
     p.context
@@ -505,6 +513,39 @@ fn workspace_edit(st: &mut State, e: &crate::profiles::Edit) -> Result<Workspace
     })
 }
 
+/// A WorkspaceEdit creating `uri` with `text`: a create operation where the
+/// client supports it, else an insertion at 0:0 (clients without resource
+/// operations usually create the file for it anyway).
+fn new_file_edit(uri: Uri, text: String, create_files: bool) -> WorkspaceEdit {
+    if create_files {
+        return WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(vec![
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri: uri.clone(),
+                    options: Some(CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(true),
+                    }),
+                    annotation_id: None,
+                })),
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+                    edits: vec![OneOf::Left(TextEdit::new(Range::default(), text))],
+                }),
+            ])),
+            ..Default::default()
+        };
+    }
+    #[allow(clippy::mutable_key_type)]
+    let changes = [(uri, vec![TextEdit::new(Range::default(), text)])]
+        .into_iter()
+        .collect();
+    WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    }
+}
+
 fn no_status(label: &str) -> Value {
     json!({"package": null, "verdict": null, "label": label, "severity": "ok", "markdown": ""})
 }
@@ -551,6 +592,12 @@ impl LanguageServer for Backend {
             lens_refresh: ws
                 .and_then(|w| w.code_lens.as_ref())
                 .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
+            disabled_actions: caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.code_action.as_ref())
+                .and_then(|c| c.disabled_support)
                 .unwrap_or(false),
         };
         st.init_options = params.initialization_options.clone();
@@ -795,6 +842,11 @@ impl LanguageServer for Backend {
         }) else {
             return Ok(None);
         };
+        // An unparsable settings file gets no edit: the offers say why.
+        let folder = st.mains[main].folder;
+        let blocked = settings_blocked(&mut st, folder)
+            .filter(|_| st.caps.disabled_actions)
+            .map(|reason| CodeActionDisabled { reason });
         let m = &st.mains[main];
         let Some(engine) = st.engine() else {
             return Ok(None);
@@ -821,14 +873,14 @@ impl LanguageServer for Backend {
                 title: format!("Build with {what} (→ {})", f.link.label()),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: (!ours.is_empty()).then(|| ours.clone()),
-                is_preferred: Some(is_static && !preferred),
+                is_preferred: Some(is_static && !preferred && blocked.is_none()),
+                disabled: blocked.clone(),
                 data: Some(json!({"fix": f.id, "main": m.pred.dir, "uri": uri})),
                 ..Default::default()
             }));
             preferred |= is_static;
         }
         // A project with no build definition at all: offer to write one.
-        let folder = m.folder;
         if let Some(e) = st.create_makefile_edit(folder) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: e.title.clone(),
@@ -895,55 +947,37 @@ impl LanguageServer for Backend {
         } else {
             None
         };
-        let text = settings_edit::apply_fix(existing.as_deref(), &flags, &env, &fix)
-            .map_err(Error::invalid_params)?;
+        let edits = match settings_edit::fix_edits(existing.as_deref(), &flags, &env, &fix) {
+            Ok(e) => e,
+            Err(why) => {
+                // No edit, never a rewrite: say why where the user looks.
+                self.client
+                    .show_message(MessageType::WARNING, format!("linklens: {why}"))
+                    .await;
+                return Err(Error::invalid_params(why));
+            }
+        };
         let Some(uri) = path_uri(&file) else {
             return Err(Error::internal_error());
         };
         let edit = match &existing {
             Some(old) => {
                 let ix = LineIndex::new(old);
-                let range = ix.range(0, old.len(), st.caps.encoding);
-                #[allow(clippy::mutable_key_type)]
-                let changes = [(uri, vec![TextEdit::new(range, text)])]
-                    .into_iter()
+                let enc = st.caps.encoding;
+                let edits = edits
+                    .iter()
+                    .map(|e| TextEdit::new(ix.range(e.start, e.end, enc), e.text.clone()))
                     .collect();
+                #[allow(clippy::mutable_key_type)]
+                let changes = [(uri, edits)].into_iter().collect();
                 WorkspaceEdit {
                     changes: Some(changes),
                     ..Default::default()
                 }
             }
-            None if st.caps.create_files => WorkspaceEdit {
-                document_changes: Some(DocumentChanges::Operations(vec![
-                    DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
-                        uri: uri.clone(),
-                        options: Some(CreateFileOptions {
-                            overwrite: Some(false),
-                            ignore_if_exists: Some(true),
-                        }),
-                        annotation_id: None,
-                    })),
-                    DocumentChangeOperation::Edit(TextDocumentEdit {
-                        text_document: OptionalVersionedTextDocumentIdentifier {
-                            uri,
-                            version: None,
-                        },
-                        edits: vec![OneOf::Left(TextEdit::new(Range::default(), text))],
-                    }),
-                ])),
-                ..Default::default()
-            },
             None => {
-                // Clients without resource operations usually create the
-                // file for an edit at 0:0 anyway.
-                #[allow(clippy::mutable_key_type)]
-                let changes = [(uri, vec![TextEdit::new(Range::default(), text)])]
-                    .into_iter()
-                    .collect();
-                WorkspaceEdit {
-                    changes: Some(changes),
-                    ..Default::default()
-                }
+                let text: String = edits.into_iter().map(|e| e.text).collect();
+                new_file_edit(uri, text, st.caps.create_files)
             }
         };
         a.edit = Some(edit);

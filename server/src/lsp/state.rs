@@ -40,6 +40,8 @@ pub struct Caps {
     pub config_pull: bool,
     pub create_files: bool,
     pub lens_refresh: bool,
+    /// `textDocument.codeAction.disabledSupport`.
+    pub disabled_actions: bool,
 }
 
 impl Default for Caps {
@@ -51,6 +53,7 @@ impl Default for Caps {
             config_pull: false,
             create_files: false,
             lens_refresh: false,
+            disabled_actions: false,
         }
     }
 }
