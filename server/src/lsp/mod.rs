@@ -12,6 +12,7 @@ pub mod render;
 pub mod settings;
 pub mod settings_edit;
 pub mod state;
+pub mod watch;
 pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
@@ -29,6 +30,8 @@ pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
     watcher: Arc<std::sync::Mutex<Option<notify::RecommendedWatcher>>>,
+    /// The client-side watch registration and the folders it covers.
+    watched: Arc<Mutex<watch::Watched>>,
 }
 
 /// Runs the server on stdin/stdout until `exit`; returns the exit code.
@@ -67,6 +70,7 @@ impl Backend {
             client,
             state: Arc::new(Mutex::new(State::new(crate::cli::process_env()))),
             watcher: Arc::new(std::sync::Mutex::new(None)),
+            watched: Arc::new(Mutex::new(watch::Watched::default())),
         }
     }
 
@@ -130,41 +134,61 @@ impl Backend {
         }
     }
 
+    /// Registers the file watchers (see `watch`). A new registration is in
+    /// force before the previous one is dropped, so no change is missed in
+    /// between (gopls does the same). The first failure falls back to the
+    /// server's own watcher.
     async fn register_watchers(&self) {
-        let globs = [
-            "**/*.go",
-            "**/go.mod",
-            "**/go.sum",
-            "**/go.work",
-            "**/vendor/modules.txt",
-            "**/.vscode/settings.json",
-            // Built binaries (any name): filtered here to Go executables.
-            "**/*",
-        ];
-        let watchers = globs
-            .iter()
-            .chain(profiles::WATCH_GLOBS.iter())
-            .map(|g| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(g.to_string()),
-                kind: None,
-            })
-            .collect();
-        let reg = Registration {
-            id: "linklens-watched-files".into(),
-            method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
-                watchers,
-            })
-            .ok(),
-        };
-        if let Err(e) = self.client.register_capability(vec![reg]).await {
-            self.client
-                .log_message(
-                    MessageType::WARNING,
-                    format!("could not register file watchers ({e}); watching with notify"),
-                )
-                .await;
-            self.start_notify().await;
+        let relative = self.state.lock().await.caps.relative_patterns;
+        // Held across the exchange: registrations stay in order.
+        let mut w = self.watched.lock().await;
+        let generation = w.next_generation();
+        let reg = watch::registration(generation, &w.folders, relative);
+        match self.client.register_capability(vec![reg]).await {
+            Ok(()) => {
+                if let Some(old) = w.registered.replace(generation)
+                    && let Err(e) = self
+                        .client
+                        .unregister_capability(vec![watch::unregistration(old)])
+                        .await
+                {
+                    self.client
+                        .log_message(
+                            MessageType::WARNING,
+                            format!("could not drop the previous file watchers: {e}"),
+                        )
+                        .await;
+                }
+            }
+            Err(e) if w.registered.is_some() => {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("could not update file watchers ({e}); keeping the previous ones"),
+                    )
+                    .await;
+            }
+            Err(e) => {
+                drop(w);
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("could not register file watchers ({e}); watching with notify"),
+                    )
+                    .await;
+                self.start_notify().await;
+            }
+        }
+    }
+
+    /// Workspace folders came or went: relative patterns name folders, so
+    /// they are registered anew (glob strings need nothing).
+    async fn watched_folders_changed(&self, added: &[Uri], removed: &[Uri]) {
+        let changed = self.watched.lock().await.change(added, removed);
+        let caps = self.state.lock().await.caps;
+        let registered = self.watched.lock().await.registered.is_some();
+        if changed && caps.dyn_watch && caps.relative_patterns && registered {
+            self.register_watchers().await;
         }
     }
 
@@ -593,6 +617,10 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.code_lens.as_ref())
                 .and_then(|c| c.refresh_support)
                 .unwrap_or(false),
+            relative_patterns: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.relative_pattern_support)
+                .unwrap_or(false),
             disabled_actions: caps
                 .text_document
                 .as_ref()
@@ -608,9 +636,11 @@ impl LanguageServer for Backend {
             .map(|f| f.into_iter().map(|f| f.uri).collect::<Vec<_>>())
             .or_else(|| params.root_uri.clone().map(|u| vec![u]))
             .unwrap_or_default();
-        for r in roots {
-            st.add_folder(r);
+        for r in &roots {
+            st.add_folder(r.clone());
         }
+        drop(st);
+        self.watched.lock().await.folders = roots;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 {
@@ -760,8 +790,8 @@ impl LanguageServer for Backend {
                     }
                 }
             }
-            for a in p.event.added {
-                st.add_folder(a.uri);
+            for a in &p.event.added {
+                st.add_folder(a.uri.clone());
             }
         }
         self.pull_config().await;
@@ -771,6 +801,9 @@ impl LanguageServer for Backend {
         let r = st.caps.lens_refresh;
         self.send(out, r).await;
         drop(st);
+        let uris = |fs: &[WorkspaceFolder]| fs.iter().map(|f| f.uri.clone()).collect::<Vec<_>>();
+        self.watched_folders_changed(&uris(&p.event.added), &uris(&p.event.removed))
+            .await;
         self.scan_binaries(added).await;
     }
 
