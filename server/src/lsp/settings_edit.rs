@@ -368,6 +368,30 @@ mod tests {
         );
     }
 
+    /// Every prefix and every one-character deletion of a realistic file:
+    /// never a panic, and whenever an edit is made its result parses and
+    /// holds the fix.
+    #[test]
+    fn damaged_files_never_panic_or_produce_broken_json() {
+        let text = "// é 🚀\r\n{\r\n\t\"linklens.env\": {\"CC\": \"gcc\", /* c */},\r\n\t\"gopls\": {\r\n\t\t\"build.buildFlags\": [\"-tags\", \"a\",], // x\r\n\t},\r\n}\r\n";
+        let f = fix(&["netgo"], &[("CGO_ENABLED", "0")], &[]);
+        let mut variants: Vec<String> = Vec::new();
+        for (i, c) in text.char_indices() {
+            variants.push(text[..i].to_string());
+            variants.push(format!("{}{}", &text[..i], &text[i + c.len_utf8()..]));
+        }
+        for v in &variants {
+            match apply_fix(Some(v), &[], &BTreeMap::new(), &f) {
+                Ok(out) => {
+                    let val =
+                        jsonc::parse_value(&out).unwrap_or_else(|e| panic!("{e}: {v:?} → {out:?}"));
+                    assert_eq!(val["gopls"]["build.env"]["CGO_ENABLED"], "0", "{out:?}");
+                }
+                Err(e) => assert_eq!(Some(e), cannot_edit(Some(v))),
+            }
+        }
+    }
+
     #[test]
     fn unparsable_files_get_no_edit_and_a_clear_message() {
         let broken = "{\n  // mine\n  \"editor.tabSize\": 4\n  \"go.buildTags\": \"x\"\n}\n";
