@@ -6,6 +6,7 @@ pub mod cli;
 pub mod engine;
 pub mod gosrc;
 pub mod inspect;
+pub mod jsonc;
 pub mod load;
 pub mod lsp;
 pub mod modules;

@@ -1,11 +1,12 @@
 //! A small LSP client for tests: runs `linklens serve`, frames JSON-RPC with
 //! Content-Length headers, answers the server's requests the way VS Code
 //! would (workspace/configuration from the folder's .vscode/settings.json),
-//! and waits for responses and notifications with timeouts.
+//! and waits for responses and notifications with timeouts. With
+//! `LSP_TRACE` set, every message from the server is printed to stderr.
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -25,6 +26,10 @@ pub struct LspClient {
     pub settings_root: Option<PathBuf>,
     /// Every request the server sent us (method, params).
     pub server_requests: Vec<(String, Value)>,
+    /// Per-folder settings (by folder URI, as VS Code's flat settings
+    /// object): the answer to a configuration item with that scopeUri,
+    /// before `settings_root`.
+    pub scoped_settings: HashMap<String, Value>,
 }
 
 pub fn file_uri(p: &Path) -> String {
@@ -73,6 +78,15 @@ impl LspClient {
                 }
                 match serde_json::from_slice::<Value>(&buf) {
                     Ok(v) => {
+                        if std::env::var_os("LSP_TRACE").is_some() {
+                            eprintln!(
+                                "<- {}",
+                                String::from_utf8_lossy(&buf)
+                                    .chars()
+                                    .take(300)
+                                    .collect::<String>()
+                            );
+                        }
                         if tx.send(v).is_err() {
                             return;
                         }
@@ -92,6 +106,7 @@ impl LspClient {
             backlog: VecDeque::new(),
             settings_root: None,
             server_requests: vec![],
+            scoped_settings: HashMap::new(),
         }
     }
 
@@ -127,15 +142,21 @@ impl LspClient {
     }
 
     /// The settings VS Code would return for a section (flat dotted keys in
-    /// settings.json become the section object).
-    fn configuration(&self, section: &str) -> Value {
-        let Some(root) = &self.settings_root else {
-            return Value::Null;
+    /// settings.json become the section object), for the folder `scope`.
+    fn configuration(&self, section: &str, scope: Option<&str>) -> Value {
+        let all = if let Some(v) = scope.and_then(|s| self.scoped_settings.get(s)) {
+            v.clone()
+        } else {
+            let Some(root) = &self.settings_root else {
+                return Value::Null;
+            };
+            let Ok(text) = std::fs::read_to_string(root.join(".vscode/settings.json")) else {
+                return json!({});
+            };
+            // JSON with comments, as VS Code reads it.
+            linklens::jsonc::parse_value(&text).unwrap_or_else(|_| json!({}))
         };
-        let Ok(text) = std::fs::read_to_string(root.join(".vscode/settings.json")) else {
-            return json!({});
-        };
-        let Ok(Value::Object(all)) = serde_json::from_str::<Value>(&text) else {
+        let Value::Object(all) = all else {
             return json!({});
         };
         if let Some(v) = all.get(section) {
@@ -149,8 +170,64 @@ impl LspClient {
         Value::Object(obj)
     }
 
+    /// The params of the first request `method` the server sent at or after
+    /// index `since` of `server_requests` (waiting for it, answering the
+    /// server's requests on the way).
+    pub fn await_server_request(&mut self, method: &str, since: usize) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some((_, p)) = self
+                .server_requests
+                .iter()
+                .skip(since)
+                .find(|(m, _)| m == method)
+            {
+                return p.clone();
+            }
+            match self.next_or_request(deadline, true) {
+                Some(m) if m.get("method").is_some() && m.get("id").is_some() => {}
+                Some(m) => self.backlog.push_back(m),
+                None => panic!("no {method} request from the server within {TIMEOUT:?}"),
+            }
+        }
+    }
+
+    /// Starts with several workspace folders (the first is also rootUri).
+    pub fn initialize_folders(
+        &mut self,
+        folders: &[&Path],
+        capabilities: Value,
+        init_options: Value,
+    ) -> Value {
+        let ws: Vec<Value> = folders
+            .iter()
+            .map(|f| {
+                let name = f.file_name().unwrap().to_string_lossy();
+                json!({"uri": file_uri(f), "name": name})
+            })
+            .collect();
+        let r = self.call(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": file_uri(folders[0]),
+                "workspaceFolders": ws,
+                "capabilities": capabilities,
+                "initializationOptions": init_options,
+            }),
+        );
+        self.notify("initialized", json!({}));
+        r
+    }
+
     /// Next message from the server, answering its requests on the way.
     fn next_message(&mut self, deadline: Instant) -> Option<Value> {
+        self.next_or_request(deadline, false)
+    }
+
+    /// Like `next_message`; with `requests`, a request of the server is
+    /// returned too once answered (and recorded in `server_requests`).
+    fn next_or_request(&mut self, deadline: Instant, requests: bool) -> Option<Value> {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let v = match self.rx.recv_timeout(left) {
@@ -166,7 +243,12 @@ impl LspClient {
                         Value::Array(
                             items
                                 .iter()
-                                .map(|i| self.configuration(i["section"].as_str().unwrap_or("")))
+                                .map(|i| {
+                                    self.configuration(
+                                        i["section"].as_str().unwrap_or(""),
+                                        i["scopeUri"].as_str(),
+                                    )
+                                })
                                 .collect(),
                         )
                     }
@@ -176,6 +258,9 @@ impl LspClient {
                     .push((method.to_string(), v["params"].clone()));
                 let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});
                 self.send(&reply);
+                if requests {
+                    return Some(v);
+                }
                 continue;
             }
             return Some(v);

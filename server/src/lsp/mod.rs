@@ -12,6 +12,7 @@ pub mod render;
 pub mod settings;
 pub mod settings_edit;
 pub mod state;
+pub mod watch;
 pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
@@ -29,6 +30,8 @@ pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
     watcher: Arc<std::sync::Mutex<Option<notify::RecommendedWatcher>>>,
+    /// The client-side watch registration and the folders it covers.
+    watched: Arc<Mutex<watch::Watched>>,
 }
 
 /// Runs the server on stdin/stdout until `exit`; returns the exit code.
@@ -67,6 +70,7 @@ impl Backend {
             client,
             state: Arc::new(Mutex::new(State::new(crate::cli::process_env()))),
             watcher: Arc::new(std::sync::Mutex::new(None)),
+            watched: Arc::new(Mutex::new(watch::Watched::default())),
         }
     }
 
@@ -130,41 +134,61 @@ impl Backend {
         }
     }
 
+    /// Registers the file watchers (see `watch`). A new registration is in
+    /// force before the previous one is dropped, so no change is missed in
+    /// between (gopls does the same). The first failure falls back to the
+    /// server's own watcher.
     async fn register_watchers(&self) {
-        let globs = [
-            "**/*.go",
-            "**/go.mod",
-            "**/go.sum",
-            "**/go.work",
-            "**/vendor/modules.txt",
-            "**/.vscode/settings.json",
-            // Built binaries (any name): filtered here to Go executables.
-            "**/*",
-        ];
-        let watchers = globs
-            .iter()
-            .chain(profiles::WATCH_GLOBS.iter())
-            .map(|g| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(g.to_string()),
-                kind: None,
-            })
-            .collect();
-        let reg = Registration {
-            id: "linklens-watched-files".into(),
-            method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
-                watchers,
-            })
-            .ok(),
-        };
-        if let Err(e) = self.client.register_capability(vec![reg]).await {
-            self.client
-                .log_message(
-                    MessageType::WARNING,
-                    format!("could not register file watchers ({e}); watching with notify"),
-                )
-                .await;
-            self.start_notify().await;
+        let relative = self.state.lock().await.caps.relative_patterns;
+        // Held across the exchange: registrations stay in order.
+        let mut w = self.watched.lock().await;
+        let generation = w.next_generation();
+        let reg = watch::registration(generation, &w.folders, relative);
+        match self.client.register_capability(vec![reg]).await {
+            Ok(()) => {
+                if let Some(old) = w.registered.replace(generation)
+                    && let Err(e) = self
+                        .client
+                        .unregister_capability(vec![watch::unregistration(old)])
+                        .await
+                {
+                    self.client
+                        .log_message(
+                            MessageType::WARNING,
+                            format!("could not drop the previous file watchers: {e}"),
+                        )
+                        .await;
+                }
+            }
+            Err(e) if w.registered.is_some() => {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("could not update file watchers ({e}); keeping the previous ones"),
+                    )
+                    .await;
+            }
+            Err(e) => {
+                drop(w);
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("could not register file watchers ({e}); watching with notify"),
+                    )
+                    .await;
+                self.start_notify().await;
+            }
+        }
+    }
+
+    /// Workspace folders came or went: relative patterns name folders, so
+    /// they are registered anew (glob strings need nothing).
+    async fn watched_folders_changed(&self, added: &[Uri], removed: &[Uri]) {
+        let changed = self.watched.lock().await.change(added, removed);
+        let caps = self.state.lock().await.caps;
+        let registered = self.watched.lock().await.registered.is_some();
+        if changed && caps.dyn_watch && caps.relative_patterns && registered {
+            self.register_watchers().await;
         }
     }
 
@@ -408,6 +432,14 @@ fn profile_actions(
     (!actions.is_empty()).then_some(actions)
 }
 
+/// Why the folder's `.vscode/settings.json` cannot take a fix (it does not
+/// parse), if so.
+fn settings_blocked(st: &mut State, folder: usize) -> Option<String> {
+    let file = st.folders.get(folder)?.path.join(".vscode/settings.json");
+    let text = st.text_of(&file)?;
+    settings_edit::cannot_edit(Some(&text))
+}
+
 /// The diagnostics of the code-action context that linklens published.
 fn our_diagnostics(p: &CodeActionParams) -> Vec<Diagnostic> {
     p.context
@@ -505,6 +537,39 @@ fn workspace_edit(st: &mut State, e: &crate::profiles::Edit) -> Result<Workspace
     })
 }
 
+/// A WorkspaceEdit creating `uri` with `text`: a create operation where the
+/// client supports it, else an insertion at 0:0 (clients without resource
+/// operations usually create the file for it anyway).
+fn new_file_edit(uri: Uri, text: String, create_files: bool) -> WorkspaceEdit {
+    if create_files {
+        return WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(vec![
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri: uri.clone(),
+                    options: Some(CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(true),
+                    }),
+                    annotation_id: None,
+                })),
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+                    edits: vec![OneOf::Left(TextEdit::new(Range::default(), text))],
+                }),
+            ])),
+            ..Default::default()
+        };
+    }
+    #[allow(clippy::mutable_key_type)]
+    let changes = [(uri, vec![TextEdit::new(Range::default(), text)])]
+        .into_iter()
+        .collect();
+    WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    }
+}
+
 fn no_status(label: &str) -> Value {
     json!({"package": null, "verdict": null, "label": label, "severity": "ok", "markdown": ""})
 }
@@ -552,6 +617,16 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.code_lens.as_ref())
                 .and_then(|c| c.refresh_support)
                 .unwrap_or(false),
+            relative_patterns: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.relative_pattern_support)
+                .unwrap_or(false),
+            disabled_actions: caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.code_action.as_ref())
+                .and_then(|c| c.disabled_support)
+                .unwrap_or(false),
         };
         st.init_options = params.initialization_options.clone();
         #[allow(deprecated)]
@@ -561,9 +636,11 @@ impl LanguageServer for Backend {
             .map(|f| f.into_iter().map(|f| f.uri).collect::<Vec<_>>())
             .or_else(|| params.root_uri.clone().map(|u| vec![u]))
             .unwrap_or_default();
-        for r in roots {
-            st.add_folder(r);
+        for r in &roots {
+            st.add_folder(r.clone());
         }
+        drop(st);
+        self.watched.lock().await.folders = roots;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 {
@@ -713,8 +790,8 @@ impl LanguageServer for Backend {
                     }
                 }
             }
-            for a in p.event.added {
-                st.add_folder(a.uri);
+            for a in &p.event.added {
+                st.add_folder(a.uri.clone());
             }
         }
         self.pull_config().await;
@@ -724,6 +801,9 @@ impl LanguageServer for Backend {
         let r = st.caps.lens_refresh;
         self.send(out, r).await;
         drop(st);
+        let uris = |fs: &[WorkspaceFolder]| fs.iter().map(|f| f.uri.clone()).collect::<Vec<_>>();
+        self.watched_folders_changed(&uris(&p.event.added), &uris(&p.event.removed))
+            .await;
         self.scan_binaries(added).await;
     }
 
@@ -795,6 +875,11 @@ impl LanguageServer for Backend {
         }) else {
             return Ok(None);
         };
+        // An unparsable settings file gets no edit: the offers say why.
+        let folder = st.mains[main].folder;
+        let blocked = settings_blocked(&mut st, folder)
+            .filter(|_| st.caps.disabled_actions)
+            .map(|reason| CodeActionDisabled { reason });
         let m = &st.mains[main];
         let Some(engine) = st.engine() else {
             return Ok(None);
@@ -821,14 +906,14 @@ impl LanguageServer for Backend {
                 title: format!("Build with {what} (→ {})", f.link.label()),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: (!ours.is_empty()).then(|| ours.clone()),
-                is_preferred: Some(is_static && !preferred),
+                is_preferred: Some(is_static && !preferred && blocked.is_none()),
+                disabled: blocked.clone(),
                 data: Some(json!({"fix": f.id, "main": m.pred.dir, "uri": uri})),
                 ..Default::default()
             }));
             preferred |= is_static;
         }
         // A project with no build definition at all: offer to write one.
-        let folder = m.folder;
         if let Some(e) = st.create_makefile_edit(folder) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: e.title.clone(),
@@ -895,55 +980,37 @@ impl LanguageServer for Backend {
         } else {
             None
         };
-        let text = settings_edit::apply_fix(existing.as_deref(), &flags, &env, &fix)
-            .map_err(Error::invalid_params)?;
+        let edits = match settings_edit::fix_edits(existing.as_deref(), &flags, &env, &fix) {
+            Ok(e) => e,
+            Err(why) => {
+                // No edit, never a rewrite: say why where the user looks.
+                self.client
+                    .show_message(MessageType::WARNING, format!("linklens: {why}"))
+                    .await;
+                return Err(Error::invalid_params(why));
+            }
+        };
         let Some(uri) = path_uri(&file) else {
             return Err(Error::internal_error());
         };
         let edit = match &existing {
             Some(old) => {
                 let ix = LineIndex::new(old);
-                let range = ix.range(0, old.len(), st.caps.encoding);
-                #[allow(clippy::mutable_key_type)]
-                let changes = [(uri, vec![TextEdit::new(range, text)])]
-                    .into_iter()
+                let enc = st.caps.encoding;
+                let edits = edits
+                    .iter()
+                    .map(|e| TextEdit::new(ix.range(e.start, e.end, enc), e.text.clone()))
                     .collect();
+                #[allow(clippy::mutable_key_type)]
+                let changes = [(uri, edits)].into_iter().collect();
                 WorkspaceEdit {
                     changes: Some(changes),
                     ..Default::default()
                 }
             }
-            None if st.caps.create_files => WorkspaceEdit {
-                document_changes: Some(DocumentChanges::Operations(vec![
-                    DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
-                        uri: uri.clone(),
-                        options: Some(CreateFileOptions {
-                            overwrite: Some(false),
-                            ignore_if_exists: Some(true),
-                        }),
-                        annotation_id: None,
-                    })),
-                    DocumentChangeOperation::Edit(TextDocumentEdit {
-                        text_document: OptionalVersionedTextDocumentIdentifier {
-                            uri,
-                            version: None,
-                        },
-                        edits: vec![OneOf::Left(TextEdit::new(Range::default(), text))],
-                    }),
-                ])),
-                ..Default::default()
-            },
             None => {
-                // Clients without resource operations usually create the
-                // file for an edit at 0:0 anyway.
-                #[allow(clippy::mutable_key_type)]
-                let changes = [(uri, vec![TextEdit::new(Range::default(), text)])]
-                    .into_iter()
-                    .collect();
-                WorkspaceEdit {
-                    changes: Some(changes),
-                    ..Default::default()
-                }
+                let text: String = edits.into_iter().map(|e| e.text).collect();
+                new_file_edit(uri, text, st.caps.create_files)
             }
         };
         a.edit = Some(edit);

@@ -8,7 +8,7 @@
 //! flags and env fall back to gopls `build.buildFlags`/`build.env`, and
 //! build flags to vscode-go `go.buildTags`, when linklens keys are unset.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,63 +196,10 @@ impl Layers {
     }
 }
 
-/// Parses VS Code's JSON-with-comments: comments and trailing commas are
-/// dropped before handing the text to serde_json.
+/// Parses VS Code's JSON-with-comments (comments, trailing commas); a file
+/// with no value (empty, or only comments) is an empty object.
 pub fn parse_jsonc(text: &str) -> Result<Value, String> {
-    let mut out = String::with_capacity(text.len());
-    let b = text.as_bytes();
-    let mut i = 0;
-    let mut in_str = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            out.push(c as char);
-            if c == b'\\' && i + 1 < b.len() {
-                out.push(b[i + 1] as char);
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-            }
-            i += 1;
-            continue;
-        }
-        match c {
-            b'"' => {
-                in_str = true;
-                out.push('"');
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b',' => {
-                let rest = text[i + 1..].trim_start();
-                if !(rest.starts_with('}') || rest.starts_with(']')) {
-                    out.push(',');
-                }
-                i += 1;
-            }
-            _ => {
-                // Copy the whole UTF-8 sequence.
-                let ch = text[i..].chars().next().unwrap_or(' ');
-                out.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-    }
-    if out.trim().is_empty() {
-        return Ok(Value::Object(Map::new()));
-    }
-    serde_json::from_str(&out).map_err(|e| e.to_string())
+    crate::jsonc::parse_value(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -290,5 +237,11 @@ mod tests {
         assert_eq!(v, json!({"a": "//x", "b": [1, 2]}));
         assert_eq!(parse_jsonc("").unwrap(), json!({}));
         assert!(parse_jsonc("{").is_err());
+        // Non-ASCII inside strings survives (the old byte-wise stripper
+        // turned it into Latin-1 mojibake).
+        assert_eq!(
+            parse_jsonc("{\"linklens.env\": {\"CC\": \"/opt/crosé/gcc\"}}").unwrap(),
+            json!({"linklens.env": {"CC": "/opt/crosé/gcc"}})
+        );
     }
 }

@@ -40,6 +40,10 @@ pub struct Caps {
     pub config_pull: bool,
     pub create_files: bool,
     pub lens_refresh: bool,
+    /// `workspace.didChangeWatchedFiles.relativePatternSupport`.
+    pub relative_patterns: bool,
+    /// `textDocument.codeAction.disabledSupport`.
+    pub disabled_actions: bool,
 }
 
 impl Default for Caps {
@@ -51,6 +55,8 @@ impl Default for Caps {
             config_pull: false,
             create_files: false,
             lens_refresh: false,
+            relative_patterns: false,
+            disabled_actions: false,
         }
     }
 }
