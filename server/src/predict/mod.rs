@@ -2,7 +2,10 @@
 //! `go build` produces. Encodes cmd/go's and cmd/link's rules (see
 //! docs/ground-truth.md for the builds that check them).
 
+pub mod archive;
+pub mod csource;
 pub mod fixes;
+pub mod ldsim;
 pub mod libs;
 pub mod platform;
 
