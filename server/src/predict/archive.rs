@@ -94,20 +94,20 @@ pub fn elf_machine(goarch: &str) -> Option<u16> {
 
 type Key = (PathBuf, bool, Option<u16>);
 type Stamp = (u64, Option<SystemTime>);
-type Cached = Arc<Result<Archive, ReadError>>;
+type Cached = Result<Arc<Archive>, ReadError>;
 
 static CACHE: Mutex<Option<HashMap<Key, (Stamp, Cached)>>> = Mutex::new(None);
 
 /// Reads `path` (cached by size and mtime). With `members`, every member is
 /// parsed for its symbols; without, only the index is read (enough for
 /// system libraries whose own references are not followed).
-pub fn read(path: &Path, members: bool, machine: Option<u16>) -> Cached {
+pub fn read(path: &Path, members: bool, machine: Option<u16>) -> Result<Arc<Archive>, ReadError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Arc::new(Err(ReadError::Missing));
+            return Err(ReadError::Missing);
         }
-        Err(e) => return Arc::new(Err(ReadError::Unreadable(e.to_string()))),
+        Err(e) => return Err(ReadError::Unreadable(e.to_string())),
     };
     let stamp = (meta.len(), meta.modified().ok());
     let key = (path.to_path_buf(), members, machine);
@@ -117,14 +117,14 @@ pub fn read(path: &Path, members: bool, machine: Option<u16>) -> Cached {
     {
         return a.clone();
     }
-    let result = Arc::new(if meta.len() > MAX_ARCHIVE_BYTES {
+    let result = if meta.len() > MAX_ARCHIVE_BYTES {
         Err(ReadError::TooLarge(meta.len()))
     } else {
         match std::fs::read(path) {
-            Ok(bytes) => parse(&bytes, members, machine),
+            Ok(bytes) => parse(&bytes, members, machine).map(Arc::new),
             Err(e) => Err(ReadError::Unreadable(e.to_string())),
         }
-    });
+    };
     if let Ok(mut guard) = CACHE.lock() {
         let map = guard.get_or_insert_with(HashMap::new);
         if map.len() > 64 {
@@ -346,8 +346,7 @@ mod tests {
         ) else {
             return;
         };
-        let ar = read(&a, true, host_machine());
-        let ar = ar.as_ref().as_ref().expect("archive parses");
+        let ar = read(&a, true, host_machine()).expect("archive parses");
         assert!(ar.has_index);
         assert_eq!(ar.names, ["root.o", "helper.o", "weakref.o"]);
         assert_eq!(ar.index.get("my_root"), Some(&0));
@@ -369,8 +368,7 @@ mod tests {
         let weak = ar.members[2].as_ref().unwrap();
         assert!(!weak.references.iter().any(|r| r.symbol == "maybe"));
         // Index-only reads skip the members.
-        let idx = read(&a, false, None);
-        let idx = idx.as_ref().as_ref().unwrap();
+        let idx = read(&a, false, None).unwrap();
         assert!(idx.members.is_empty() && idx.index.contains_key("my_root"));
     }
 
@@ -384,8 +382,7 @@ mod tests {
         ) else {
             return;
         };
-        let ar = read(&a, true, None);
-        let ar = ar.as_ref().as_ref().unwrap();
+        let ar = read(&a, true, None).unwrap();
         assert!(!ar.has_index);
         assert_eq!(
             ar.members[0].as_ref().unwrap().defines,
@@ -424,8 +421,7 @@ mod tests {
             .unwrap()
             .success();
         assert!(ok);
-        let ar = read(&a, true, host_machine());
-        let ar = ar.as_ref().as_ref().unwrap();
+        let ar = read(&a, true, host_machine()).unwrap();
         assert!(ar.members[0].is_ok());
         assert!(ar.members[1].as_ref().unwrap_err().contains("not an ELF"));
         assert!(ar.members[2].as_ref().unwrap_err().contains("bitcode"));
@@ -511,9 +507,9 @@ mod tests {
         for n in 0..64 {
             let _ = parse_member("m.o", &good[8 + 60..(8 + 60 + n).min(good.len())], None);
         }
-        assert!(matches!(
-            read(&dir.path().join("absent.a"), true, None).as_ref(),
-            Err(ReadError::Missing)
-        ));
+        assert_eq!(
+            read(&dir.path().join("absent.a"), true, None).unwrap_err(),
+            ReadError::Missing
+        );
     }
 }

@@ -185,7 +185,7 @@ pub fn definitions(text: &str) -> HashSet<String> {
 }
 
 fn has_word(decl: &[Token], w: &str) -> bool {
-    decl.iter().any(|t| *t == Token::Ident(w))
+    decl.contains(&Token::Ident(w))
 }
 
 /// `type name(params)` right before `{`: the first identifier followed by
@@ -229,7 +229,7 @@ fn variable_name<'a>(decl: &[Token<'a>]) -> Option<&'a str> {
         .position(|t| matches!(t, Token::Punct('=' | '[')))
         .unwrap_or(decl.len());
     let head = &decl[..end];
-    if head.iter().any(|t| *t == Token::Punct('(')) {
+    if head.contains(&Token::Punct('(')) {
         return None; // a prototype (or a function pointer: rare enough)
     }
     // `struct s { ... } name` or `int name`: the last identifier, which
