@@ -189,6 +189,10 @@ pub fn build(
     if let Some(d) = &cc.gcc_lib_dir {
         b.dirs.push(d.clone());
     }
+    // Most links name no archive: skip reading libc and friends for them.
+    if !words.iter().any(|(_, ws)| b.names_archive(ws)) {
+        return b.line;
+    }
     b.line
         .inputs
         .push(objects(sources, pkgs, &mut b.line.blind));
@@ -271,6 +275,35 @@ impl Builder<'_> {
             Some(g) => g.push(input),
             None => self.line.inputs.push(input),
         }
+    }
+
+    /// Whether `ws` names an archive or object of the project's own: a
+    /// file word, or `-lname` (not a C library) that finds only `libname.a`.
+    fn names_archive(&self, ws: &[String]) -> bool {
+        let args: Vec<&str> = ws
+            .iter()
+            .flat_map(|w| match w.strip_prefix("-Wl,") {
+                Some(list) => list.split(',').collect::<Vec<_>>(),
+                None => vec![w.as_str()],
+            })
+            .collect();
+        let static_libs = self.mode.static_libs || args.contains(&"-Bstatic");
+        args.iter().any(|w| {
+            if let Some(name) = w.strip_prefix("-l") {
+                return match name.strip_prefix(':') {
+                    Some(file) => file.ends_with(".a"),
+                    None => {
+                        !SYSTEM_LIBS.contains(&name)
+                            && self
+                                .cfg
+                                .c_toolchain
+                                .find_library(name, &self.dirs, static_libs)
+                                .is_some_and(|p| p.extension().is_some_and(|e| e == "a"))
+                    }
+                };
+            }
+            !w.starts_with('-') && is_object_file(w) && !w.contains(".so")
+        })
     }
 
     fn blind(&mut self, why: String) {
