@@ -115,6 +115,7 @@ const MAINS: &[Main] = &[
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/nolibm", import_path: "example.com/gt/cgoarchive/cmd/nolibm", cases: Cases::Only(&["default", "pie", "linkext-static", "static-pie", "musl", "musl-linkext-static", "linkint"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/withlibm", import_path: "example.com/gt/cgoarchive/cmd/withlibm", cases: Cases::Only(&["default", "linkext", "pie", "linkext-static", "static-pie", "musl", "linkint"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/libmfirst", import_path: "example.com/gt/cgoarchive/cmd/libmfirst", cases: Cases::Only(&["default", "linkext-static", "musl", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/grouped", import_path: "example.com/gt/cgoarchive/cmd/grouped", cases: Cases::Only(&["default", "linkext-static", "linkint"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/self", import_path: "example.com/gt/cgoarchive/cmd/self", cases: Cases::Only(&["default", "cgo0", "cc-missing", "linkext", "extld-static", "linkext-static", "static-pie", "musl", "musl-linkext-static", "linkint"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/ordered", import_path: "example.com/gt/cgoarchive/cmd/ordered", cases: Cases::Only(&["default", "linkext-static", "musl"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/misordered", import_path: "example.com/gt/cgoarchive/cmd/misordered", cases: Cases::Only(&["default", "linkext-static", "musl", "linkint"]) },

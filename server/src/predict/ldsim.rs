@@ -215,13 +215,15 @@ impl State {
         }
     }
 
-    /// `rescan`: a later pass over a group, where only archives count.
+    /// `rescan`: a later pass over a group. Archives are scanned again and
+    /// an `--as-needed` library dropped so far is reconsidered (measured:
+    /// `--start-group -lm libneedm.a --end-group` links and needs libm).
     fn walk(&mut self, inputs: &[Input], next_id: &mut usize, rescan: bool) {
         for input in inputs {
             let id = *next_id;
             *next_id += 1;
             match input {
-                Input::Objects { .. } | Input::Shared { .. } if rescan => {}
+                Input::Objects { .. } if rescan => {}
                 Input::Objects {
                     references,
                     defines,
@@ -542,6 +544,18 @@ mod tests {
             libc(),
         ]);
         assert!(grouped.unresolved.is_empty(), "{grouped:?}");
+        // An as-needed library in a group counts for members pulled after it.
+        let libm_first = simulate(&[
+            objects(&["needm_root"]),
+            Input::Group(vec![shared("libm.so.6", &["sqrt"], true), needm()]),
+            libc(),
+        ]);
+        assert!(libm_first.unresolved.is_empty());
+        assert!(
+            libm_first
+                .needed_by_archives
+                .contains(&"libm.so.6".to_string())
+        );
     }
 
     #[test]

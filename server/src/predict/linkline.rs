@@ -126,6 +126,8 @@ struct Builder<'a> {
     saved: Vec<Mode>,
     /// Open `--start-group`s, innermost last.
     groups: Vec<Vec<Input>>,
+    /// ld scripts being expanded (a script may name itself).
+    script_depth: u32,
     line: Line,
 }
 
@@ -165,6 +167,7 @@ pub fn build(
         },
         saved: Vec::new(),
         groups: Vec::new(),
+        script_depth: 0,
         line: Line::default(),
     };
     let words: Vec<(Option<&Package>, Vec<String>)> = pkgs
@@ -503,6 +506,15 @@ impl Builder<'_> {
     fn script(&mut self, path: &Path, system: bool, as_needed: bool) -> Option<Input> {
         let bytes = std::fs::read(path).unwrap_or_default();
         let files = libs::script_inputs(&bytes);
+        if self.script_depth >= 4 {
+            let msg = format!("{} nests ld scripts too deeply", path.display());
+            if system {
+                self.blind(msg);
+            } else {
+                self.line.unreadable.get_or_insert(msg);
+            }
+            return None;
+        }
         if files.is_empty() {
             let what = if system {
                 "is neither an archive, a shared object nor a linker script linklens reads"
@@ -517,6 +529,7 @@ impl Builder<'_> {
             }
             return None;
         }
+        self.script_depth += 1;
         let mut group = Vec::new();
         for f in files {
             if f.path.exists() {
@@ -531,6 +544,7 @@ impl Builder<'_> {
                 ));
             }
         }
+        self.script_depth -= 1;
         Some(Input::Group(group))
     }
 
@@ -599,5 +613,152 @@ fn one_member(name: &str, member: Result<archive::Member, String>) -> Archive {
         index_symbols: vec![defines],
         members: vec![member],
         has_index: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::flags::BuildFlags;
+    use crate::build::toolchain::{Environ, Toolchain};
+    use crate::predict::ldsim;
+    use std::process::Command;
+
+    fn host_config() -> Option<Config> {
+        if std::env::consts::OS != "linux" || std::env::consts::ARCH != "x86_64" {
+            return None;
+        }
+        let mut tc = Toolchain::default();
+        tc.host_goos = "linux".into();
+        tc.host_goarch = "amd64".into();
+        let env: Environ = std::env::vars().collect();
+        let mut env = env;
+        env.insert("CGO_ENABLED".into(), "1".into());
+        env.remove("CC");
+        env.remove("CGO_LDFLAGS");
+        let cfg = Config::with_flags(&tc, &env, BuildFlags::default());
+        cfg.c_toolchain.path.is_some().then_some(cfg)
+    }
+
+    /// A package `p` in `dir` whose preamble carries `ldflags` and whose Go
+    /// code calls `needm_root`.
+    fn package(cfg: &Config, sources: &Sources, dir: &Path, ldflags: &str) -> Package {
+        std::fs::write(
+            dir.join("p.go"),
+            format!(
+                "package p\n\n/*\n#cgo LDFLAGS: {ldflags}\ndouble needm_root(double);\n*/\nimport \"C\"\n\nfunc R() float64 {{ return float64(C.needm_root(2)) }}\n"
+            ),
+        )
+        .unwrap();
+        Package::load(sources, "example.com/p", dir, false, &cfg.tags)
+    }
+
+    fn archive_calling_sqrt(dir: &Path) -> bool {
+        let c = dir.join("needm.c");
+        std::fs::write(
+            &c,
+            "#include <math.h>\ndouble needm_root(double x) { return sqrt(x); }\n",
+        )
+        .unwrap();
+        let o = dir.join("needm.o");
+        let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
+        ok(Command::new("gcc")
+            .args(["-c", "-O2", "-o"])
+            .arg(&o)
+            .arg(&c))
+            && ok(Command::new("ar")
+                .arg("rcs")
+                .arg(dir.join("libneedm.a"))
+                .arg(&o))
+    }
+
+    #[test]
+    fn archive_needs_libm_only_when_named_after_it() {
+        let Some(cfg) = host_config() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        if !archive_calling_sqrt(dir.path()) {
+            return;
+        }
+        let sources = Sources::new();
+        let run = |ldflags: &str| {
+            let sub = tempfile::tempdir_in(dir.path()).unwrap();
+            let flags = ldflags.replace("DIR", &dir.path().to_string_lossy());
+            let pkg = package(&cfg, &sources, sub.path(), &flags);
+            let line = build(&cfg, &sources, &[&pkg], &[], false);
+            assert!(line.names_archive, "{ldflags}");
+            assert!(
+                line.fatal.is_none() && line.unreadable.is_none(),
+                "{ldflags}"
+            );
+            (line.blind.clone(), ldsim::simulate(&line.inputs))
+        };
+        let (blind, alone) = run("DIR/libneedm.a");
+        assert_eq!(alone.unresolved[0].symbol, "sqrt", "{alone:?}");
+        assert!(blind.is_empty(), "{blind:?}");
+        let (_, after) = run("-LDIR -lneedm -lm");
+        assert!(after.unresolved.is_empty(), "{after:?}");
+        assert!(after.needed_by_archives.contains(&"libm.so.6".to_string()));
+        if cfg.c_toolchain.as_needed {
+            let (_, before) = run("-lm DIR/libneedm.a");
+            assert_eq!(before.unresolved[0].symbol, "sqrt");
+        }
+        // Checked with gcc: a group brings libm back for the archive.
+        let (_, grouped) = run("-Wl,--start-group -lm DIR/libneedm.a -Wl,--end-group");
+        assert!(grouped.unresolved.is_empty(), "{:?}", grouped.unresolved);
+        assert!(
+            grouped
+                .needed_by_archives
+                .contains(&"libm.so.6".to_string())
+        );
+    }
+
+    #[test]
+    fn links_without_archives_are_not_replayed() {
+        let Some(cfg) = host_config() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let sources = Sources::new();
+        let pkg = package(&cfg, &sources, dir.path(), "-lm");
+        let line = build(&cfg, &sources, &[&pkg], &[], false);
+        assert!(!line.names_archive && line.inputs.is_empty());
+    }
+
+    #[test]
+    fn missing_unreadable_and_self_naming_archives() {
+        let Some(cfg) = host_config() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        // A fresh package (and source cache) per flag set.
+        let line_for = |ldflags: &str| {
+            let sub = tempfile::tempdir_in(dir.path()).unwrap();
+            let sources = Sources::new();
+            let pkg = package(&cfg, &sources, sub.path(), ldflags);
+            build(&cfg, &sources, &[&pkg], &[], false)
+        };
+        let line = line_for(&format!("{d}/libabsent.a"));
+        assert_eq!(
+            line.fatal.as_deref(),
+            Some(
+                format!("/usr/bin/ld: cannot find {d}/libabsent.a: No such file or directory")
+                    .as_str()
+            )
+        );
+        std::fs::write(dir.path().join("libjunk.a"), "neither archive nor script").unwrap();
+        let line = line_for(&format!("{d}/libjunk.a"));
+        assert!(line.unreadable.is_some(), "{:?}", line.fatal);
+        // An ld script that names itself must not recurse forever.
+        std::fs::write(
+            dir.path().join("libloop.a"),
+            format!("GROUP ( {d}/libloop.a )\n"),
+        )
+        .unwrap();
+        let line = line_for(&format!("{d}/libloop.a"));
+        assert!(line.unreadable.unwrap_or_default().contains("too deeply"));
+        // A relative path is not followed: the final link runs elsewhere.
+        let line = line_for("lib/librel.a");
+        assert!(
+            line.blind.iter().any(|b| b.contains("relative")),
+            "{:?}",
+            line.blind
+        );
     }
 }
