@@ -122,6 +122,7 @@ const MAINS: &[Main] = &[
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/unused", import_path: "example.com/gt/cgoarchive/cmd/unused", cases: Cases::Only(&["default", "linkext-static", "linkint"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/callback", import_path: "example.com/gt/cgoarchive/cmd/callback", cases: Cases::Only(&["default", "linkext-static", "linkint"]) },
     Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/split", import_path: "example.com/gt/cgoarchive/cmd/split", cases: Cases::Only(&["default", "linkext-static"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/splitswap", import_path: "example.com/gt/cgoarchive/cmd/splitswap", cases: Cases::Only(&["default", "linkext-static"]) },
     Main { dir: "examples/shop", pkg: "./cmd/api", import_path: "example.com/shop/cmd/api", cases: Cases::Spot(&[]) },
     Main { dir: "examples/shop", pkg: "./cmd/worker", import_path: "example.com/shop/cmd/worker", cases: Cases::Spot(&[]) },
     Main { dir: "examples/shop", pkg: "./cmd/thumbnail", import_path: "example.com/shop/cmd/thumbnail", cases: Cases::Spot(&[]) },
