@@ -72,6 +72,8 @@ enum Cases {
     All,
     /// `SPOT` plus these extra case names.
     Spot(&'static [&'static str]),
+    /// Exactly these cases (for mains where the SPOT ones add nothing new).
+    Only(&'static [&'static str]),
 }
 
 /// Cases every main runs: the common configurations users actually try.
@@ -109,6 +111,18 @@ const MAINS: &[Main] = &[
     Main { dir: "tests/fixtures/gt/vendored", pkg: ".", import_path: "example.com/gt/vendored", cases: Cases::Spot(&["tags-netgo", "extld-static"]) },
     Main { dir: "tests/fixtures/gt/replacecgo", pkg: ".", import_path: "example.com/gt/replacecgo", cases: Cases::Spot(&["nogcc-path", "linkint"]) },
     Main { dir: "tests/fixtures/gt/workspace/app", pkg: "./cmd/check", import_path: "example.com/gt/ws/app/cmd/check", cases: Cases::Spot(&["tags-netgo"]) },
+    // Static archives in #cgo LDFLAGS (built from archives.txt by `prepare_archives`).
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/nolibm", import_path: "example.com/gt/cgoarchive/cmd/nolibm", cases: Cases::Only(&["default", "pie", "linkext-static", "static-pie", "musl", "musl-linkext-static", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/withlibm", import_path: "example.com/gt/cgoarchive/cmd/withlibm", cases: Cases::Only(&["default", "linkext", "pie", "linkext-static", "static-pie", "musl", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/libmfirst", import_path: "example.com/gt/cgoarchive/cmd/libmfirst", cases: Cases::Only(&["default", "linkext-static", "musl", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/grouped", import_path: "example.com/gt/cgoarchive/cmd/grouped", cases: Cases::Only(&["default", "linkext-static", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/self", import_path: "example.com/gt/cgoarchive/cmd/self", cases: Cases::Only(&["default", "cgo0", "cc-missing", "linkext", "extld-static", "linkext-static", "static-pie", "musl", "musl-linkext-static", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/ordered", import_path: "example.com/gt/cgoarchive/cmd/ordered", cases: Cases::Only(&["default", "linkext-static", "musl"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/misordered", import_path: "example.com/gt/cgoarchive/cmd/misordered", cases: Cases::Only(&["default", "linkext-static", "musl", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/unused", import_path: "example.com/gt/cgoarchive/cmd/unused", cases: Cases::Only(&["default", "linkext-static", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/callback", import_path: "example.com/gt/cgoarchive/cmd/callback", cases: Cases::Only(&["default", "linkext-static", "linkint"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/split", import_path: "example.com/gt/cgoarchive/cmd/split", cases: Cases::Only(&["default", "linkext-static"]) },
+    Main { dir: "tests/fixtures/gt/cgoarchive", pkg: "./cmd/splitswap", import_path: "example.com/gt/cgoarchive/cmd/splitswap", cases: Cases::Only(&["default", "linkext-static"]) },
     Main { dir: "examples/shop", pkg: "./cmd/api", import_path: "example.com/shop/cmd/api", cases: Cases::Spot(&[]) },
     Main { dir: "examples/shop", pkg: "./cmd/worker", import_path: "example.com/shop/cmd/worker", cases: Cases::Spot(&[]) },
     Main { dir: "examples/shop", pkg: "./cmd/thumbnail", import_path: "example.com/shop/cmd/thumbnail", cases: Cases::Spot(&[]) },
@@ -120,6 +134,7 @@ impl Main {
         match self.cases {
             Cases::All => true,
             Cases::Spot(extra) => SPOT.contains(&case.name) || extra.contains(&case.name),
+            Cases::Only(names) => names.contains(&case.name),
         }
     }
 }
@@ -179,6 +194,15 @@ fn main() -> ExitCode {
     for d in [GT, "examples/shop"] {
         copy_tree(&root.join(d), &work.join(d)).expect("copy fixtures");
     }
+    let mut dirs: Vec<&'static str> = MAINS.iter().map(|m| m.dir).collect();
+    dirs.dedup();
+    for d in &dirs {
+        if let Err(msg) = prepare_archives(&work.join(d), tmp.path()) {
+            eprintln!("groundtruth: cannot prepare {d}: {msg}");
+            println!("0 passed, 1 failed");
+            return ExitCode::FAILURE;
+        }
+    }
     let ctx = Ctx {
         root: work,
         linklens: PathBuf::from(env!("CARGO_BIN_EXE_linklens")),
@@ -193,8 +217,6 @@ fn main() -> ExitCode {
             jobs.push(Job::Build(m, c));
         }
     }
-    let mut dirs: Vec<&'static str> = MAINS.iter().map(|m| m.dir).collect();
-    dirs.dedup();
     jobs.extend(dirs.into_iter().map(Job::CrossCheck));
     jobs.push(Job::CrossCheckControl);
     jobs.retain(|j| filter.is_empty() || label(j).contains(&filter));
@@ -286,6 +308,7 @@ fn preflight() -> Result<(), String> {
         ("go", "install Go (https://go.dev/dl) and put it on PATH"),
         ("gcc", "apt-get install gcc"),
         ("musl-gcc", "apt-get install musl-tools"),
+        ("ar", "apt-get install binutils"),
     ] {
         if which(tool).is_none() {
             missing.push(format!("`{tool}` not found on PATH: {fix}"));
@@ -299,6 +322,58 @@ fn preflight() -> Result<(), String> {
         Ok(())
     } else {
         Err(missing.join("; "))
+    }
+}
+
+/// Builds the static archives a fixture's `archives.txt` lists (`<archive>
+/// <C sources...>` per line, relative to the fixture) into the fixture copy:
+/// `gcc -c -O2` per source, then `ar rcs`. Built archives are never committed.
+fn prepare_archives(dir: &Path, tmp: &Path) -> Result<(), String> {
+    let Ok(list) = std::fs::read_to_string(dir.join("archives.txt")) else {
+        return Ok(());
+    };
+    for line in list.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let archive = dir.join(words.next().unwrap_or_default());
+        let objs = tempfile::Builder::new()
+            .prefix("objs-")
+            .tempdir_in(tmp)
+            .map_err(|e| e.to_string())?;
+        let mut ar = Command::new("ar");
+        ar.arg("rcs").arg(&archive);
+        for src in words {
+            // Named like a normal build's object, as ld's messages show it.
+            let stem = Path::new(src).file_stem().unwrap_or_default();
+            let obj = objs.path().join(stem).with_extension("o");
+            run_tool(
+                Command::new("gcc")
+                    .args(["-c", "-O2", "-o"])
+                    .arg(&obj)
+                    .arg(dir.join(src)),
+            )?;
+            ar.arg(obj);
+        }
+        if let Some(parent) = archive.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        let _ = std::fs::remove_file(&archive);
+        run_tool(&mut ar)?;
+    }
+    Ok(())
+}
+
+fn run_tool(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
     }
 }
 
@@ -470,10 +545,25 @@ fn compare(truth: &Link, pred: &Link) -> Result<String, String> {
             truth.result, pred.result
         ));
     }
+    if truth.result == "fails" && pred.result == "fails" {
+        let pred_err = pred.error.as_deref().unwrap_or("");
+        for m in ld_diagnostics(truth.error.as_deref().unwrap_or("")) {
+            if !pred_err.contains(&m) {
+                diffs.push(format!("linklens error lacks ld's \"{m}\""));
+            }
+        }
+    }
     if truth.result == "fails" || pred.result == "fails" {
+        // ld's report, when there is one, says more than go's first lines.
+        let truth_err = truth.error.as_deref().unwrap_or("-");
+        let ld = ld_diagnostics(truth_err);
         let errs = format!(
             "go error:       {}\nlinklens error: {}",
-            first_lines(truth.error.as_deref().unwrap_or("-"), 2),
+            if ld.is_empty() {
+                first_lines(truth_err, 2)
+            } else {
+                ld.join(" ")
+            },
             first_lines(pred.error.as_deref().unwrap_or("-"), 2)
         );
         return if diffs.is_empty() {
@@ -512,6 +602,27 @@ fn compare(truth: &Link, pred: &Link) -> Result<String, String> {
         diffs.push(format!("go build: {}", describe(truth)));
         Err(diffs.join("\n"))
     }
+}
+
+/// The parts of GNU ld's undefined-symbol report that a prediction must
+/// repeat: "/usr/bin/ld: lib.a(m.o): in function `f'" and
+/// "undefined reference to `sym'" (the file:line part in between varies).
+fn ld_diagnostics(err: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in err.lines().map(str::trim) {
+        if line.starts_with("/usr/bin/ld: ")
+            && let Some(i) = line.find(": in function `")
+            && let Some(end) = line[i..].find('\'')
+        {
+            out.push(line[..i + end + 1].to_string());
+        }
+        if let Some(i) = line.find("undefined reference to `")
+            && let Some(end) = line[i..].find('\'')
+        {
+            out.push(line[i..i + end + 1].to_string());
+        }
+    }
+    out
 }
 
 fn describe(l: &Link) -> String {

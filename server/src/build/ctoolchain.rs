@@ -32,6 +32,9 @@ pub struct CToolchain {
     /// The link passes `--as-needed` by default (Debian's gcc does): only
     /// libraries that resolve a symbol end up in DT_NEEDED.
     pub as_needed: bool,
+    /// gcc's private library directory (`libgcc.a`, `libgcc_s.so`), which
+    /// the driver searches after `-L` dirs (musl-gcc's specs keep it).
+    pub gcc_lib_dir: Option<PathBuf>,
 }
 
 impl CToolchain {
@@ -52,6 +55,7 @@ impl CToolchain {
             lib_dirs: Vec::new(),
             include_dirs: Vec::new(),
             as_needed: false,
+            gcc_lib_dir: None,
         };
         let text = path.as_deref().and_then(read_small_text);
         let specs = text
@@ -110,8 +114,9 @@ impl CToolchain {
             tc.include_dirs.push(PathBuf::from("/usr/include"));
             tc.as_needed = path.as_deref().is_some_and(driver_defaults_as_needed);
         }
-        if let Some(gcc_inc) = gcc_private_include(triple.as_deref()) {
-            tc.include_dirs.push(gcc_inc);
+        if let Some(gcc_dir) = gcc_private_dir(triple.as_deref()) {
+            tc.include_dirs.push(gcc_dir.join("include"));
+            tc.gcc_lib_dir = Some(gcc_dir);
         }
         tc
     }
@@ -207,15 +212,26 @@ fn driver_defaults_as_needed(driver: &Path) -> bool {
     std::fs::read(&real).is_ok_and(|b| b.windows(SPEC.len()).any(|w| w == SPEC))
 }
 
-fn gcc_private_include(triple: Option<&str>) -> Option<PathBuf> {
+/// `/usr/lib/gcc/<triple>/<newest version>`.
+fn gcc_private_dir(triple: Option<&str>) -> Option<PathBuf> {
     let base = Path::new("/usr/lib/gcc").join(triple?);
     let mut versions: Vec<PathBuf> = std::fs::read_dir(&base)
         .ok()?
         .flatten()
         .map(|e| e.path())
         .collect();
-    versions.sort();
-    versions.pop().map(|v| v.join("include"))
+    // Numerically, so that 12 is newer than 9.
+    versions.sort_by_key(|v| {
+        v.file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| {
+                n.split('.')
+                    .map(|p| p.parse::<u32>().unwrap_or(0))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    versions.pop()
 }
 
 fn triple_arch(goarch: &str) -> &'static str {

@@ -3,8 +3,10 @@
 //! included), and the symbols it defines (for `--as-needed` links).
 
 use crate::build::ctoolchain::CToolchain;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LibFile {
@@ -37,23 +39,53 @@ fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
         return Vec::new();
     };
     if bytes.starts_with(b"\x7fELF") {
-        let soname = goblin::elf::Elf::parse(&bytes)
-            .ok()
-            .and_then(|e| e.soname.map(str::to_string))
-            .unwrap_or_else(|| {
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
         return vec![LibFile::Shared {
-            soname,
+            soname: soname_of(&bytes, path),
             path: path.to_path_buf(),
         }];
     }
-    if depth > 4 || bytes.len() > 64 * 1024 {
+    if depth > 4 {
         return Vec::new();
     }
-    let text = String::from_utf8_lossy(&bytes);
+    let mut out = Vec::new();
+    for input in script_inputs(&bytes) {
+        if input.as_needed || input.path.extension().is_some_and(|e| e == "a") {
+            continue;
+        }
+        if input.path.exists() {
+            out.extend(shared_files(&input.path, depth + 1));
+        }
+    }
+    out
+}
+
+/// The soname an ELF shared object records, else its file name.
+pub fn soname_of(bytes: &[u8], path: &Path) -> String {
+    goblin::elf::Elf::parse(bytes)
+        .ok()
+        .and_then(|e| e.soname.map(str::to_string))
+        .unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+}
+
+/// A file a GNU ld script names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptInput {
+    pub path: PathBuf,
+    /// Inside `AS_NEEDED (...)`.
+    pub as_needed: bool,
+}
+
+/// The absolute paths a GNU ld script (`GROUP`/`INPUT`, as in glibc's
+/// `libc.so` and `libm.a`) names, in order; empty for anything else.
+pub fn script_inputs(bytes: &[u8]) -> Vec<ScriptInput> {
+    if bytes.len() > 64 * 1024 || bytes.starts_with(b"\x7fELF") || bytes.starts_with(b"!<") {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     let mut as_needed_depth = 0;
     let cleaned = strip_c_comments(&text);
@@ -92,15 +124,11 @@ fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
             }
             continue;
         }
-        if as_needed_depth > 0 || !(word.starts_with('/') || word.starts_with("-l")) {
-            continue;
-        }
-        if word.ends_with(".a") {
-            continue;
-        }
-        let p = PathBuf::from(word);
-        if p.exists() {
-            out.extend(shared_files(&p, depth + 1));
+        if word.starts_with('/') {
+            out.push(ScriptInput {
+                path: PathBuf::from(word),
+                as_needed: as_needed_depth > 0,
+            });
         }
     }
     out
@@ -121,8 +149,32 @@ fn strip_c_comments(s: &str) -> String {
 }
 
 /// The symbols a shared object defines with a default (non-hidden) version:
-/// what an undefined reference binds to.
-pub fn defined_symbols(path: &Path) -> HashSet<String> {
+/// what an undefined reference binds to. Cached by size and mtime: libc's
+/// table is read for every prediction that checks an archive.
+pub fn defined_symbols(path: &Path) -> Arc<HashSet<String>> {
+    type Entry = ((u64, Option<SystemTime>), Arc<HashSet<String>>);
+    static CACHE: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
+    let stamp = std::fs::metadata(path)
+        .map(|m| (m.len(), m.modified().ok()))
+        .unwrap_or((0, None));
+    if let Ok(guard) = CACHE.lock()
+        && let Some((s, syms)) = guard.as_ref().and_then(|m| m.get(path))
+        && *s == stamp
+    {
+        return syms.clone();
+    }
+    let syms = Arc::new(read_defined_symbols(path));
+    if let Ok(mut guard) = CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() > 64 {
+            map.clear();
+        }
+        map.insert(path.to_path_buf(), (stamp, syms.clone()));
+    }
+    syms
+}
+
+fn read_defined_symbols(path: &Path) -> HashSet<String> {
     let mut out = HashSet::new();
     let Ok(bytes) = std::fs::read(path) else {
         return out;

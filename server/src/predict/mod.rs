@@ -2,14 +2,19 @@
 //! `go build` produces. Encodes cmd/go's and cmd/link's rules (see
 //! docs/ground-truth.md for the builds that check them).
 
+pub mod archive;
+pub mod csource;
 pub mod fixes;
+pub mod ldsim;
 pub mod libs;
+pub mod linkline;
 pub mod platform;
 
 use crate::build::ctoolchain::Libc;
 use crate::build::{Config, LinkerFlags};
 use crate::gosrc::{CgoVerb, Span};
 use crate::load::graph::{Graph, Loader};
+use crate::load::source::Sources;
 use crate::load::{Import, LoadError, Package};
 use crate::modules::Resolution;
 use platform::*;
@@ -403,7 +408,7 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
     };
 
     match linker {
-        Linker::Internal => internal_link(cfg, g, p, &ldflags, iscgo, pie),
+        Linker::Internal => internal_link(cfg, loader.sources, g, p, &ldflags, iscgo, pie),
         Linker::External => external_link(loader, g, p, &ldflags, pie),
     }
 }
@@ -653,6 +658,7 @@ fn includes(preamble: &str) -> Vec<String> {
 
 fn internal_link(
     cfg: &Config,
+    sources: &Sources,
     g: &Graph,
     p: &mut Prediction,
     ld: &LinkerFlags,
@@ -704,7 +710,10 @@ fn internal_link(
     });
     let mut needed = Vec::new();
     if iscgo {
-        needed = needed_libs(cfg, g, p, interpreter.as_deref());
+        if let Some(link) = internal_link_archives(cfg, sources, g, p) {
+            return link;
+        }
+        needed = needed_libs(cfg, g, p, interpreter.as_deref(), &[]);
     } else {
         p.reasons.push("-buildmode=pie: the Go linker writes a position-independent executable that needs the dynamic loader".into());
     }
@@ -720,12 +729,14 @@ fn internal_link(
 
 /// DT_NEEDED of a dynamic link: libc, then the shared libraries the cgo
 /// packages' `-l` flags add (standard packages' flags add none here: their
-/// symbols live in libc), with the reason recorded.
+/// symbols live in libc), then those static archives' members need
+/// (`from_archives`), with the reason recorded.
 fn needed_libs(
     cfg: &Config,
     g: &Graph,
     p: &mut Prediction,
     interpreter: Option<&str>,
+    from_archives: &[String],
 ) -> Vec<String> {
     let mut needed = vec![cfg.c_toolchain.libc_soname.clone()];
     for c in &p.cgo_packages {
@@ -735,6 +746,11 @@ fn needed_libs(
                     needed.push(lib);
                 }
             }
+        }
+    }
+    for lib in from_archives {
+        if !needed.contains(lib) {
+            needed.push(lib.clone());
         }
     }
     p.reasons.push(format!(
@@ -825,7 +841,7 @@ fn external_link(
     let static_pie = ld.wants_static_pie();
     let static_link =
         ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
-    let uses = |path: &str| p.cgo_packages.iter().any(|c| c.import_path == path);
+    let uses = |p: &Prediction, path: &str| p.cgo_packages.iter().any(|c| c.import_path == path);
     if static_link {
         // Every -l must have an archive, libc included.
         let mut libs_needed: Vec<(String, &Package)> = Vec::new();
@@ -865,8 +881,14 @@ fn external_link(
                 ));
             }
         }
-        if cfg.c_toolchain.libc == Libc::Glibc && (uses("net") || uses("os/user")) {
-            let which: Vec<&str> = ["net", "os/user"].into_iter().filter(|x| uses(x)).collect();
+        if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true) {
+            return link;
+        }
+        if cfg.c_toolchain.libc == Libc::Glibc && (uses(p, "net") || uses(p, "os/user")) {
+            let which: Vec<&str> = ["net", "os/user"]
+                .into_iter()
+                .filter(|x| uses(p, x))
+                .collect();
             p.caveats.push(Caveat {
                 code: "glibc-static-nss".into(),
                 message: format!(
@@ -895,7 +917,11 @@ fn external_link(
         .interpreter
         .clone()
         .or_else(|| cfg.c_toolchain.interpreter.clone());
-    let needed = needed_libs(cfg, g, p, interpreter.as_deref());
+    let from_archives = match link_archives(loader, g, p, &ld.extldflags, false) {
+        Ok(out) => out.map(|o| o.needed_by_archives).unwrap_or_default(),
+        Err(link) => return link,
+    };
+    let needed = needed_libs(cfg, g, p, interpreter.as_deref(), &from_archives);
     Link {
         result: Verdict::Dynamic,
         linker: Some(Linker::External),
@@ -904,6 +930,198 @@ fn external_link(
         pie,
         error: None,
     }
+}
+
+/// Cgo packages whose link flags reach the C link, in cmd/link's order
+/// (`cgo_packages` follows the graph's breadth-first import order).
+fn link_packages<'g>(g: &'g Graph, p: &Prediction) -> Vec<&'g Package> {
+    p.cgo_packages
+        .iter()
+        .filter_map(|c| g.get(&c.import_path).map(|a| a.as_ref()))
+        .collect()
+}
+
+/// Static archives the packages name on the external link line: which
+/// members the link takes and whether their references resolve. `Ok(None)`
+/// when no package names an archive; `Err` when the link fails or the
+/// engine cannot tell.
+fn link_archives(
+    loader: &Loader,
+    g: &Graph,
+    p: &mut Prediction,
+    extldflags: &[String],
+    static_link: bool,
+) -> Result<Option<ldsim::Outcome>, Link> {
+    let pkgs = link_packages(g, p);
+    let line = linkline::build(loader.cfg, loader.sources, &pkgs, extldflags, static_link);
+    if !line.names_archive {
+        return Ok(None);
+    }
+    let out = ldsim::simulate(&line.inputs);
+    let verdict = archive_verdict(&line, &out);
+    if let Some(label) = verdict.as_ref().err().and(verdict_archive(&line, &out)) {
+        p.error_location = archive_location(g, &line, &label);
+    }
+    verdict?;
+    archive_reasons(&line, &out, &loader.cfg.c_toolchain.libc_soname, p);
+    Ok(Some(out))
+}
+
+/// The archive a failure points at.
+fn verdict_archive(line: &linkline::Line, out: &ldsim::Outcome) -> Option<String> {
+    out.unresolved
+        .first()
+        .map(|u| u.archive.clone())
+        .or_else(|| line.origins.first().map(|o| o.0.clone()))
+}
+
+/// The `#cgo LDFLAGS` line that names `label`.
+fn archive_location(g: &Graph, line: &linkline::Line, label: &str) -> Option<Location> {
+    let (_, pkg, word) = line.origins.iter().find(|o| o.0 == label)?;
+    let pkg = g.get(pkg)?;
+    let dir = pkg.dir.to_string_lossy();
+    pkg.cgo_directives
+        .iter()
+        .find(|(_, d)| {
+            d.verb == CgoVerb::LdFlags
+                && d.args.iter().any(|a| a.replace("${SRCDIR}", &dir) == *word)
+        })
+        .map(|(file, d)| Location {
+            file: file.clone(),
+            span: d.span,
+        })
+}
+
+/// `fails` or `unknown` from a simulated link, if it comes to that.
+fn archive_verdict(line: &linkline::Line, out: &ldsim::Outcome) -> Result<(), Link> {
+    if let Some(fatal) = line.fatal.as_ref().or(out.fatal.as_ref()) {
+        return Err(Link::fails(fatal.clone()));
+    }
+    if let Some(why) = line.unreadable.as_ref().or(out.unreadable.as_ref()) {
+        return Err(Link::unknown(format!(
+            "cannot tell whether the C link resolves the static archive's symbols: {why}"
+        )));
+    }
+    if out.unresolved.is_empty() {
+        return Ok(());
+    }
+    let mut lines: Vec<String> = out.unresolved.iter().take(3).map(|u| u.message()).collect();
+    if out.unresolved.len() > 3 {
+        lines.push(format!(
+            "(and {} more undefined references)",
+            out.unresolved.len() - 3
+        ));
+    }
+    if !line.blind.is_empty() {
+        let names: Vec<&str> = out.unresolved.iter().map(|u| u.symbol.as_str()).collect();
+        return Err(Link::unknown(format!(
+            "the static archive needs {} and linklens cannot see every input that might define {}: {}",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" },
+            line.blind.join("; ")
+        )));
+    }
+    Err(Link::fails(lines.join("\n")))
+}
+
+fn archive_reasons(line: &linkline::Line, out: &ldsim::Outcome, libc: &str, p: &mut Prediction) {
+    let file = |label: &str| {
+        std::path::Path::new(label)
+            .file_name()
+            .map_or(label.to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for (label, _, _) in &line.origins {
+        if seen.contains(&label.as_str()) {
+            continue;
+        }
+        seen.push(label);
+        let pulled: Vec<&ldsim::Pulled> =
+            out.pulled.iter().filter(|x| &x.archive == label).collect();
+        if pulled.is_empty() {
+            p.reasons.push(format!(
+                "{}: nothing the packages' C code references is defined in this static archive, so the link takes none of it",
+                file(label)
+            ));
+            continue;
+        }
+        let members: Vec<&str> = pulled.iter().map(|x| x.member.as_str()).collect();
+        let wants: Vec<&str> = pulled
+            .iter()
+            .map(|x| x.because.as_str())
+            .filter(|b| !b.is_empty())
+            .collect();
+        p.reasons.push(format!(
+            "{}: the link takes {} from this static archive{}; everything those members reference is defined",
+            file(label),
+            members.join(", "),
+            if wants.is_empty() {
+                String::new()
+            } else {
+                format!(" (for {})", wants.join(", "))
+            }
+        ));
+    }
+    let shared: Vec<&str> = out
+        .needed_by_archives
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != libc)
+        .collect();
+    if !shared.is_empty() {
+        p.reasons.push(format!(
+            "the archives' members call into {}, so the binary needs {} too",
+            shared.join(", "),
+            if shared.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    for (sym, pkg) in &out.assumed {
+        p.reasons.push(format!(
+            "{sym}, which a static archive needs, is taken to be defined by {pkg}'s C code (its objects are not built yet, so this is read from the source)"
+        ));
+    }
+}
+
+/// `-linkmode internal` with a package that links a static archive: cmd/link
+/// never reads the archive, and when cmd/go's own `_cgo_.o` link of the
+/// package fails it refuses internal linking outright (seen on go1.26).
+fn internal_link_archives(
+    cfg: &Config,
+    sources: &Sources,
+    g: &Graph,
+    p: &mut Prediction,
+) -> Option<Link> {
+    for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+        let pkg = g.get(&c.import_path)?;
+        let line = linkline::build(cfg, sources, &[pkg.as_ref()], &[], false);
+        if !line.names_archive {
+            continue;
+        }
+        let out = ldsim::simulate(&line.inputs);
+        match archive_verdict(&line, &out) {
+            Err(link) if link.result == Verdict::Unknown => return Some(link),
+            Err(_) => {
+                return Some(Link::fails(format!(
+                    "internal linking requested but external linking required: some packages could not be built to support internal linking ([{}])",
+                    c.import_path
+                )));
+            }
+            Ok(()) => {
+                if let Some(first) = out.pulled.first() {
+                    let target = if first.because.is_empty() {
+                        format!("symbols of {}", first.archive)
+                    } else {
+                        first.because.clone()
+                    };
+                    return Some(Link::fails(format!(
+                        "{}(.text): relocation target {target} not defined (the internal linker does not read static archives)",
+                        c.import_path
+                    )));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn unreachable_pkg() -> &'static Package {
