@@ -186,6 +186,14 @@ impl Engine {
         Ok(Some(predict::predict(&loader, pkg)))
     }
 
+    /// `predict_dir` for several directories at once, on every core.
+    pub fn predict_dirs(
+        &self,
+        jobs: &[(&Config, &Path)],
+    ) -> Vec<Result<Option<Prediction>, String>> {
+        par_map(jobs, |(cfg, dir)| self.predict_dir(cfg, dir))
+    }
+
     /// The prediction of `pred`'s package under a variant of `cfg`.
     pub fn predict_variant(
         &self,

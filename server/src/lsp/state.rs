@@ -673,22 +673,44 @@ impl State {
     /// Re-predicts `dir` as a main package. Returns the files whose
     /// diagnostics may have changed.
     fn recompute_main(&mut self, dir: &Path) -> BTreeSet<PathBuf> {
+        self.recompute_mains(&[dir.to_path_buf()])
+    }
+
+    /// Re-predicts main packages (in parallel: an edit deep in the graph
+    /// touches many). Returns the files whose diagnostics may have changed.
+    fn recompute_mains(&mut self, dirs: &[PathBuf]) -> BTreeSet<PathBuf> {
         let mut touched = BTreeSet::new();
-        if let Some(old) = self.mains.remove(dir) {
-            touched.extend(old.contribs.into_iter().map(|c| c.file));
+        let mut jobs: Vec<(usize, &Path)> = Vec::new();
+        for dir in dirs {
+            if let Some(old) = self.mains.remove(dir) {
+                touched.extend(old.contribs.into_iter().map(|c| c.file));
+            }
+            let Some(fi) = self.folder_index_of(dir) else {
+                continue;
+            };
+            if !dir.is_dir() && !self.docs.keys().any(|p| p.parent() == Some(dir.as_path())) {
+                continue;
+            }
+            jobs.push((fi, dir));
         }
-        let Some(fi) = self.folder_index_of(dir) else {
+        let Some(engine) = &self.engine else {
             return touched;
         };
-        let (Some(engine), Ok(cfg)) = (&self.engine, &self.folders[fi].cfg) else {
-            return touched;
-        };
-        if !dir.is_dir() && !self.docs.keys().any(|p| p.parent() == Some(dir)) {
-            return touched;
-        }
-        if let Ok(Some(pred)) = engine.predict_dir(cfg, dir) {
+        let runnable: Vec<(usize, (&Config, &Path))> = jobs
+            .iter()
+            .filter_map(|(fi, dir)| Some((*fi, (self.folders[*fi].cfg.as_ref().ok()?, *dir))))
+            .collect();
+        let args: Vec<(&Config, &Path)> = runnable.iter().map(|(_, a)| *a).collect();
+        let results = engine.predict_dirs(&args);
+        let done: Vec<(usize, Prediction)> = runnable
+            .iter()
+            .zip(results)
+            .filter_map(|((fi, _), r)| Some((*fi, r.ok()??)))
+            .collect();
+        for (fi, pred) in done {
+            let dir = pred.dir.clone();
             self.insert_main(fi, pred);
-            if let Some(m) = self.mains.get(dir) {
+            if let Some(m) = self.mains.get(&dir) {
                 touched.extend(m.contribs.iter().map(|c| c.file.clone()));
             }
         }
@@ -754,9 +776,7 @@ impl State {
             affected.push(dir.clone());
         }
         let lens_before = self.lens_snapshot(&affected);
-        for d in &affected {
-            touched.extend(self.recompute_main(d));
-        }
+        touched.extend(self.recompute_mains(&affected));
         let lens_after = self.lens_snapshot(&affected);
         out.lens_changed |= lens_before != lens_after;
         // Profiles build the same sources: re-predict them (same discovery)
