@@ -221,6 +221,11 @@ impl Engine {
             .into_iter()
             .filter_map(|v| {
                 let (vcfg, vp) = self.predict_variant(cfg, pred, &v)?;
+                // Failing as the build itself does (a go.mod needing a newer
+                // Go, an import cycle) is no way out: leave it unsaid.
+                if vp.link.result == Verdict::Fails && vp.link.error == pred.link.error {
+                    return None;
+                }
                 let available = v.id != "musl-static" || vcfg.c_toolchain.path.is_some();
                 Some(Fix {
                     id: v.id.to_string(),
