@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 c=$here/corpus
 mkdir -p "$c"/{header,constraint,modfiles,flags,inspect,profiles}
-goroot=$(go env GOROOT)
+goroot=$(GOTOOLCHAIN=local go env GOROOT)
 
 # header: every Go/C file of the fixtures, plus a slice of GOROOT/src.
 n=0

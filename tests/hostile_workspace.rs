@@ -654,6 +654,7 @@ fn go_mod_toolchain_line_never_triggers_a_download() {
             .exists(),
         "a toolchain was downloaded"
     );
-    // (The prediction itself does not yet say that `go build` fails with
-    // "go.mod requires go >= 1.99.0": reported as a gap, not asserted.)
+    // (With GOTOOLCHAIN=auto, go would switch to go1.99.0, which linklens
+    // does not model; the GOTOOLCHAIN=local failure is checked against real
+    // builds in tests/groundtruth.rs, fixtures gt/gover/*.)
 }

@@ -350,6 +350,68 @@ fn diagnostics_hover_fix_and_updates() {
     assert_eq!(c.shutdown(), Some(0));
 }
 
+/// go.mod asking for a newer Go than the toolchain, with GOTOOLCHAIN=local
+/// (set in the folder's settings): `go build` refuses, so every main
+/// package fails, with a `build-fails` error on the go.mod `go` line; fixing
+/// the line clears it.
+#[test]
+fn go_mod_newer_than_the_toolchain_fails_on_the_go_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("newgo");
+    let gomod = root.join("go.mod");
+    for (rel, text) in [
+        ("go.mod", "module example.com/newgo\n\ngo 1.99.0\n"),
+        (
+            "cmd/app/main.go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(1) }\n",
+        ),
+        (
+            ".vscode/settings.json",
+            r#"{"linklens.env": {"GOTOOLCHAIN": "local"}}"#,
+        ),
+    ] {
+        let f = root.join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    let mut c = start(&root);
+    let diags = c.await_diagnostics(&file_uri(&gomod), |d| !d.is_empty());
+    assert_eq!(codes(&diags), ["build-fails"], "{diags:#?}");
+    let d = &diags[0];
+    assert_eq!(d["severity"], 1, "Error");
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 9}})
+    );
+    let msg = d["message"].as_str().unwrap();
+    assert!(
+        msg.contains("example.com/newgo/cmd/app will not build: go: ")
+            && msg.contains("go.mod requires go >= 1.99.0 (running go 1.")
+            && msg.ends_with("; GOTOOLCHAIN=local)"),
+        "{msg}"
+    );
+    let main = root.join("cmd/app/main.go");
+    let status = c.call(
+        "linklens/status",
+        json!({"textDocument": {"uri": file_uri(&main)}}),
+    );
+    assert_eq!(status["verdict"], "fails", "{status}");
+    assert_eq!(status["severity"], "error");
+
+    std::fs::write(&gomod, "module example.com/newgo\n\ngo 1.22\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&gomod), "type": 2}]}),
+    );
+    c.await_diagnostics(&file_uri(&gomod), |d| d.is_empty());
+    let status = c.call(
+        "linklens/status",
+        json!({"textDocument": {"uri": file_uri(&main)}}),
+    );
+    assert_eq!(status["verdict"], "static", "{status}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
 #[test]
 fn bad_input_keeps_the_server_alive() {
     let (_tmp, root) = fixture();

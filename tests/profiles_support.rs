@@ -89,7 +89,8 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
                 .arg(&target)
                 .current_dir(&p.dir)
                 .env_clear()
-                .envs(env);
+                .envs(env)
+                .env("GOTOOLCHAIN", "local");
             run(c, &format!("make {target}"))?;
             p.local_output().ok_or("no output path")?
         }
@@ -151,7 +152,8 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
                     .arg(format!("set -e\n{script}"))
                     .current_dir(&cwd)
                     .env_clear()
-                    .envs(&e);
+                    .envs(&e)
+                    .env("GOTOOLCHAIN", "local");
                 run(c, &format!("RUN {r}"))?;
             }
             local_out
@@ -166,7 +168,8 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
                 .args(p.args_display())
                 .current_dir(&p.dir)
                 .env_clear()
-                .envs(&e);
+                .envs(&e)
+                .env("GOTOOLCHAIN", "local");
             run(c, &format!("go build {}", p.args_display().join(" ")))?;
             p.dir.join(p.output.clone().ok_or("no output")?)
         }

@@ -3,8 +3,12 @@
 //! publishDiagnostics over 100 edits (p50/p95), for a main package's file and
 //! for a library file deep in the graph.
 //!
-//! usage: cargo bench --bench lsp_latency [-- PACKAGES]
+//! Also `linklens/status` (the VS Code status item's request) p50/p95, on
+//! the generated workspace and on examples/shop.
+//!
+//! usage: cargo bench --bench lsp_latency [-- PACKAGES] [--status-only]
 //! (under `cargo test --all-targets` it only says how to run it).
+//! `--status-only` skips the 500 edits.
 
 #[allow(dead_code)]
 #[path = "../examples/gen_workspace.rs"]
@@ -70,6 +74,14 @@ fn main() {
     let lib = root.join(format!("pkg/p{:04}/p.go", n - 9));
     c.open(&lib, 1);
     c.await_diagnostics(&file_uri(&lib), |_| true);
+    for (label, file) in [("main file", &main_file), ("library file", &lib)] {
+        report_status(&mut c, &format!("{n}-package workspace, {label}"), &[file]);
+    }
+    if args.iter().any(|a| a == "--status-only") {
+        let _ = c.shutdown();
+        shop_status();
+        return;
+    }
     // Both files were opened with version 1; edits continue from there.
     let mut v = 1;
     for (label, file, kind) in [
@@ -103,7 +115,64 @@ fn main() {
             pct(&lat, 100)
         );
     }
+    report_status(
+        &mut c,
+        &format!("{n}-package workspace, main file, after the edits"),
+        &[&main_file],
+    );
     let _ = c.shutdown();
+    shop_status();
+}
+
+/// `linklens/status` on each main package of a copy of examples/shop.
+fn shop_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("shop");
+    lsp_client::copy_fixture(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop"),
+        &root,
+    );
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &root);
+    c.initialize(&root, json!({}), json!({}));
+    let mains: Vec<std::path::PathBuf> = ["api", "worker", "thumbnail", "admin"]
+        .iter()
+        .map(|m| root.join("cmd").join(m).join("main.go"))
+        .collect();
+    c.open(&mains[0], 1);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while status(&mut c, &mains[0])["label"] == "linklens: loading" {
+        assert!(Instant::now() < deadline, "examples/shop did not load");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let files: Vec<&Path> = mains.iter().map(|p| p.as_path()).collect();
+    report_status(&mut c, "examples/shop, its 4 main files in turn", &files);
+    let _ = c.shutdown();
+}
+
+fn status(c: &mut LspClient, file: &Path) -> serde_json::Value {
+    c.call(
+        "linklens/status",
+        json!({"textDocument": {"uri": file_uri(file)}}),
+    )
+}
+
+/// 100 status requests, cycling over `files`: the first one's time, then
+/// p50/p95/max of all.
+fn report_status(c: &mut LspClient, label: &str, files: &[&Path]) {
+    let mut lat = Vec::new();
+    for i in 0..100 {
+        let t = Instant::now();
+        let r = status(c, files[i % files.len()]);
+        lat.push(ms(t.elapsed()));
+        assert!(r["label"].is_string(), "{r}");
+    }
+    println!(
+        "linklens/status, {label}: first {:.2} ms, p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms (100 requests)",
+        lat[0],
+        pct(&lat, 50),
+        pct(&lat, 95),
+        pct(&lat, 100)
+    );
 }
 
 #[derive(Clone, Copy)]

@@ -7,7 +7,12 @@ use std::process::Command;
 
 /// Fail (never skip) when a tool the tests depend on is missing.
 pub fn require_tool(tool: &str, arg: &str, install: &str) {
-    match Command::new(tool).arg(arg).output() {
+    // GOTOOLCHAIN=local: `go version` must not switch (or download) toolchains.
+    match Command::new(tool)
+        .arg(arg)
+        .env("GOTOOLCHAIN", "local")
+        .output()
+    {
         Ok(_) => {}
         Err(e) => panic!("`{tool}` is required by this test but could not be run ({e}); {install}"),
     }

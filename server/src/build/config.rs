@@ -79,6 +79,11 @@ pub struct Config {
     pub gomodcache: std::path::PathBuf,
     pub gowork: Option<String>,
     pub go_version: Option<String>,
+    /// GOTOOLCHAIN as cfg.Getenv reads it (`local`, `auto`, `go1.22.0+auto`...).
+    pub gotoolchain: Option<String>,
+    /// The directory `go build` runs in: go words file paths in some errors
+    /// relative to it (base.ShortPath). `None` keeps them absolute.
+    pub workdir: Option<std::path::PathBuf>,
     /// Things the user should know about how this config was derived.
     pub notes: Vec<String>,
 }
@@ -219,6 +224,8 @@ impl Config {
                 .unwrap_or_else(|| tc.gomodcache.clone()),
             gowork: env.get("GOWORK").cloned(),
             go_version: tc.version.clone(),
+            gotoolchain: getenv("GOTOOLCHAIN"),
+            workdir: None,
             goos,
             goarch,
             host_goos,

@@ -82,6 +82,11 @@ pub fn run(args: &[String]) -> i32 {
         eprintln!("linklens check: directory {} does not exist", cwd.display());
         return 2;
     }
+    // go words some paths relative to the directory it runs in.
+    let cfg = crate::build::Config {
+        workdir: Some(cwd.clone()),
+        ..cfg
+    };
     if opts.profiles {
         return super::profiles::run(&engine, &env, &cwd, &opts.go_args, opts.json);
     }

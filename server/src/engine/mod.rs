@@ -17,7 +17,17 @@ pub struct Engine {
     pub sources: Arc<Sources>,
     pub cache: Arc<PackageCache>,
     resolvers: Mutex<HashMap<(PathBuf, String), Arc<Resolver>>>,
+    /// Variant predictions (the hover/status table's rows, the fixes) of
+    /// the current sources, until the next `invalidate`: the language server
+    /// asks for the same ones on every hover and status request.
+    variants: Mutex<HashMap<String, VariantPrediction>>,
 }
+
+/// A variant's configuration and prediction (see [`Engine::predict_variant`]).
+pub type VariantPrediction = Arc<(Config, Prediction)>;
+
+/// Beyond this many remembered variant predictions, start over.
+const VARIANT_MEMO_MAX: usize = 512;
 
 /// Predictions for every main package matched by the patterns.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -64,6 +74,7 @@ impl Engine {
             sources: Arc::new(Sources::new()),
             cache: Arc::new(PackageCache::new()),
             resolvers: Mutex::new(HashMap::new()),
+            variants: Mutex::new(HashMap::new()),
         }
     }
 
@@ -101,18 +112,33 @@ impl Engine {
         Ok(r)
     }
 
+    /// Forgets every loaded package and variant prediction (settings
+    /// changed: CC, tags or the C toolchain may differ).
+    pub fn clear_caches(&self) {
+        self.cache.clear();
+        if let Ok(mut m) = self.variants.lock() {
+            m.clear();
+        }
+    }
+
     /// Forgets everything derived from `path` (a changed file or directory).
     pub fn invalidate(&self, path: &Path) {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.ends_with(".go") {
             // One Go file: its header, its directory's listing and package.
             self.sources.invalidate_file(path);
+            if let Ok(mut m) = self.variants.lock() {
+                m.clear();
+            }
             if let Some(dir) = path.parent() {
                 self.cache.invalidate_dir(dir);
             }
             return;
         }
         self.sources.invalidate(path);
+        if let Ok(mut m) = self.variants.lock() {
+            m.clear();
+        }
         let dir = if path.extension().is_some() {
             path.parent().unwrap_or(path)
         } else {
@@ -194,19 +220,42 @@ impl Engine {
         par_map(jobs, |(cfg, dir)| self.predict_dir(cfg, dir))
     }
 
-    /// The prediction of `pred`'s package under a variant of `cfg`.
+    /// The prediction of `pred`'s package under a variant of `cfg`,
+    /// remembered until the next [`Engine::invalidate`]. The variant's
+    /// configuration derives from `cfg`'s environment, flags and directory
+    /// only, so those (with the variant and the package) are the key.
     pub fn predict_variant(
         &self,
         cfg: &Config,
         pred: &Prediction,
         v: &Variant,
-    ) -> Option<(Config, Prediction)> {
+    ) -> Option<VariantPrediction> {
+        let key = format!(
+            "{v:?}|{}|{}|{:?}|{:?}|{:?}",
+            pred.dir.display(),
+            pred.import_path,
+            cfg.env,
+            cfg.flags,
+            cfg.workdir
+        );
+        if let Ok(m) = self.variants.lock()
+            && let Some(hit) = m.get(&key)
+        {
+            return Some(hit.clone());
+        }
         let vcfg = v.apply(&self.toolchain, cfg, &pred.import_path);
         let resolver = self.resolver(&pred.dir, &vcfg).ok()?;
         let loader = Loader::new(&vcfg, &resolver, &self.sources, &self.cache);
         let pkg = loader.load_dir(&pred.import_path, &pred.dir, false, None);
         let vp = predict::predict(&loader, pkg);
-        Some((vcfg, vp))
+        let out = Arc::new((vcfg, vp));
+        if let Ok(mut m) = self.variants.lock() {
+            if m.len() >= VARIANT_MEMO_MAX {
+                m.clear();
+            }
+            m.insert(key, out.clone());
+        }
+        Some(out)
     }
 
     /// The fixes that would make `pred` static, each predicted.
@@ -222,7 +271,13 @@ impl Engine {
         variants
             .into_iter()
             .filter_map(|v| {
-                let (vcfg, vp) = self.predict_variant(cfg, pred, &v)?;
+                let both = self.predict_variant(cfg, pred, &v)?;
+                let (vcfg, vp) = &*both;
+                // Failing as the build itself does (a go.mod needing a newer
+                // Go, an import cycle) is no way out: leave it unsaid.
+                if vp.link.result == Verdict::Fails && vp.link.error == pred.link.error {
+                    return None;
+                }
                 let available = v.id != "musl-static" || vcfg.c_toolchain.path.is_some();
                 Some(Fix {
                     id: v.id.to_string(),
@@ -231,8 +286,8 @@ impl Engine {
                     tags: v.add_tags.clone(),
                     ldflags: v.add_ldflags.clone(),
                     breaks: breaks(&v, &pred.cgo_packages, vp.link.result),
-                    link: vp.link,
-                    caveats: vp.caveats,
+                    link: vp.link.clone(),
+                    caveats: vp.caveats.clone(),
                     available,
                 })
             })
@@ -274,4 +329,49 @@ fn module_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| d.join("go.mod").is_file())
         .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Variant predictions are remembered (the same result, not recomputed)
+    /// until a file changes, and then reflect the change.
+    #[test]
+    fn variant_predictions_are_remembered_until_invalidate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
+        let main = dir.join("main.go");
+        std::fs::write(&main, "package main\n\nfunc main() {}\n").unwrap();
+        let mut tc = Toolchain::default();
+        tc.version = Some("go1.26.8".into());
+        tc.host_goos = "linux".into();
+        tc.host_goarch = "amd64".into();
+        let engine = Engine::new(tc);
+        let (cfg, _) = engine.config(&Environ::new(), &[]).unwrap();
+        let pred = engine.predict_dir(&cfg, &dir).unwrap().unwrap();
+        let v = Variant::cgo_disabled();
+        let a = engine.predict_variant(&cfg, &pred, &v).unwrap();
+        assert_eq!(a.1.link.result, Verdict::Static);
+        let again = engine.predict_variant(&cfg, &pred, &v).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        let other = engine
+            .predict_variant(&cfg, &pred, &Variant::glibc_static())
+            .unwrap();
+        assert!(!Arc::ptr_eq(&a, &other));
+
+        std::fs::write(
+            &main,
+            "package main\n\nimport _ \"example.com/m/missing\"\n\nfunc main() {}\n",
+        )
+        .unwrap();
+        engine.invalidate(&main);
+        let after = engine.predict_variant(&cfg, &pred, &v).unwrap();
+        assert_eq!(after.1.link.result, Verdict::Fails, "{:?}", after.1.link);
+        engine.clear_caches();
+        let cleared = engine.predict_variant(&cfg, &pred, &v).unwrap();
+        assert!(!Arc::ptr_eq(&after, &cleared));
+    }
 }

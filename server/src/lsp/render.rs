@@ -128,7 +128,7 @@ pub fn variant_rows(engine: &Engine, cfg: &Config, p: &Prediction) -> Vec<Row> {
         ),
     ];
     for (label, v) in variants {
-        let result = match engine.predict_variant(cfg, p, &v) {
+        let result = match engine.predict_variant(cfg, p, &v).as_deref() {
             Some((vcfg, vp)) => {
                 let mut c = cell(&vp.link, &vp.caveats);
                 if v.id == "musl-static" && vcfg.c_toolchain.path.is_none() {

@@ -1031,7 +1031,7 @@ impl State {
     pub fn config_changed(&mut self, out: &mut Out) {
         if let Some(e) = &self.engine {
             // Settings can change CC or tags: nothing derived is reusable.
-            e.cache.clear();
+            e.clear_caches();
         }
         self.load_all(out);
     }

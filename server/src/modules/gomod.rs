@@ -13,6 +13,8 @@ pub struct GoMod {
     pub module: Option<(String, Span)>,
     /// `go 1.22` directive value.
     pub go_version: Option<String>,
+    /// Span of the `go` line (for diagnostics on it).
+    pub go_span: Option<Span>,
     /// `toolchain go1.23.1` value.
     pub toolchain: Option<String>,
     pub requires: Vec<Require>,
@@ -133,6 +135,7 @@ fn add(f: &mut GoMod, e: &Entry, errors: &mut Vec<ModError>) {
                 ));
             }
             f.go_version = Some(args[0].text.to_string());
+            f.go_span = Some(e.span);
         }
         "toolchain" => {
             if f.toolchain.is_some() {

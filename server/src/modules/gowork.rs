@@ -7,6 +7,8 @@ use crate::gosrc::Span;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoWork {
     pub go_version: Option<String>,
+    /// Span of the `go` line (for diagnostics on it).
+    pub go_span: Option<Span>,
     /// `toolchain go1.23.1` value.
     pub toolchain: Option<String>,
     /// `godebug key=value` settings, in order.
@@ -37,6 +39,7 @@ pub fn parse_go_work(src: &str) -> GoWork {
                     ));
                 } else {
                     w.go_version = Some(args[0].text.to_string());
+                    w.go_span = Some(e.span);
                 }
             }
             "toolchain" => {

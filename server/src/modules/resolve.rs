@@ -106,6 +106,8 @@ struct FsCache {
     exists: HashMap<PathBuf, bool>,
     has_gomod: HashMap<PathBuf, bool>,
     go_dir: HashMap<PathBuf, Result<bool, String>>,
+    /// A dependency's go.mod → its `go` line.
+    go_line: HashMap<PathBuf, Option<String>>,
 }
 
 /// Resolves import paths for one main module or workspace.
@@ -440,6 +442,43 @@ impl Resolver {
         v.extend(self.mains.iter().map(|m| m.gomod.clone()));
         v.push(self.modules_txt.clone());
         v
+    }
+
+    /// The `go` version a required (non-main) module's go.mod declares, and
+    /// how the go command names that module when the version is newer than
+    /// the toolchain: `module ../dep` for a directory replacement (modload's
+    /// go.mod summary, the path as written), `example.com/dep@v1.0.0` for a
+    /// module from the cache (modfetch.Download). `None` for main modules,
+    /// in vendor mode (go reads vendor/modules.txt instead), and when the
+    /// go.mod is missing or has no `go` line.
+    pub fn dependency_go_version(&self, module: &str) -> Option<(String, String)> {
+        if self.vendor.is_some() || self.main_by_path.contains_key(module) {
+            return None;
+        }
+        let version = self.selected.get(module)?;
+        let (gomod, what) = match self.replacement(module, version) {
+            Some(Target::Dir { abs, written }) => (abs.join("go.mod"), format!("module {written}")),
+            Some(Target::Module { path, version }) => (
+                modcache::module_dir(&self.gomodcache, path, version).join("go.mod"),
+                format!("{path}@{version}"),
+            ),
+            None => (
+                modcache::module_dir(&self.gomodcache, module, version).join("go.mod"),
+                format!("{module}@{version}"),
+            ),
+        };
+        let go = self.cached(
+            &gomod,
+            |c| c.go_line.get(&gomod),
+            |c, k, v| {
+                c.go_line.insert(k, v);
+            },
+            || {
+                let src = fs::read(&gomod).ok()?;
+                parse_go_mod(&String::from_utf8_lossy(&src)).go_version
+            },
+        )?;
+        Some((what, go))
     }
 
     /// Resolves `import_path` as imported by a package of the standard

@@ -171,6 +171,95 @@ pub fn go_version_at_least(v: &str, major: u64, minor: u64) -> bool {
     }
 }
 
+/// A Go version (`1.21`, `1.21.3`, `1.22rc1`) split as go/version's
+/// internal/gover does: major, minor, patch, kind (`""` < alpha < beta <
+/// rc), pre-release number. Unparsable versions are all-empty.
+#[derive(Default)]
+struct GoVersion<'a> {
+    major: &'a str,
+    minor: &'a str,
+    patch: &'a str,
+    kind: &'a str,
+    pre: &'a str,
+}
+
+fn parse_go(x: &str) -> GoVersion<'_> {
+    fn cut_int(s: &str) -> Option<(&str, &str)> {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (n > 0 && !(n > 1 && s.starts_with('0'))).then(|| (&s[..n], &s[n..]))
+    }
+    let bad = GoVersion::default();
+    let Some((major, x)) = cut_int(x) else {
+        return bad;
+    };
+    let mut v = GoVersion {
+        major,
+        ..GoVersion::default()
+    };
+    if x.is_empty() {
+        v.minor = "0";
+        v.patch = "0";
+        return v;
+    }
+    let Some(x) = x.strip_prefix('.') else {
+        return bad;
+    };
+    let Some((minor, x)) = cut_int(x) else {
+        return bad;
+    };
+    v.minor = minor;
+    if x.is_empty() {
+        // Before 1.21 a missing patch means .0; from 1.21 on, `1.21` is the
+        // language version, older than 1.21rc1 and 1.21.0.
+        if cmp_num(minor, "21") == Ordering::Less {
+            v.patch = "0";
+        }
+        return v;
+    }
+    if let Some(x) = x.strip_prefix('.') {
+        return match cut_int(x) {
+            Some((patch, "")) => GoVersion { patch, ..v },
+            _ => bad,
+        };
+    }
+    let letters = x.bytes().take_while(u8::is_ascii_lowercase).count();
+    if letters == 0 {
+        return bad;
+    }
+    v.kind = &x[..letters];
+    let x = &x[letters..];
+    if x.is_empty() {
+        return v;
+    }
+    match cut_int(x) {
+        Some((pre, "")) => GoVersion { pre, ..v },
+        _ => bad,
+    }
+}
+
+/// gover.Compare: orders Go versions (`1.21` < `1.21rc1` < `1.21.0` <
+/// `1.21.1`); unparsable versions sort first.
+pub fn compare_go(x: &str, y: &str) -> Ordering {
+    let (a, b) = (parse_go(x), parse_go(y));
+    cmp_num(a.major, b.major)
+        .then_with(|| cmp_num(a.minor, b.minor))
+        .then_with(|| cmp_num(a.patch, b.patch))
+        .then_with(|| a.kind.cmp(b.kind))
+        .then_with(|| cmp_num(a.pre, b.pre))
+}
+
+/// gover.FromToolchain: `go1.26.8` → `1.26.8`, dropping a custom suffix
+/// (`go1.21.3-bigcorp`, `go1.22.0 X:nodwarf5`). `None` when not a Go
+/// toolchain name.
+pub fn go_from_toolchain(name: &str) -> Option<&str> {
+    if name.contains(['/', '\\']) {
+        return None;
+    }
+    let v = name.strip_prefix("go")?;
+    let v = v.split([' ', '\t', '-']).next().unwrap_or(v);
+    (!parse_go(v).major.is_empty()).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +332,37 @@ mod tests {
         assert!(!go_version_at_least("1.9", 1, 14));
         assert!(go_version_at_least("2", 1, 14));
         assert!(!go_version_at_least("x", 1, 14));
+    }
+
+    #[test]
+    fn go_version_order() {
+        let ordered = [
+            "bad", "1.9", "1.20", "1.20.1", "1.21", "1.21rc1", "1.21rc2", "1.21.0", "1.21.3",
+            "1.26", "1.26.8", "1.26.9", "1.27rc1", "1.99", "1.99.0", "2",
+        ];
+        for w in ordered.windows(2) {
+            assert_eq!(
+                compare_go(w[0], w[1]),
+                Ordering::Less,
+                "{} < {}",
+                w[0],
+                w[1]
+            );
+            assert_eq!(
+                compare_go(w[1], w[0]),
+                Ordering::Greater,
+                "{} > {}",
+                w[1],
+                w[0]
+            );
+        }
+        // Before 1.21 the patch defaults to 0; `1` is 1.0.0.
+        assert_eq!(compare_go("1.20", "1.20.0"), Ordering::Equal);
+        assert_eq!(compare_go("1", "1.0.0"), Ordering::Equal);
+        assert_eq!(go_from_toolchain("go1.26.8"), Some("1.26.8"));
+        assert_eq!(go_from_toolchain("go1.21.3-bigcorp"), Some("1.21.3"));
+        assert_eq!(go_from_toolchain("go1.22.0 X:nodwarf5"), Some("1.22.0"));
+        assert_eq!(go_from_toolchain("devel go1.27-abc"), None);
+        assert_eq!(go_from_toolchain("go/1.2"), None);
     }
 }

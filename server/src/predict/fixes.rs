@@ -102,7 +102,10 @@ impl Variant {
                 args,
             });
         }
-        Config::with_flags(tc, &env, flags)
+        Config {
+            workdir: base.workdir.clone(),
+            ..Config::with_flags(tc, &env, flags)
+        }
     }
 }
 

@@ -209,6 +209,16 @@ pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
 
 fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
     let cfg = loader.cfg;
+    // go.mod / go.work asking for a newer Go: the go command stops while
+    // loading modules, whatever the target, compiler or build mode; only
+    // its flag checks (BuildInit) come earlier.
+    if let Some((link, at)) = toolchain_too_old(loader, g) {
+        if let Some(link) = flag_failure(cfg) {
+            return link;
+        }
+        p.error_location = at;
+        return link;
+    }
     if cfg.flags.compiler.as_deref().is_some_and(|c| c != "gc") {
         return Link::unknown(
             "linklens predicts the gc toolchain only (-compiler=gccgo is not modelled)",
@@ -242,26 +252,8 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         ));
     }
 
-    // Flags that need cgo, checked by cmd/go before anything is built.
-    for (on, flag) in [
-        (cfg.flags.race, "-race"),
-        (cfg.flags.msan, "-msan"),
-        (cfg.flags.asan, "-asan"),
-    ] {
-        if on && !cfg.cgo_enabled {
-            return Link::fails(format!(
-                "go: {flag} requires cgo; enable cgo by setting CGO_ENABLED=1"
-            ));
-        }
-    }
-    if cfg.flags.race && !race_supported(&cfg.goos, &cfg.goarch) {
-        return Link::fails(format!(
-            "go: -race is not supported on {}/{}",
-            cfg.goos, cfg.goarch
-        ));
-    }
-    if cfg.flags.race && cfg.flags.buildmode.as_deref() == Some("pie") {
-        return Link::fails("go: -buildmode=pie not supported when -race is enabled");
+    if let Some(link) = flag_failure(cfg) {
+        return link;
     }
 
     let ldflags = LinkerFlags::parse(&cfg.flags.ldflags_for(&g.main));
@@ -411,6 +403,193 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         Linker::Internal => internal_link(cfg, loader.sources, g, p, &ldflags, iscgo, pie),
         Linker::External => external_link(loader, g, p, &ldflags, pie),
     }
+}
+
+/// Flags that need cgo or a platform, checked by cmd/go (BuildInit) before
+/// it reads any go.mod or builds anything.
+fn flag_failure(cfg: &Config) -> Option<Link> {
+    for (on, flag) in [
+        (cfg.flags.race, "-race"),
+        (cfg.flags.msan, "-msan"),
+        (cfg.flags.asan, "-asan"),
+    ] {
+        if on && !cfg.cgo_enabled {
+            return Some(Link::fails(format!(
+                "go: {flag} requires cgo; enable cgo by setting CGO_ENABLED=1"
+            )));
+        }
+    }
+    if cfg.flags.race && !race_supported(&cfg.goos, &cfg.goarch) {
+        return Some(Link::fails(format!(
+            "go: -race is not supported on {}/{}",
+            cfg.goos, cfg.goarch
+        )));
+    }
+    if cfg.flags.race && cfg.flags.buildmode.as_deref() == Some("pie") {
+        return Some(Link::fails(
+            "go: -buildmode=pie not supported when -race is enabled",
+        ));
+    }
+    None
+}
+
+/// A go.mod or go.work that needs a newer Go than the toolchain, with
+/// GOTOOLCHAIN=local (the go command may not switch toolchains, so it
+/// fails; with `auto` it would switch, which is not modelled). What go1.26.8
+/// does (docs/ground-truth.md, "Go version lines"):
+/// - single module, `go` line newer: `go: go.mod requires go >= 1.99.0
+///   (running go 1.26.8; GOTOOLCHAIN=local)`; a `toolchain` line alone
+///   changes nothing;
+/// - workspace, go.work `go` line newer: the same, naming go.work; else
+///   each `use`d module whose go.mod is newer than the toolchain, or newer
+///   than go.work's (≥ 1.21), fails with "module X listed in go.work file
+///   requires go >= V, but go.work lists go W" (one line each);
+/// - a dependency providing a package of the graph, its go.mod newer:
+///   `go: example.com/dep@v1.0.0 requires go >= …` (from the module cache)
+///   or `go: module ../dep requires go >= …` (directory replacement).
+///
+/// Paths are relative to the build's directory when that is shorter
+/// (base.ShortPath).
+fn toolchain_too_old(loader: &Loader, g: &Graph) -> Option<(Link, Option<Location>)> {
+    let found = go_lines_too_new(loader, g)?;
+    match loader.cfg.gotoolchain.as_deref() {
+        Some("local") => Some(found),
+        other => {
+            // GOTOOLCHAIN=auto (go.env's default) or a named toolchain: the
+            // go command would switch to (and maybe download) a newer go.
+            // What that go would build is not this toolchain's business.
+            let (link, at) = found;
+            let what = link.error.unwrap_or_default();
+            let what = what
+                .trim_start_matches("go: ")
+                .split(" (running go")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            Some((
+                Link::unknown(format!(
+                    "{what}: with GOTOOLCHAIN={}, go build would switch to (and download) a newer toolchain; linklens predicts for the local {} only (set GOTOOLCHAIN=local to see the failure)",
+                    other.unwrap_or("auto"),
+                    loader.cfg.go_version.as_deref().unwrap_or("go"),
+                )),
+                at,
+            ))
+        }
+    }
+}
+
+/// The go.mod/go.work `go` lines that the local toolchain cannot build,
+/// as `go build` with GOTOOLCHAIN=local reports them.
+fn go_lines_too_new(loader: &Loader, g: &Graph) -> Option<(Link, Option<Location>)> {
+    use crate::modules::semver::{compare_go, go_from_toolchain};
+    let cfg = loader.cfg;
+    let local = go_from_toolchain(cfg.go_version.as_deref()?)?;
+    let too_new = |v: &str| compare_go(v, local).is_gt();
+    let requires = |what: &str, v: &str| {
+        format!("go: {what} requires go >= {v} (running go {local}; GOTOOLCHAIN=local)")
+    };
+    let short = |p: &std::path::Path| short_path(p, cfg.workdir.as_deref());
+    let at = |file: &std::path::Path, span: Option<Span>| {
+        span.map(|span| Location {
+            file: file.to_path_buf(),
+            span,
+        })
+    };
+    let r = loader.resolver;
+    let mods = r.main_modules().iter().zip(r.main_go_mods());
+    if let (Some(wf), Some(w)) = (r.go_work(), r.go_work_file()) {
+        if let Some(v) = w.go_version.as_deref().filter(|v| too_new(v)) {
+            return Some((Link::fails(requires(&short(wf), v)), at(wf, w.go_span)));
+        }
+        // gover.FromGoWork / FromGoMod defaults for a missing `go` line.
+        let (wv, verb) = match w.go_version.as_deref() {
+            Some(v) => (v, "lists"),
+            None => ("1.18", "implicitly requires"),
+        };
+        let mut errors = Vec::new();
+        let mut first = None;
+        for (m, f) in mods {
+            let mv = f.go_version.as_deref().unwrap_or("1.16");
+            if too_new(mv) || (compare_go(mv, wv).is_gt() && compare_go(mv, "1.21").is_ge()) {
+                errors.push(format!(
+                    "go: module {} listed in go.work file requires go >= {mv}, but go.work {verb} go {wv}; to update it:\n\tgo work use",
+                    short(&m.dir)
+                ));
+                first = first.or_else(|| at(&m.gomod, f.go_span));
+            }
+        }
+        if !errors.is_empty() {
+            return Some((Link::fails(errors.join("\n")), first));
+        }
+    } else if let Some((m, f)) = mods.into_iter().next()
+        && let Some(v) = f.go_version.as_deref().filter(|v| too_new(v))
+    {
+        return Some((
+            Link::fails(requires(&short(&m.gomod), v)),
+            at(&m.gomod, f.go_span),
+        ));
+    }
+    // Dependencies: the newest go line among the modules providing packages.
+    let mut worst: Option<(String, String, String)> = None;
+    for (_, pkg) in g.iter() {
+        let Some((module, Some(_))) = &pkg.module else {
+            continue;
+        };
+        if let Some((what, v)) = r.dependency_go_version(module)
+            && too_new(&v)
+            && worst
+                .as_ref()
+                .is_none_or(|(_, _, w)| compare_go(&v, w).is_gt())
+        {
+            worst = Some((module.clone(), what, v));
+        }
+    }
+    let (module, what, v) = worst?;
+    let loc = r
+        .require_of(&module)
+        .map(|(file, req)| Location {
+            file,
+            span: req.span,
+        })
+        .or_else(|| {
+            let (path, _) = g
+                .iter()
+                .find(|(_, k)| k.module.as_ref().is_some_and(|m| m.0 == module))?;
+            g.chain(path).imports.last().map(Location::from)
+        });
+    Some((Link::fails(requires(&what, &v)), loc))
+}
+
+/// base.ShortPath: `path` relative to `cwd` when that is shorter.
+fn short_path(path: &std::path::Path, cwd: Option<&std::path::Path>) -> String {
+    use std::path::Component;
+    let full = path.display().to_string();
+    let Some(cwd) = cwd.filter(|c| c.is_absolute() && path.is_absolute()) else {
+        return full;
+    };
+    let norm = |p: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::Normal(s) => v.push(s.to_string_lossy().into_owned()),
+                Component::ParentDir => {
+                    v.pop();
+                }
+                _ => {}
+            }
+        }
+        v
+    };
+    let (p, c) = (norm(path), norm(cwd));
+    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; c.len() - common];
+    parts.extend(p[common..].iter().map(String::as_str));
+    let rel = if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    };
+    if rel.len() < full.len() { rel } else { full }
 }
 
 /// The location of `package main` (for implicit imports and failures).
@@ -1140,4 +1319,152 @@ fn unreachable_pkg() -> &'static Package {
         syso_files: vec![],
         errors: vec![],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{Environ, Toolchain};
+    use crate::engine::Engine;
+    use std::path::Path;
+
+    #[test]
+    fn short_path_is_relative_when_shorter() {
+        let p = Path::new("/work/m/go.mod");
+        assert_eq!(short_path(p, Some(Path::new("/work/m"))), "go.mod");
+        assert_eq!(
+            short_path(p, Some(Path::new("/work/m/cmd/x"))),
+            "../../go.mod"
+        );
+        assert_eq!(
+            short_path(Path::new("/work/m"), Some(Path::new("/work/m"))),
+            "."
+        );
+        assert_eq!(
+            short_path(p, Some(Path::new("/a/b/c/d/e/f"))),
+            "/work/m/go.mod"
+        );
+        assert_eq!(short_path(p, None), "/work/m/go.mod");
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let f = root.join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+
+    /// The toolchain is fixed (go1.26.8, no GOROOT): no `go` runs.
+    fn check(dir: &Path, gotoolchain: &str) -> Prediction {
+        let mut tc = Toolchain::default();
+        tc.version = Some("go1.26.8".into());
+        tc.host_goos = "linux".into();
+        tc.host_goarch = "amd64".into();
+        let engine = Engine::new(tc);
+        let env: Environ = [
+            ("GOTOOLCHAIN".to_string(), gotoolchain.to_string()),
+            ("CGO_ENABLED".to_string(), "0".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        let (mut cfg, _) = engine.config(&env, &[]).unwrap();
+        cfg.workdir = Some(dir.to_path_buf());
+        let mut r = engine.check(dir, &cfg, &[".".into()], true).unwrap();
+        assert_eq!(r.packages.len(), 1);
+        r.packages.remove(0)
+    }
+
+    const MAIN: &str = "package main\n\nfunc main() {}\n";
+
+    #[test]
+    fn go_line_newer_than_the_toolchain_fails_with_gotoolchain_local() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = tmp.path().join("m");
+        let gomod = "module example.com/m\n\ngo 1.99.0\n";
+        write(&m, "go.mod", gomod);
+        write(&m, "main.go", MAIN);
+        let p = check(&m, "local");
+        assert_eq!(p.link.result, Verdict::Fails);
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some("go: go.mod requires go >= 1.99.0 (running go 1.26.8; GOTOOLCHAIN=local)")
+        );
+        // On the go line of go.mod, and no "fix" that fails the same way.
+        let at = p.error_location.expect("a location");
+        assert_eq!(at.file, m.join("go.mod"));
+        assert_eq!(&gomod[at.span.start..at.span.end], "go 1.99.0");
+        assert!(p.fixes.is_empty(), "{:?}", p.fixes);
+        // With GOTOOLCHAIN=auto go would switch toolchains: not this
+        // toolchain's build, so unknown, saying why.
+        let auto = check(&m, "auto").link;
+        assert_eq!(auto.result, Verdict::Unknown);
+        assert!(
+            auto.error.as_deref().is_some_and(|e| e.starts_with(
+                "go.mod requires go >= 1.99.0: with GOTOOLCHAIN=auto, go build would switch"
+            )),
+            "{auto:?}"
+        );
+        // The toolchain's own version passes; a toolchain line alone too.
+        write(&m, "go.mod", "module example.com/m\n\ngo 1.26.8\n");
+        assert_eq!(check(&m, "local").link.result, Verdict::Static);
+        write(
+            &m,
+            "go.mod",
+            "module example.com/m\n\ngo 1.21\n\ntoolchain go1.99.0\n",
+        );
+        assert_eq!(check(&m, "local").link.result, Verdict::Static);
+    }
+
+    #[test]
+    fn workspace_and_dependency_go_lines() {
+        let tmp = tempfile::tempdir().unwrap();
+        let w = tmp.path();
+        write(w, "go.work", "go 1.99\n\nuse ./app\n");
+        write(w, "app/go.mod", "module example.com/app\n\ngo 1.22\n");
+        write(w, "app/main.go", MAIN);
+        let p = check(&w.join("app"), "local");
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some("go: ../go.work requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)")
+        );
+        assert_eq!(p.error_location.map(|l| l.file), Some(w.join("go.work")));
+
+        // go.work is fine, another `use`d module is too new.
+        write(w, "go.work", "go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n");
+        write(w, "lib/go.mod", "module example.com/lib\n\ngo 1.99.0\n");
+        let p = check(&w.join("app"), "local");
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some(
+                "go: module ../lib listed in go.work file requires go >= 1.99.0, but go.work lists go 1.22; to update it:\n\tgo work use"
+            )
+        );
+        assert_eq!(p.error_location.map(|l| l.file), Some(w.join("lib/go.mod")));
+
+        // A replaced dependency whose go.mod is too new, imported (outside
+        // the workspace above).
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("d");
+        let gomod = "module example.com/d\n\ngo 1.22\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ./dep\n";
+        write(&d, "go.mod", gomod);
+        write(
+            &d,
+            "main.go",
+            "package main\n\nimport \"example.com/dep\"\n\nfunc main() { dep.F() }\n",
+        );
+        write(&d, "dep/go.mod", "module example.com/dep\n\ngo 1.99.0\n");
+        write(&d, "dep/dep.go", "package dep\n\nfunc F() {}\n");
+        let p = check(&d, "local");
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some("go: module ./dep requires go >= 1.99.0 (running go 1.26.8; GOTOOLCHAIN=local)")
+        );
+        let at = p.error_location.expect("a location");
+        assert_eq!(
+            &gomod[at.span.start..at.span.end],
+            "require example.com/dep v0.0.0"
+        );
+        // Required but not imported: go builds it.
+        write(&d, "main.go", MAIN);
+        assert_eq!(check(&d, "local").link.result, Verdict::Static);
+    }
 }
