@@ -44,13 +44,25 @@ impl CToolchain {
         // Every build variant of every main package asks again: remember
         // the answer per compiler file (its size and mtime, so that an
         // upgrade or a new install in a long-running server is seen).
-        type Key = (String, Option<PathBuf>, Option<(u64, std::time::SystemTime)>, String, String);
+        type Key = (
+            String,
+            Option<PathBuf>,
+            Option<(u64, std::time::SystemTime)>,
+            String,
+            String,
+        );
         static SEEN: std::sync::Mutex<Vec<(Key, CToolchain)>> = std::sync::Mutex::new(Vec::new());
         let stamp = path
             .as_deref()
             .and_then(|p| std::fs::metadata(p).ok())
             .and_then(|m| Some((m.len(), m.modified().ok()?)));
-        let key: Key = (program.clone(), path.clone(), stamp, goos.into(), goarch.into());
+        let key: Key = (
+            program.clone(),
+            path.clone(),
+            stamp,
+            goos.into(),
+            goarch.into(),
+        );
         if let Ok(seen) = SEEN.lock()
             && let Some((_, tc)) = seen.iter().find(|(k, _)| *k == key)
         {

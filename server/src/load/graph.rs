@@ -173,6 +173,10 @@ pub struct Graph {
     edges: Vec<u32>,
     /// Node indices, hashed by the node's import path.
     index: HashTable<u32>,
+    /// Node index by package identity: a walk meets each package once per
+    /// import of it, and comparing addresses is far cheaper than hashing
+    /// paths (a package's directory has one import path in a build).
+    by_pkg: HashMap<usize, u32>,
     pub unresolved: Vec<Unresolved>,
 }
 
@@ -244,6 +248,8 @@ impl Graph {
         self.nodes[i as usize].hash = hash;
         let Graph { index, nodes, .. } = self;
         index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
+        let key = Arc::as_ptr(&self.nodes[i as usize].pkg) as usize;
+        self.by_pkg.entry(key).or_insert(i);
         i
     }
 
@@ -413,20 +419,32 @@ impl<'a> Loader<'a> {
                 });
                 pkg.module = module;
                 let pkg = Arc::new(pkg);
-                if let Ok(mut m) = self.cache.shared.write() {
-                    m.entry(shared_key)
-                        .or_default()
-                        .push((queries, pkg.clone()));
+                match self.cache.shared.write() {
+                    Ok(mut m) => {
+                        // Another thread may have loaded it meanwhile: one
+                        // value per package, so graphs can compare addresses.
+                        let loaded = m.entry(shared_key).or_default();
+                        match loaded.iter().find(|(q, _)| tags.answers(q)) {
+                            Some((_, p)) => p.clone(),
+                            None => {
+                                loaded.push((queries, pkg.clone()));
+                                pkg
+                            }
+                        }
+                    }
+                    Err(_) => pkg,
                 }
-                pkg
             }
         };
-        if let Ok(mut m) = self.cache.map.write() {
-            m.entry(self.tag_key)
+        match self.cache.map.write() {
+            Ok(mut m) => m
+                .entry(self.tag_key)
                 .or_default()
-                .insert(dir.to_path_buf(), pkg.clone());
+                .entry(dir.to_path_buf())
+                .or_insert(pkg)
+                .clone(),
+            Err(_) => pkg,
         }
-        pkg
     }
 
     /// The package for an import path as seen from `importer`.
@@ -512,11 +530,18 @@ impl<'a> Loader<'a> {
             let deps = self.deps(&pkg);
             let start = g.edges.len() as u32;
             for (idx, dep) in deps.iter().enumerate() {
-                let path = pkg.imports[idx].path.as_str();
                 match dep {
                     Dep::Cgo => {}
                     Dep::Package(p) => {
-                        let target = match g.find(path) {
+                        let key = Arc::as_ptr(p) as usize;
+                        let seen = g.by_pkg.get(&key).copied().or_else(|| {
+                            // Another package value for a path already in
+                            // the graph: the path decides, as before.
+                            let t = g.find(&pkg.imports[idx].path)?;
+                            g.by_pkg.insert(key, t);
+                            Some(t)
+                        });
+                        let target = match seen {
                             Some(t) => t,
                             None => g.push(
                                 p.clone(),
@@ -529,6 +554,7 @@ impl<'a> Loader<'a> {
                         g.edges.push(target);
                     }
                     Dep::Unresolved(resolution) => {
+                        let path = pkg.imports[idx].path.as_str();
                         if !g.unresolved.iter().any(|u| u.import_path == path) {
                             g.unresolved.push(Unresolved {
                                 import_path: path.to_string(),
