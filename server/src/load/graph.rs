@@ -67,7 +67,7 @@ impl PackageCache {
                 !stale(&pkg.dir)
                     && !deps
                         .iter()
-                        .any(|d| matches!(d, Dep::Package(p) if stale(&p.dir)))
+                        .any(|d| matches!(d, Dep::Package(p, _) if stale(&p.dir)))
             });
         }
     }
@@ -106,7 +106,7 @@ impl PackageCache {
                 !stale(pkg)
                     && !deps
                         .iter()
-                        .any(|d| matches!(d, Dep::Package(p) if stale(p)))
+                        .any(|d| matches!(d, Dep::Package(p, _) if stale(p)))
             });
         }
     }
@@ -228,7 +228,12 @@ impl Graph {
     }
 
     fn find(&self, path: &str) -> Option<u32> {
-        let hash = hash_path(path);
+        self.find_hashed(path, hash_path(path))
+    }
+
+    /// `find` with the path's hash known: the path is compared only with
+    /// nodes whose hash matches.
+    fn find_hashed(&self, path: &str, hash: u64) -> Option<u32> {
         self.index
             .find(hash, |&i| {
                 self.nodes[i as usize].hash == hash && self.path(i) == path
@@ -245,6 +250,22 @@ impl Graph {
             hash: 0,
         });
         let hash = hash_path(self.path(i));
+        self.index_node(i, hash)
+    }
+
+    /// `push` with the hash of the node's path known.
+    fn push_hashed(&mut self, pkg: Arc<Package>, via: Via, hash: u64) -> u32 {
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            pkg,
+            via,
+            edges: 0..0,
+            hash,
+        });
+        self.index_node(i, hash)
+    }
+
+    fn index_node(&mut self, i: u32, hash: u64) -> u32 {
         self.nodes[i as usize].hash = hash;
         let Graph { index, nodes, .. } = self;
         index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
@@ -493,7 +514,9 @@ impl<'a> Loader<'a> {
                     return Dep::Cgo;
                 }
                 match self.resolve(&imp.path, pkg.standard) {
-                    Ok(p) => Dep::Package(p),
+                    // The path's hash now, while the string is at hand:
+                    // walks then never read import path strings.
+                    Ok(p) => Dep::Package(p, hash_path(&imp.path)),
                     Err(r) => {
                         all_resolved = false;
                         Dep::Unresolved(r)
@@ -532,23 +555,24 @@ impl<'a> Loader<'a> {
             for (idx, dep) in deps.iter().enumerate() {
                 match dep {
                     Dep::Cgo => {}
-                    Dep::Package(p) => {
+                    Dep::Package(p, hash) => {
                         let key = Arc::as_ptr(p) as usize;
                         let seen = g.by_pkg.get(&key).copied().or_else(|| {
                             // Another package value for a path already in
                             // the graph: the path decides, as before.
-                            let t = g.find(&pkg.imports[idx].path)?;
+                            let t = g.find_hashed(&pkg.imports[idx].path, *hash)?;
                             g.by_pkg.insert(key, t);
                             Some(t)
                         });
                         let target = match seen {
                             Some(t) => t,
-                            None => g.push(
+                            None => g.push_hashed(
                                 p.clone(),
                                 Via::Import {
                                     parent: node,
                                     import: idx as u32,
                                 },
+                                *hash,
                             ),
                         };
                         g.edges.push(target);
@@ -596,6 +620,7 @@ impl<'a> Loader<'a> {
 pub enum Dep {
     /// `import "C"`: cgo, not a package.
     Cgo,
-    Package(Arc<Package>),
+    /// The package, and the hash of the import path that names it.
+    Package(Arc<Package>, u64),
     Unresolved(Resolution),
 }

@@ -13,14 +13,30 @@ pub enum Encoding {
 /// Line starts of one text, for conversions in both directions.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: std::borrow::Cow<'a, [usize]>,
+}
+
+/// The byte offset where each line of `text` starts.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts: line_starts(text).into(),
+        }
+    }
+
+    /// An index over `text` with its `line_starts`, computed earlier.
+    pub fn with_starts(text: &'a str, starts: &'a [usize]) -> Self {
+        LineIndex {
+            text,
+            starts: starts.into(),
+        }
     }
 
     /// The position of byte `offset` (clamped to the text, and to a char

@@ -22,7 +22,6 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 use tower_lsp_server::ls_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString,
     Range, Uri,
@@ -133,7 +132,10 @@ pub struct State {
     published: HashMap<PathBuf, Vec<Diagnostic>>,
     /// Open Go files that are in no module.
     outside: HashSet<PathBuf>,
-    texts: HashMap<PathBuf, (Option<SystemTime>, u64, Arc<str>)>,
+    /// Texts of files not open in the editor, with their line starts, read
+    /// once and dropped when the file changes (watchers tell us, as they
+    /// tell the engine's caches).
+    texts: HashMap<PathBuf, (Arc<str>, Arc<[usize]>)>,
     /// Go binaries found in the folders, by path.
     pub binaries: BTreeMap<PathBuf, Arc<Bin>>,
     /// Build profiles per folder index.
@@ -767,6 +769,7 @@ impl State {
         let Some(dir) = path.parent().map(Path::to_path_buf) else {
             return;
         };
+        self.forget_texts(path);
         if let Some(e) = &self.engine {
             e.invalidate(path);
         }
@@ -988,6 +991,7 @@ impl State {
         let mut reload: Vec<PathBuf> = Vec::new();
         let mut profile_inputs: Vec<PathBuf> = Vec::new();
         for p in paths {
+            self.forget_texts(p);
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let config = matches!(
                 name,
@@ -1193,24 +1197,35 @@ impl State {
         if let Some(d) = self.docs.get(path) {
             return Some(d.text.clone());
         }
-        let meta = std::fs::metadata(path).ok()?;
-        let stamp = (meta.modified().ok(), meta.len());
-        if let Some((m, l, t)) = self.texts.get(path)
-            && (*m, *l) == stamp
-        {
+        self.disk_text(path).map(|(t, _)| t)
+    }
+
+    fn disk_text(&mut self, path: &Path) -> Option<(Arc<str>, Arc<[usize]>)> {
+        if let Some(t) = self.texts.get(path) {
             return Some(t.clone());
         }
         let text: Arc<str> =
             Arc::from(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned());
+        let starts: Arc<[usize]> = super::position::line_starts(&text).into();
         self.texts
-            .insert(path.to_path_buf(), (stamp.0, stamp.1, text.clone()));
-        Some(text)
+            .insert(path.to_path_buf(), (text.clone(), starts.clone()));
+        Some((text, starts))
+    }
+
+    /// Forgets the text read for `path` (a file or a directory).
+    fn forget_texts(&mut self, path: &Path) {
+        if self.texts.remove(path).is_none() {
+            self.texts.retain(|p, _| !p.starts_with(path));
+        }
     }
 
     fn range_of(&mut self, loc: &Location) -> Option<Range> {
-        let text = self.text_of(&loc.file)?;
-        let ix = LineIndex::new(&text);
-        Some(ix.range(loc.span.start, loc.span.end, self.caps.encoding))
+        let enc = self.caps.encoding;
+        if let Some(d) = self.docs.get(&loc.file) {
+            return Some(LineIndex::new(&d.text).range(loc.span.start, loc.span.end, enc));
+        }
+        let (text, starts) = self.disk_text(&loc.file)?;
+        Some(LineIndex::with_starts(&text, &starts).range(loc.span.start, loc.span.end, enc))
     }
 
     /// The diagnostics of one file, from every main package's contributions.
