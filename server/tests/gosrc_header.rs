@@ -414,3 +414,59 @@ fn huge_file_returns_fast() {
     println!("5 MB comment without package: {:?}", t.elapsed());
     assert!(!h.errors.is_empty() && h.package.is_none());
 }
+
+/// Headers are scanned from a file's first bytes when they hold the whole
+/// header (load/source.rs reads 16 KiB first). Over every file of the Go
+/// installation and the fixtures, and over cuts of those files at many
+/// points, the prefix scan either agrees with the whole-file scan or asks
+/// for the whole file.
+#[test]
+fn prefix_scans_agree_with_whole_file_scans() {
+    use linklens::gosrc::scan_header_prefix;
+    let goroot = std::process::Command::new("go")
+        .args(["env", "GOROOT"])
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .expect("go env GOROOT (install Go)");
+    let goroot = String::from_utf8_lossy(&goroot.stdout).trim().to_string();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for root in [
+        std::path::PathBuf::from(goroot).join("src"),
+        repo.join("tests/fixtures"),
+    ] {
+        let mut stack = vec![root];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "go") {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    assert!(files.len() > 5000, "only {} Go files found", files.len());
+    let (mut decided, mut deferred) = (0, 0);
+    for f in &files {
+        let Ok(src) = std::fs::read(f) else { continue };
+        let whole = scan_header(&src);
+        for cut in [16 << 10, 4096, 1024, 300, 100] {
+            if src.len() <= cut {
+                continue;
+            }
+            match scan_header_prefix(&src[..cut]) {
+                Some(h) => {
+                    decided += 1;
+                    assert_eq!(h, whole, "{} cut at {cut}", f.display());
+                }
+                None => deferred += 1,
+            }
+        }
+    }
+    println!(
+        "{} files, {decided} prefix scans agreed, {deferred} asked for the whole file",
+        files.len()
+    );
+}

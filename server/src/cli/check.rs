@@ -103,13 +103,15 @@ pub fn run(args: &[String]) -> i32 {
     if opts.cross_check {
         return super::crosscheck::run(&engine, &cfg, &cwd, &patterns, &report, opts.json);
     }
-    let mut out = std::io::stdout().lock();
+    // Buffered: the pretty JSON is thousands of lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if opts.json {
         let _ = serde_json::to_writer_pretty(&mut out, &report);
         let _ = writeln!(out);
     } else {
         let _ = write!(out, "{}", render(&report));
     }
+    let _ = out.flush();
     if report.packages.is_empty() {
         eprintln!("linklens check: no main packages matched");
     }

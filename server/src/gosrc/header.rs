@@ -147,10 +147,33 @@ pub const MULTIPLE_GO_BUILD: &str = "multiple //go:build comments";
 
 /// Scans the header of one Go file.
 pub fn scan_header(src: &[u8]) -> FileHeader {
-    let mut h = FileHeader::default();
     let start = if src.starts_with(BOM) { BOM.len() } else { 0 };
+    scan_read(src, start, read_go_info(src, start))
+}
 
-    let read = read_go_info(src, start);
+/// `scan_header` of a file from its first bytes, if they hold the whole
+/// header: go/build reads no further (unless the import reader fails, and
+/// then the parser sees the whole file). `None` means: read it all.
+pub fn scan_header_prefix(prefix: &[u8]) -> Option<FileHeader> {
+    let start = if prefix.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
+    let read = read_go_info(prefix, start);
+    // A header that ends (or fails) at the cut may go on past it.
+    let inside = match read.nul_at {
+        Some(at) => at < prefix.len(),
+        // The reader stops one byte past the header, after seeing what
+        // follows it; at the cut it would have stopped with `header_end`
+        // at the end (end of input, or an error: then go parses it all).
+        None => read.header_end < prefix.len(),
+    };
+    inside.then(|| scan_read(prefix, start, read))
+}
+
+fn scan_read(src: &[u8], start: usize, read: super::reader::ReadResult) -> FileHeader {
+    let mut h = FileHeader::default();
     if let Some(at) = read.nul_at {
         h.errors.push(HeaderError::new(
             ErrorKind::Read,

@@ -168,8 +168,19 @@ impl Package {
             if by_name == Some(NameExclusion::Hidden) {
                 continue;
             }
+            // The module index's read of every file (below) finds nothing in
+            // the toolchain's own packages: skip reading the files the name
+            // rules exclude there (tests and other platforms, most of a
+            // standard directory).
+            if standard && let Some(ex) = by_name {
+                if ex != NameExclusion::Test {
+                    pkg.ignored.push((name.to_string(), Exclusion::Name(ex)));
+                    cgo_excluded_only = false;
+                }
+                continue;
+            }
             let path = dir.join(name);
-            let header = match sources.header(&path) {
+            let header = match sources.header_of(&path, entry.is_file) {
                 Ok(h) => h,
                 Err(e) => {
                     pkg.errors.push(LoadError::BadFile {

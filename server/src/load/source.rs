@@ -2,11 +2,11 @@
 //! disk, with a cache keyed by path and a content stamp so that an unchanged
 //! file is never scanned twice.
 
-use crate::gosrc::{FileHeader, scan_header};
+use crate::gosrc::{FileHeader, scan_header, scan_header_prefix};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
 
 /// Editor buffers that override files on disk (path → contents).
 pub type Overlay = HashMap<PathBuf, Arc<Vec<u8>>>;
@@ -16,9 +16,16 @@ pub type Overlay = HashMap<PathBuf, Arc<Vec<u8>>>;
 /// after the imports).
 const HEADER_READ_LIMIT: u64 = 1 << 20;
 
+/// What is read first: enough for the package clause and imports of
+/// nearly every file (in Go's own tree, only a few files whose package
+/// documentation runs longer need a second read).
+const HEADER_PREFIX: usize = 16 << 10;
+
 #[derive(Clone, PartialEq, Eq, Debug)]
 enum Stamp {
-    Disk { len: u64, mtime: Option<SystemTime> },
+    /// Read from the disk; valid until invalidated (watchers tell us).
+    Disk,
+    /// An editor buffer, by content hash.
     Buffer(u64),
 }
 
@@ -29,8 +36,8 @@ enum Stamp {
 #[derive(Default)]
 pub struct Sources {
     overlay: RwLock<Overlay>,
-    headers: RwLock<HashMap<PathBuf, (Stamp, Arc<FileHeader>)>>,
-    dirs: RwLock<HashMap<PathBuf, Arc<Vec<DirEntry>>>>,
+    headers: RwLock<FxHashMap<PathBuf, (Stamp, Arc<FileHeader>)>>,
+    dirs: RwLock<FxHashMap<PathBuf, Arc<Vec<DirEntry>>>>,
 }
 
 /// A directory entry relevant to package loading.
@@ -41,6 +48,8 @@ pub struct DirEntry {
     pub is_dir: bool,
     /// A symlink (`./...` does not descend into symlinked directories).
     pub is_symlink: bool,
+    /// A regular file (not a symlink, FIFO or device).
+    pub is_file: bool,
 }
 
 impl Sources {
@@ -100,19 +109,28 @@ impl Sources {
 
     /// The header of a Go file, from the overlay or the disk.
     pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
+        self.header_of(path, false)
+    }
+
+    /// `header`, knowing from the directory listing whether `path` is a
+    /// regular file (then a short read is its end: no read to confirm it).
+    pub fn header_of(&self, path: &Path, regular: bool) -> Result<Arc<FileHeader>, String> {
         if let Some(buf) = self.overlay_contents(path) {
             let stamp = Stamp::Buffer(hash(&buf));
             return self.cached_or_scan(path, stamp, || Ok(buf.to_vec()));
         }
         if let Ok(h) = self.headers.read()
-            && let Some((Stamp::Disk { .. }, header)) = h.get(path)
+            && let Some((Stamp::Disk, header)) = h.get(path)
         {
             return Ok(header.clone());
         }
-        // One open, one fstat and (nearly always) one read: the stamp comes
-        // from the open file rather than a second lookup of the path.
-        let (stamp, bytes) = read_stamped(path, HEADER_READ_LIMIT)?;
-        self.cached_or_scan(path, stamp, || Ok(bytes))
+        // One open and (nearly always) one read of the first bytes; the
+        // rest only when the header does not end inside them.
+        let header = Arc::new(read_header(path, regular)?);
+        if let Ok(mut h) = self.headers.write() {
+            h.insert(path.to_path_buf(), (Stamp::Disk, header.clone()));
+        }
+        Ok(header)
     }
 
     fn cached_or_scan(
@@ -159,6 +177,7 @@ impl Sources {
                     let ft = e.file_type().ok();
                     let is_symlink = ft.is_some_and(|t| t.is_symlink());
                     DirEntry {
+                        is_file: ft.is_some_and(|t| t.is_file()),
                         name: e.file_name().to_string_lossy().into_owned(),
                         is_dir: match ft {
                             Some(t) if !t.is_symlink() => t.is_dir(),
@@ -184,6 +203,7 @@ impl Sources {
                             name,
                             is_dir: false,
                             is_symlink: false,
+                            is_file: false,
                         });
                     }
                 }
@@ -208,38 +228,52 @@ impl Sources {
     }
 }
 
-/// The file's stamp and its first `limit` bytes.
-fn read_stamped(path: &Path, limit: u64) -> Result<(Stamp, Vec<u8>), String> {
+/// The header of the Go file at `path`, reading no more of it than needed.
+fn read_header(path: &Path, regular: bool) -> Result<FileHeader, String> {
     use std::io::Read;
     let err = |e: std::io::Error| format!("{}: {e}", path.display());
-    let f = std::fs::File::open(path).map_err(err)?;
-    let meta = f.metadata().map_err(err)?;
-    let stamp = Stamp::Disk {
-        len: meta.len(),
-        mtime: meta.modified().ok(),
-    };
-    let want = meta.len().min(limit) as usize;
-    let mut buf = vec![0u8; want];
+    let mut f = std::fs::File::open(path).map_err(err)?;
+    let mut buf = vec![0u8; HEADER_PREFIX];
     let mut filled = 0;
-    while filled < want {
-        match (&f).read(&mut buf[filled..]) {
-            Ok(0) => break, // shrank since the fstat
-            Ok(n) => filled += n,
+    let mut at_eof = false;
+    while filled < buf.len() {
+        match f.read(&mut buf[filled..]) {
+            Ok(0) => {
+                at_eof = true;
+                break;
+            }
+            Ok(n) => {
+                filled += n;
+                if filled < buf.len() {
+                    // A header complete in what was read needs no more.
+                    if let Some(h) = scan_header_prefix(&buf[..filled]) {
+                        return Ok(h);
+                    }
+                    // A short read of a regular file is its end (Linux reads
+                    // regular files in full up to the end).
+                    if regular {
+                        at_eof = true;
+                        break;
+                    }
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(err(e)),
         }
     }
     buf.truncate(filled);
-    if filled == want && !meta.is_file() {
-        // Not a regular file (a FIFO or device named .go): its length says
-        // nothing; read what is there, up to the limit.
-        let mut rest = Vec::new();
-        (&f).take(limit - filled as u64)
-            .read_to_end(&mut rest)
-            .map_err(err)?;
-        buf.extend(rest);
+    if at_eof {
+        return Ok(scan_header(&buf));
     }
-    Ok((stamp, buf))
+    if let Some(h) = scan_header_prefix(&buf) {
+        return Ok(h);
+    }
+    // The header goes on (or the import reader failed, and go/build then
+    // parses the whole file): read the rest, up to the limit.
+    f.take(HEADER_READ_LIMIT - filled as u64)
+        .read_to_end(&mut buf)
+        .map_err(err)?;
+    Ok(scan_header(&buf))
 }
 
 fn read_prefix(path: &Path, limit: u64) -> Result<Vec<u8>, String> {

@@ -17,7 +17,7 @@
 //! `exclude` does not bump the selected version; vendor consistency with
 //! go.mod is not checked; `cmd/vendor` and GOFIPS140 snapshots are ignored.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{PoisonError, RwLock};
@@ -200,7 +200,7 @@ impl Resolver {
             mains.push((root, gomod, f));
         }
 
-        let mut main_by_path = HashMap::new();
+        let mut main_by_path = HashMap::default();
         let mut main_list = Vec::new();
         for (mdir, gomod, f) in mains {
             let Some((path, _)) = f.module.clone() else {
@@ -226,7 +226,7 @@ impl Resolver {
 
         // The selected version of each required module: the maximum over the
         // main modules' requirements (MVS over the roots).
-        let mut selected: HashMap<String, String> = HashMap::new();
+        let mut selected: HashMap<String, String> = HashMap::default();
         for f in &main_files {
             for r in &f.requires {
                 if main_by_path.contains_key(&r.path) {
@@ -242,7 +242,7 @@ impl Resolver {
             }
         }
 
-        let mut mod_replace = HashMap::new();
+        let mut mod_replace = HashMap::default();
         for (m, f) in main_list.iter().zip(&main_files) {
             add_replaces(
                 &mut mod_replace,
@@ -252,7 +252,7 @@ impl Resolver {
                 &mut problems,
             );
         }
-        let mut work_replace = HashMap::new();
+        let mut work_replace = HashMap::default();
         if let (Some(w), Some(wf)) = (&work, &go_work) {
             add_replaces(
                 &mut work_replace,
@@ -304,7 +304,7 @@ impl Resolver {
             }
         };
         let vendor = reason.map(|reason| {
-            let mut pkgs = HashMap::new();
+            let mut pkgs = HashMap::default();
             for m in txt.iter().flat_map(|t| &t.modules) {
                 for p in &m.packages {
                     pkgs.insert(p.clone(), (m.path.clone(), m.version.clone()));
