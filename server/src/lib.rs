@@ -10,5 +10,6 @@ pub mod jsonc;
 pub mod load;
 pub mod lsp;
 pub mod modules;
+pub mod par;
 pub mod predict;
 pub mod profiles;

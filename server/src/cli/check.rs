@@ -65,7 +65,9 @@ pub fn run(args: &[String]) -> i32 {
         }
     };
     let env = super::process_env();
-    let engine = Engine::new(Toolchain::discover(&env));
+    // The process ends after one check: freeing every cached package one
+    // by one would only delay the exit.
+    let engine = std::mem::ManuallyDrop::new(Engine::new(Toolchain::discover(&env)));
     let (cfg, patterns) = match engine.config(&env, &opts.go_args) {
         Ok(c) => c,
         Err(e) => {

@@ -132,6 +132,12 @@ impl Engine {
             }
             if let Some(dir) = path.parent() {
                 self.cache.invalidate_dir(dir);
+                // The directory may have gained or lost its Go files.
+                if let Ok(rs) = self.resolvers.lock() {
+                    for r in rs.values() {
+                        r.forget_dir(dir);
+                    }
+                }
             }
             return;
         }
@@ -169,7 +175,7 @@ impl Engine {
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
         // Loading reads every matched directory: mostly system calls, done
         // on every core, like the predictions after it.
-        let loaded = par_map(&matched, |m| {
+        let loaded = crate::par::map(&matched, |m| {
             let module = resolver
                 .main_modules()
                 .iter()
@@ -185,7 +191,7 @@ impl Engine {
             .collect();
         // Main packages are independent and the caches are shared and
         // thread-safe.
-        let packages = par_map(&mains, |pkg| {
+        let packages = crate::par::map(&mains, |pkg| {
             let mut pred = predict::predict(&loader, pkg.clone());
             if with_fixes {
                 pred.fixes = self.fixes(cfg, &pred);
@@ -217,7 +223,7 @@ impl Engine {
         &self,
         jobs: &[(&Config, &Path)],
     ) -> Vec<Result<Option<Prediction>, String>> {
-        par_map(jobs, |(cfg, dir)| self.predict_dir(cfg, dir))
+        crate::par::map(jobs, |(cfg, dir)| self.predict_dir(cfg, dir))
     }
 
     /// The prediction of `pred`'s package under a variant of `cfg`,
@@ -246,8 +252,18 @@ impl Engine {
         let vcfg = v.apply(&self.toolchain, cfg, &pred.import_path);
         let resolver = self.resolver(&pred.dir, &vcfg).ok()?;
         let loader = Loader::new(&vcfg, &resolver, &self.sources, &self.cache);
-        let pkg = loader.load_dir(&pred.import_path, &pred.dir, false, None);
-        let vp = predict::predict(&loader, pkg);
+        let same_packages = vcfg.tags == cfg.tags
+            && self
+                .resolver(&pred.dir, cfg)
+                .is_ok_and(|r| Arc::ptr_eq(&r, &resolver));
+        let vp = if same_packages && !pred.graph.is_empty() {
+            // Same tags, same modules: the same graph (musl static changes
+            // only the C toolchain and link flags).
+            predict::predict_graph(&loader, pred.graph.imported_only())
+        } else {
+            let pkg = loader.load_dir(&pred.import_path, &pred.dir, false, None);
+            predict::predict(&loader, pkg)
+        };
         let out = Arc::new((vcfg, vp));
         if let Ok(mut m) = self.variants.lock() {
             if m.len() >= VARIANT_MEMO_MAX {
@@ -293,36 +309,6 @@ impl Engine {
             })
             .collect()
     }
-}
-
-/// `f` over `items` on up to 8 threads, results in input order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(items.len());
-    if workers <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    if let Ok(mut out) = results.lock() {
-                        out.push((i, r));
-                    }
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn module_root(dir: &Path) -> Option<PathBuf> {

@@ -3,13 +3,13 @@
 //! net`), and the loader that fills it from a shared package cache.
 
 use super::package::{Import, Package};
-use super::source::Sources;
+use super::source::{PathMap, Sources};
 use crate::build::Config;
 use crate::gosrc::TagQuery;
 use crate::modules::{Resolution, Resolver};
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 /// Packages loaded under some tag set, shared between configurations and
@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 #[derive(Default)]
 pub struct PackageCache {
     /// Tag-context hash → directory → package.
-    map: RwLock<HashMap<u64, HashMap<PathBuf, Arc<Package>>>>,
+    map: RwLock<HashMap<u64, PathMap<Arc<Package>>>>,
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
     imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
@@ -28,7 +28,7 @@ pub struct PackageCache {
     /// tag queries its loading made: a package serves every tag context that
     /// answers them the same (build variants mostly differ in tags that few
     /// packages test).
-    shared: RwLock<HashMap<(usize, PathBuf), Vec<SharedPackage>>>,
+    shared: RwLock<HashMap<usize, PathMap<Vec<SharedPackage>>>>,
 }
 
 type SharedPackage = (Vec<TagQuery>, Arc<Package>);
@@ -45,7 +45,7 @@ impl PackageCache {
     pub fn invalidate(&self, path: &Path) {
         if let Ok(mut m) = self.map.write() {
             for pkgs in m.values_mut() {
-                pkgs.retain(|d, _| !d.starts_with(path));
+                pkgs.retain(|d, _| !Path::new(d).starts_with(path));
             }
         }
         if let Ok(mut m) = self.imports.write() {
@@ -54,7 +54,9 @@ impl PackageCache {
             }
         }
         if let Ok(mut m) = self.shared.write() {
-            m.retain(|(_, d), _| !d.starts_with(path));
+            for dirs in m.values_mut() {
+                dirs.retain(|d, _| !Path::new(d).starts_with(path));
+            }
         }
         self.forget_deps(|d| d.starts_with(path));
     }
@@ -79,18 +81,18 @@ impl PackageCache {
         let mut gone: Vec<usize> = Vec::new();
         if let Ok(mut m) = self.map.write() {
             for pkgs in m.values_mut() {
-                gone.extend(pkgs.remove(dir).map(|p| Arc::as_ptr(&p) as usize));
+                gone.extend(
+                    pkgs.remove(dir.as_os_str())
+                        .map(|p| Arc::as_ptr(&p) as usize),
+                );
             }
         }
         if let Ok(mut m) = self.shared.write() {
-            let dir = dir.as_os_str();
-            m.retain(|(_, d), loaded| {
-                let keep = d.as_os_str() != dir;
-                if !keep {
+            for dirs in m.values_mut() {
+                if let Some(loaded) = dirs.remove(dir.as_os_str()) {
                     gone.extend(loaded.iter().map(|(_, p)| Arc::as_ptr(p) as usize));
                 }
-                keep
-            });
+            }
         }
         if gone.is_empty() {
             return;
@@ -165,9 +167,12 @@ pub struct ImportChain {
 /// packages it imports (for cycles). Packages are shared with the cache;
 /// lookups by import path go through a table of node indices, so building a
 /// graph allocates no strings.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Graph {
     pub main: String,
+    /// Sizes of `nodes`, `edges` and `unresolved` before the first implicit
+    /// package was added: what the imports alone reach.
+    imported: Option<(u32, u32, u32)>,
     nodes: Vec<Node>,
     /// Graph packages imported by each node: `edges[node.edges]`.
     edges: Vec<u32>,
@@ -180,6 +185,7 @@ pub struct Graph {
     pub unresolved: Vec<Unresolved>,
 }
 
+#[derive(Clone)]
 struct Node {
     pkg: Arc<Package>,
     via: Via,
@@ -189,6 +195,7 @@ struct Node {
 }
 
 /// How a package entered the graph.
+#[derive(Clone)]
 enum Via {
     /// The main package.
     Root,
@@ -276,6 +283,27 @@ impl Graph {
 
     pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// The graph as the imports alone make it, without the packages
+    /// `add_implicit` added (for predicting another build of the same
+    /// packages without walking them again).
+    pub fn imported_only(&self) -> Graph {
+        let mut g = self.clone();
+        if let Some((nodes, edges, unresolved)) = g.imported.take() {
+            for i in nodes..g.nodes.len() as u32 {
+                let node = &g.nodes[i as usize];
+                let hash = node.hash;
+                if let Ok(entry) = g.index.find_entry(hash, |&j| j == i) {
+                    entry.remove();
+                }
+            }
+            g.by_pkg.retain(|_, t| *t < nodes);
+            g.nodes.truncate(nodes as usize);
+            g.edges.truncate(edges as usize);
+            g.unresolved.truncate(unresolved as usize);
+        }
+        g
     }
 
     pub fn is_empty(&self) -> bool {
@@ -420,14 +448,17 @@ impl<'a> Loader<'a> {
         module: Option<(String, Option<String>)>,
     ) -> Arc<Package> {
         if let Ok(m) = self.cache.map.read()
-            && let Some(p) = m.get(&self.tag_key).and_then(|pkgs| pkgs.get(dir))
+            && let Some(p) = m
+                .get(&self.tag_key)
+                .and_then(|pkgs| pkgs.get(dir.as_os_str()))
         {
             return p.clone();
         }
-        let shared_key = (self.resolver as *const Resolver as usize, dir.to_path_buf());
+        let resolver_key = self.resolver as *const Resolver as usize;
         let tags = &self.cfg.tags;
         let reused = self.cache.shared.read().ok().and_then(|m| {
-            m.get(&shared_key)?
+            m.get(&resolver_key)?
+                .get(dir.as_os_str())?
                 .iter()
                 .find(|(queries, _)| tags.answers(queries))
                 .map(|(_, p)| p.clone())
@@ -444,7 +475,11 @@ impl<'a> Loader<'a> {
                     Ok(mut m) => {
                         // Another thread may have loaded it meanwhile: one
                         // value per package, so graphs can compare addresses.
-                        let loaded = m.entry(shared_key).or_default();
+                        let loaded = m
+                            .entry(resolver_key)
+                            .or_default()
+                            .entry(dir.as_os_str().to_owned())
+                            .or_default();
                         match loaded.iter().find(|(q, _)| tags.answers(q)) {
                             Some((_, p)) => p.clone(),
                             None => {
@@ -461,7 +496,7 @@ impl<'a> Loader<'a> {
             Ok(mut m) => m
                 .entry(self.tag_key)
                 .or_default()
-                .entry(dir.to_path_buf())
+                .entry(dir.as_os_str().to_owned())
                 .or_insert(pkg)
                 .clone(),
             Err(_) => pkg,
@@ -602,6 +637,11 @@ impl<'a> Loader<'a> {
             return;
         }
         if let Ok(pkg) = self.resolve(path, true) {
+            g.imported.get_or_insert((
+                g.nodes.len() as u32,
+                g.edges.len() as u32,
+                g.unresolved.len() as u32,
+            ));
             let node = g.push(
                 pkg,
                 Via::Implicit {

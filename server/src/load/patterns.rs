@@ -133,47 +133,63 @@ fn expand_one(
 /// is told to the resolver, so that no directory is read twice.
 fn walk(root: &Path, resolver: &Resolver, sources: &Sources) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
+    let mut level = vec![root.to_path_buf()];
     let mut visited = 0usize;
-    while let Some(dir) = stack.pop() {
-        visited += 1;
-        if visited > WALK_LIMIT {
-            break;
+    // Level by level, each level's directories listed on every core.
+    while !level.is_empty() && visited < WALK_LIMIT {
+        level.truncate(WALK_LIMIT - visited);
+        visited += level.len();
+        let listed = crate::par::map(&level, |dir| visit(dir, dir == root, resolver, sources));
+        let mut next = Vec::new();
+        for (dir, (has_go, subdirs)) in level.into_iter().zip(listed) {
+            if has_go {
+                out.push(dir);
+            }
+            next.extend(subdirs);
         }
-        let Ok(entries) = sources.read_dir(&dir) else {
-            continue;
-        };
-        let has_gomod = entries.iter().any(|e| e.name == "go.mod" && !e.is_dir);
-        if has_gomod && dir != root {
-            continue; // a nested module
-        }
-        let go_file = |e: &&super::source::DirEntry| !e.is_dir && e.name.ends_with(".go");
-        resolver.note_listing(
-            &dir,
-            has_gomod,
-            entries.iter().filter(go_file).any(|e| !e.is_symlink),
-        );
-        let has_go = entries
-            .iter()
-            .filter(go_file)
-            .any(|e| !e.name.starts_with(['.', '_']));
-        if has_go {
-            out.push(dir.clone());
-        }
-        // Listings are sorted: push in reverse to visit in order.
-        for e in entries.iter().rev() {
-            if e.is_dir
+        level = next;
+    }
+    out.sort();
+    out
+}
+
+/// One directory of the walk: whether it holds `.go` files, and the
+/// subdirectories to walk next (none if it is a nested module).
+fn visit(
+    dir: &Path,
+    is_root: bool,
+    resolver: &Resolver,
+    sources: &Sources,
+) -> (bool, Vec<PathBuf>) {
+    let Ok(entries) = sources.read_dir(dir) else {
+        return (false, Vec::new());
+    };
+    let has_gomod = entries.iter().any(|e| e.name == "go.mod" && !e.is_dir);
+    if has_gomod && !is_root {
+        return (false, Vec::new()); // a nested module
+    }
+    let go_file = |e: &&super::source::DirEntry| !e.is_dir && e.name.ends_with(".go");
+    resolver.note_listing(
+        dir,
+        has_gomod,
+        entries.iter().filter(go_file).any(|e| !e.is_symlink),
+    );
+    let has_go = entries
+        .iter()
+        .filter(go_file)
+        .any(|e| !e.name.starts_with(['.', '_']));
+    let subdirs = entries
+        .iter()
+        .filter(|e| {
+            e.is_dir
                 && !e.is_symlink
                 && !e.name.starts_with(['.', '_'])
                 && e.name != "testdata"
                 && e.name != "vendor"
-            {
-                stack.push(dir.join(&e.name));
-            }
-        }
-    }
-    out.sort();
-    out
+        })
+        .map(|e| dir.join(&e.name))
+        .collect();
+    (has_go, subdirs)
 }
 
 fn normalize(p: &Path) -> PathBuf {

@@ -5,6 +5,7 @@
 use crate::gosrc::{FileHeader, scan_header, scan_header_prefix};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -36,9 +37,14 @@ enum Stamp {
 #[derive(Default)]
 pub struct Sources {
     overlay: RwLock<Overlay>,
-    headers: RwLock<FxHashMap<PathBuf, (Stamp, Arc<FileHeader>)>>,
-    dirs: RwLock<FxHashMap<PathBuf, Arc<Vec<DirEntry>>>>,
+    headers: RwLock<PathMap<(Stamp, Arc<FileHeader>)>>,
+    dirs: RwLock<PathMap<Arc<Vec<DirEntry>>>>,
 }
+
+/// A map keyed by paths, hashed as bytes: `Path`'s own hash walks its
+/// components, which showed in every package load. Look up with
+/// `path.as_os_str()`.
+pub type PathMap<V> = FxHashMap<OsString, V>;
 
 /// A directory entry relevant to package loading.
 #[derive(Debug, Clone)]
@@ -61,7 +67,7 @@ impl Sources {
         if let Some(parent) = path.parent()
             && let Ok(mut d) = self.dirs.write()
         {
-            d.remove(parent);
+            d.remove(parent.as_os_str());
         }
         if let Ok(mut o) = self.overlay.write() {
             o.insert(path, contents);
@@ -72,10 +78,10 @@ impl Sources {
         if let Some(parent) = path.parent()
             && let Ok(mut d) = self.dirs.write()
         {
-            d.remove(parent);
+            d.remove(parent.as_os_str());
         }
         if let Ok(mut h) = self.headers.write() {
-            h.remove(path);
+            h.remove(path.as_os_str());
         }
         if let Ok(mut o) = self.overlay.write() {
             o.remove(path);
@@ -89,21 +95,24 @@ impl Sources {
     /// Forgets one file's header and its directory's listing.
     pub fn invalidate_file(&self, path: &Path) {
         if let Ok(mut h) = self.headers.write() {
-            h.remove(path);
+            h.remove(path.as_os_str());
         }
         if let (Some(parent), Ok(mut d)) = (path.parent(), self.dirs.write()) {
-            d.remove(parent);
+            d.remove(parent.as_os_str());
         }
     }
 
     /// Forgets cached headers under `path` (a file or a directory).
     pub fn invalidate(&self, path: &Path) {
         if let Ok(mut h) = self.headers.write() {
-            h.retain(|p, _| !p.starts_with(path));
+            h.retain(|p, _| !Path::new(p).starts_with(path));
         }
         if let Ok(mut d) = self.dirs.write() {
             // A file's directory listing changes when it is created or deleted.
-            d.retain(|p, _| !p.starts_with(path) && Some(p.as_path()) != path.parent());
+            d.retain(|p, _| {
+                let p = Path::new(p);
+                !p.starts_with(path) && Some(p) != path.parent()
+            });
         }
     }
 
@@ -120,7 +129,7 @@ impl Sources {
             return self.cached_or_scan(path, stamp, || Ok(buf.to_vec()));
         }
         if let Ok(h) = self.headers.read()
-            && let Some((Stamp::Disk, header)) = h.get(path)
+            && let Some((Stamp::Disk, header)) = h.get(path.as_os_str())
         {
             return Ok(header.clone());
         }
@@ -128,7 +137,7 @@ impl Sources {
         // rest only when the header does not end inside them.
         let header = Arc::new(read_header(path, regular)?);
         if let Ok(mut h) = self.headers.write() {
-            h.insert(path.to_path_buf(), (Stamp::Disk, header.clone()));
+            h.insert(path.as_os_str().to_owned(), (Stamp::Disk, header.clone()));
         }
         Ok(header)
     }
@@ -140,7 +149,7 @@ impl Sources {
         read: impl FnOnce() -> Result<Vec<u8>, String>,
     ) -> Result<Arc<FileHeader>, String> {
         if let Ok(h) = self.headers.read()
-            && let Some((s, header)) = h.get(path)
+            && let Some((s, header)) = h.get(path.as_os_str())
             && *s == stamp
         {
             return Ok(header.clone());
@@ -148,7 +157,7 @@ impl Sources {
         let bytes = read()?;
         let header = Arc::new(scan_header(&bytes));
         if let Ok(mut h) = self.headers.write() {
-            h.insert(path.to_path_buf(), (stamp, header.clone()));
+            h.insert(path.as_os_str().to_owned(), (stamp, header.clone()));
         }
         Ok(header)
     }
@@ -156,13 +165,13 @@ impl Sources {
     /// Lists a directory, adding unsaved buffers that live in it.
     pub fn read_dir(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, String> {
         if let Ok(d) = self.dirs.read()
-            && let Some(entries) = d.get(dir)
+            && let Some(entries) = d.get(dir.as_os_str())
         {
             return Ok(entries.clone());
         }
         let entries = Arc::new(self.list_dir(dir)?);
         if let Ok(mut d) = self.dirs.write() {
-            d.insert(dir.to_path_buf(), entries.clone());
+            d.insert(dir.as_os_str().to_owned(), entries.clone());
         }
         Ok(entries)
     }

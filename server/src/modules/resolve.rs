@@ -106,6 +106,9 @@ struct FsCache {
     exists: HashMap<PathBuf, bool>,
     has_gomod: HashMap<PathBuf, bool>,
     go_dir: HashMap<PathBuf, Result<bool, String>>,
+    /// Import path → where it was found, for imports from outside std
+    /// (`[0]`) and from std (`[1]`).
+    found: [HashMap<String, Resolution>; 2],
     /// A dependency's go.mod → its `go` line.
     go_line: HashMap<PathBuf, Option<String>>,
 }
@@ -484,6 +487,41 @@ impl Resolver {
     /// Resolves `import_path` as imported by a package of the standard
     /// library (`from_std`) or not.
     pub fn resolve(&self, import_path: &str, from_std: bool) -> Resolution {
+        // Every build variant resolves the same imports: remember where
+        // they were found (not failures: a package may appear).
+        if let Some(r) = self.fs.read().unwrap_or_else(PoisonError::into_inner).found
+            [from_std as usize]
+            .get(import_path)
+        {
+            return r.clone();
+        }
+        let r = self.resolve_uncached(import_path, from_std);
+        if matches!(r, Resolution::Std { .. } | Resolution::Module { .. }) {
+            self.fs
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .found[from_std as usize]
+                .insert(import_path.to_string(), r.clone());
+        }
+        r
+    }
+
+    /// Forgets what was learnt about `dir` and the imports found there
+    /// (a file in it appeared, changed or went away).
+    pub fn forget_dir(&self, dir: &Path) {
+        let mut c = self.fs.write().unwrap_or_else(PoisonError::into_inner);
+        c.exists.remove(dir);
+        c.go_dir.remove(dir);
+        c.has_gomod.remove(dir);
+        for found in &mut c.found {
+            found.retain(|_, r| match r {
+                Resolution::Std { dir: d } | Resolution::Module { dir: d, .. } => d != dir,
+                _ => false,
+            });
+        }
+    }
+
+    fn resolve_uncached(&self, import_path: &str, from_std: bool) -> Resolution {
         let path = import_path;
         if let Err(message) = check_import_path(path) {
             return Resolution::NotFound { message };

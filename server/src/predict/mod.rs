@@ -187,10 +187,21 @@ pub struct Prediction {
 
 /// Predicts the link of `main` under the loader's configuration.
 pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
+    predict_graph(loader, loader.graph(main))
+}
+
+/// Predicts the link of the graph's main package, from a graph the
+/// loader's tag context and resolver would walk (e.g. another prediction's
+/// `graph.imported_only()` under the same tags).
+pub fn predict_graph(loader: &Loader, mut graph: Graph) -> Prediction {
     let cfg = loader.cfg;
+    let (import_path, dir) = match graph.get(&graph.main) {
+        Some(m) => (m.import_path.clone(), m.dir.clone()),
+        None => (graph.main.clone(), PathBuf::new()),
+    };
     let mut p = Prediction {
-        import_path: main.import_path.clone(),
-        dir: main.dir.clone(),
+        import_path,
+        dir,
         link: Link::unknown("not computed"),
         cgo_enabled: cfg.cgo_enabled,
         cgo_reason: cfg.cgo_reason.describe(cfg.cgo_enabled),
@@ -201,7 +212,6 @@ pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
         error_location: None,
         graph: Arc::default(),
     };
-    let mut graph = loader.graph(main.clone());
     p.link = decide(loader, &mut graph, &mut p);
     p.graph = Arc::new(graph);
     p
