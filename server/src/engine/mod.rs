@@ -256,7 +256,7 @@ impl Engine {
             && self
                 .resolver(&pred.dir, cfg)
                 .is_ok_and(|r| Arc::ptr_eq(&r, &resolver));
-        let vp = if same_packages && !pred.graph.is_empty() {
+        let vp = if same_packages && pred.graph.is_current(&self.cache) {
             // Same tags, same modules: the same graph (musl static changes
             // only the C toolchain and link flags).
             predict::predict_graph(&loader, pred.graph.imported_only())

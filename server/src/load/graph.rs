@@ -29,6 +29,9 @@ pub struct PackageCache {
     /// answers them the same (build variants mostly differ in tags that few
     /// packages test).
     shared: RwLock<HashMap<usize, PathMap<Vec<SharedPackage>>>>,
+    /// Bumped by every invalidation: a graph walked at an older generation
+    /// may hold packages that changed since.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 type SharedPackage = (Vec<TagQuery>, Arc<Package>);
@@ -43,6 +46,7 @@ impl PackageCache {
 
     /// Drops packages in `dir` (a changed file's directory) or below it.
     pub fn invalidate(&self, path: &Path) {
+        self.bump();
         if let Ok(mut m) = self.map.write() {
             for pkgs in m.values_mut() {
                 pkgs.retain(|d, _| !Path::new(d).starts_with(path));
@@ -78,6 +82,7 @@ impl PackageCache {
     /// and what refers to them. Runs on every keystroke that changes a
     /// header: entries are matched by package identity, not by path.
     pub fn invalidate_dir(&self, dir: &Path) {
+        self.bump();
         let mut gone: Vec<usize> = Vec::new();
         if let Ok(mut m) = self.map.write() {
             for pkgs in m.values_mut() {
@@ -114,6 +119,7 @@ impl PackageCache {
     }
 
     pub fn clear(&self) {
+        self.bump();
         if let Ok(mut m) = self.map.write() {
             m.clear();
         }
@@ -126,6 +132,16 @@ impl PackageCache {
         if let Ok(mut m) = self.shared.write() {
             m.clear();
         }
+    }
+
+    /// The current generation (see `Graph::is_current`).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn bump(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub fn len(&self) -> usize {
@@ -170,6 +186,8 @@ pub struct ImportChain {
 #[derive(Default, Clone)]
 pub struct Graph {
     pub main: String,
+    /// The cache generation the walk started at.
+    generation: u64,
     /// Sizes of `nodes`, `edges` and `unresolved` before the first implicit
     /// package was added: what the imports alone reach.
     imported: Option<(u32, u32, u32)>,
@@ -283,6 +301,12 @@ impl Graph {
 
     pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Whether nothing was invalidated in `cache` since the walk (so its
+    /// packages are still the cache's).
+    pub fn is_current(&self, cache: &PackageCache) -> bool {
+        !self.nodes.is_empty() && self.generation == cache.generation()
     }
 
     /// The graph as the imports alone make it, without the packages
@@ -570,6 +594,7 @@ impl<'a> Loader<'a> {
     /// The import graph from `main`, breadth first.
     pub fn graph(&self, main: Arc<Package>) -> Graph {
         let mut g = Graph {
+            generation: self.cache.generation(),
             main: main.import_path.clone(),
             ..Graph::default()
         };
