@@ -343,9 +343,12 @@ fn diagnostics_hover_fix_and_updates() {
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": file_uri(&root.join("internal")), "type": 3}]}),
     );
-    c.await_diagnostics(&web_uri, |d| d.is_empty());
-    let d = c.await_diagnostics(&file_uri(&root.join("cmd/web/main.go")), |d| !d.is_empty());
-    assert_eq!(codes(&d), ["build-fails"]);
+    let cmd_web = file_uri(&root.join("cmd/web/main.go"));
+    let got = c.await_diagnostics_all(&[
+        (&web_uri, &|d: &[Value]| d.is_empty()),
+        (&cmd_web, &|d: &[Value]| codes(d) == ["build-fails"]),
+    ]);
+    assert_eq!(got[1][0]["severity"], 1);
 
     assert_eq!(c.shutdown(), Some(0));
 }

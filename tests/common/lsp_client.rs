@@ -325,6 +325,44 @@ impl LspClient {
         p["diagnostics"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Waits until, for every `(uri, pred)`, a publishDiagnostics for `uri`
+    /// satisfying `pred` has arrived (in any order: one change may republish
+    /// several files in whatever order the server walks them). Returns the
+    /// matching lists, in the order asked.
+    #[allow(clippy::type_complexity, dead_code)]
+    pub fn await_diagnostics_all(
+        &mut self,
+        wanted: &[(&str, &dyn Fn(&[Value]) -> bool)],
+    ) -> Vec<Vec<Value>> {
+        let mut found: Vec<Option<Vec<Value>>> = vec![None; wanted.len()];
+        let deadline = Instant::now() + TIMEOUT;
+        let mut pending: Vec<Value> = self.backlog.drain(..).collect();
+        loop {
+            for m in pending.drain(..) {
+                if m["method"] != "textDocument/publishDiagnostics" {
+                    continue;
+                }
+                let p = &m["params"];
+                let d = p["diagnostics"].as_array().cloned().unwrap_or_default();
+                for (i, (uri, pred)) in wanted.iter().enumerate() {
+                    if found[i].is_none() && p["uri"] == *uri && pred(&d) {
+                        found[i] = Some(d.clone());
+                    }
+                }
+            }
+            if found.iter().all(Option::is_some) {
+                return found.into_iter().flatten().collect();
+            }
+            match self.next_message(deadline) {
+                Some(m) => pending.push(m),
+                None => panic!(
+                    "publishDiagnostics matching the expectations did not all arrive within {TIMEOUT:?} (got {})",
+                    found.iter().filter(|f| f.is_some()).count()
+                ),
+            }
+        }
+    }
+
     /// Drains what arrives within `d` (for "nothing more is published").
     pub fn drain(&mut self, d: Duration) -> Vec<Value> {
         let deadline = Instant::now() + d;
