@@ -51,6 +51,13 @@ pub fn header(data: &[u8]) {
     if let Some((_, s)) = &h.package {
         assert!(in_bounds(s));
     }
+    // A header scanned from a prefix (files are read 16 KiB first) is the
+    // whole file's header, or the scanner asks for the rest.
+    for cut in [data.len() / 2, data.len().saturating_sub(1), data.len() / 3] {
+        if let Some(p) = linklens::gosrc::scan_header_prefix(&data[..cut]) {
+            assert_eq!(p, h, "prefix of {cut} bytes");
+        }
+    }
     let name = NAMES[data.len() % NAMES.len()];
     for ctx in contexts() {
         let _ = select_file(name, &h, &ctx);
