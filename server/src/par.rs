@@ -5,10 +5,14 @@ use std::sync::Mutex;
 
 /// `f` over `items` on up to 8 threads, results in input order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(items.len());
+    // available_parallelism reads cgroup files on every call: ask once.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8)
+    });
+    let workers = cores.min(items.len());
     if workers <= 1 {
         return items.iter().map(f).collect();
     }

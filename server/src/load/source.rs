@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// Editor buffers that override files on disk (path → contents).
 pub type Overlay = HashMap<PathBuf, Arc<Vec<u8>>>;
@@ -38,6 +38,10 @@ enum Stamp {
 pub struct Sources {
     overlay: RwLock<Overlay>,
     headers: RwLock<PathMap<(Stamp, Arc<FileHeader>)>>,
+    /// Disk reads in progress (see `header_of`).
+    reading: Mutex<PathMap<InFlight<FileHeader>>>,
+    /// Directory listings in progress.
+    listing: Mutex<PathMap<InFlight<Vec<DirEntry>>>>,
     dirs: RwLock<PathMap<Arc<Vec<DirEntry>>>>,
 }
 
@@ -45,6 +49,9 @@ pub struct Sources {
 /// components, which showed in every package load. Look up with
 /// `path.as_os_str()`.
 pub type PathMap<V> = FxHashMap<OsString, V>;
+
+/// A read that other threads wait for instead of repeating.
+type InFlight<T> = Arc<OnceLock<Result<Arc<T>, String>>>;
 
 /// A directory entry relevant to package loading.
 #[derive(Debug, Clone)]
@@ -133,13 +140,26 @@ impl Sources {
         {
             return Ok(header.clone());
         }
+        // Walks on several threads meet the same standard packages at the
+        // same time: one reads, the others wait for its result.
+        let cell = match self.reading.lock() {
+            Ok(mut r) => r.entry(path.as_os_str().to_owned()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
         // One open and (nearly always) one read of the first bytes; the
         // rest only when the header does not end inside them.
-        let header = Arc::new(read_header(path, regular)?);
-        if let Ok(mut h) = self.headers.write() {
-            h.insert(path.as_os_str().to_owned(), (Stamp::Disk, header.clone()));
+        let header = cell
+            .get_or_init(|| read_header(path, regular).map(Arc::new))
+            .clone();
+        if let Ok(h) = &header
+            && let Ok(mut m) = self.headers.write()
+        {
+            m.insert(path.as_os_str().to_owned(), (Stamp::Disk, h.clone()));
         }
-        Ok(header)
+        if let Ok(mut r) = self.reading.lock() {
+            r.remove(path.as_os_str());
+        }
+        header
     }
 
     fn cached_or_scan(
@@ -169,11 +189,23 @@ impl Sources {
         {
             return Ok(entries.clone());
         }
-        let entries = Arc::new(self.list_dir(dir)?);
-        if let Ok(mut d) = self.dirs.write() {
-            d.insert(dir.as_os_str().to_owned(), entries.clone());
+        // As for headers: one thread lists, the others wait for it.
+        let cell = match self.listing.lock() {
+            Ok(mut r) => r.entry(dir.as_os_str().to_owned()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let entries = cell
+            .get_or_init(|| self.list_dir(dir).map(Arc::new))
+            .clone();
+        if let Ok(e) = &entries
+            && let Ok(mut d) = self.dirs.write()
+        {
+            d.insert(dir.as_os_str().to_owned(), e.clone());
         }
-        Ok(entries)
+        if let Ok(mut r) = self.listing.lock() {
+            r.remove(dir.as_os_str());
+        }
+        entries
     }
 
     fn list_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, String> {
