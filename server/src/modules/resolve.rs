@@ -515,7 +515,9 @@ impl Resolver {
         c.has_gomod.remove(dir);
         for found in &mut c.found {
             found.retain(|_, r| match r {
-                Resolution::Std { dir: d } | Resolution::Module { dir: d, .. } => d != dir,
+                Resolution::Std { dir: d } | Resolution::Module { dir: d, .. } => {
+                    d.as_os_str() != dir.as_os_str()
+                }
                 _ => false,
             });
         }

@@ -28,7 +28,33 @@ pub fn resolve(
     if path.extension().is_some_and(|e| e == "a") {
         return Some(vec![LibFile::Archive(path)]);
     }
-    Some(shared_files(&path, 0))
+    Some(shared_files_cached(&path))
+}
+
+/// `shared_files`, remembered by the file's size and mtime: `-lresolv` and
+/// friends are resolved for every prediction (a whole shared object read and
+/// parsed each time, otherwise).
+fn shared_files_cached(path: &Path) -> Vec<LibFile> {
+    type Entry = ((u64, Option<SystemTime>), Vec<LibFile>);
+    static CACHE: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
+    let stamp = std::fs::metadata(path)
+        .map(|m| (m.len(), m.modified().ok()))
+        .unwrap_or((0, None));
+    if let Ok(guard) = CACHE.lock()
+        && let Some((s, files)) = guard.as_ref().and_then(|m| m.get(path))
+        && *s == stamp
+    {
+        return files.clone();
+    }
+    let files = shared_files(path, 0);
+    if let Ok(mut guard) = CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() > 256 {
+            map.clear();
+        }
+        map.insert(path.to_path_buf(), (stamp, files.clone()));
+    }
+    files
 }
 
 /// A `.so` is either an ELF shared object or a GNU ld script (`GROUP (...)`,
