@@ -7,19 +7,9 @@ use std::process::{Command, Stdio};
 
 use linklens::gosrc::constraint::{parse_go_build, parse_plus_build};
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "../../tests/common/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
 const TAGS: &[&str] = &[
     "linux", "cgo", "amd64", "go1.21", "a_b", "x.y", "é", "unix", "ignore",

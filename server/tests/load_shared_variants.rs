@@ -10,22 +10,9 @@ use linklens::gosrc::TagContext;
 use linklens::gosrc::tags::record;
 use linklens::load::{Package, Sources};
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-}
+#[path = "../../tests/common/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
 const TAGS: &[&str] = &[
     "linux", "windows", "darwin", "amd64", "arm64", "cgo", "netgo", "osusergo", "foo", "unix",

@@ -243,8 +243,13 @@ impl Graph {
     /// The import path a node is known by (the path as imported).
     fn path(&self, i: u32) -> &str {
         let node = &self.nodes[i as usize];
-        match &node.via {
-            Via::Root => &node.pkg.import_path,
+        self.via_path(&node.pkg, &node.via)
+    }
+
+    /// The import path of a package that entered the graph by `via`.
+    fn via_path<'a>(&'a self, pkg: &'a Package, via: &'a Via) -> &'a str {
+        match via {
+            Via::Root => &pkg.import_path,
             Via::Import { parent, import } => {
                 &self.nodes[*parent as usize].pkg.imports[*import as usize].path
             }
@@ -267,15 +272,8 @@ impl Graph {
     }
 
     fn push(&mut self, pkg: Arc<Package>, via: Via) -> u32 {
-        let i = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            pkg,
-            via,
-            edges: 0..0,
-            hash: 0,
-        });
-        let hash = hash_path(self.path(i));
-        self.index_node(i, hash)
+        let hash = hash_path(self.via_path(&pkg, &via));
+        self.push_hashed(pkg, via, hash)
     }
 
     /// `push` with the hash of the node's path known.
@@ -287,11 +285,6 @@ impl Graph {
             edges: 0..0,
             hash,
         });
-        self.index_node(i, hash)
-    }
-
-    fn index_node(&mut self, i: u32, hash: u64) -> u32 {
-        self.nodes[i as usize].hash = hash;
         let Graph { index, nodes, .. } = self;
         index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
         let key = Arc::as_ptr(&self.nodes[i as usize].pkg) as usize;
