@@ -5,7 +5,7 @@
 use super::package::{Import, Package};
 use super::source::{PathMap, Sources};
 use crate::build::Config;
-use crate::gosrc::TagQuery;
+use crate::gosrc::TagContext;
 use crate::modules::{Resolution, Resolver};
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
@@ -21,23 +21,75 @@ pub struct PackageCache {
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
     imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
-    /// (tag-context hash, package address) → what its imports resolve to,
-    /// so a graph walk does one lookup per package instead of per import.
-    deps: RwLock<HashMap<(u64, usize), ResolvedImports>>,
-    /// (resolver address, directory) → packages loaded there, each with the
-    /// tag queries its loading made: a package serves every tag context that
-    /// answers them the same (build variants mostly differ in tags that few
-    /// packages test).
-    shared: RwLock<HashMap<usize, PathMap<Vec<SharedPackage>>>>,
+    /// Package address → what its imports resolve to, so a graph walk does
+    /// one lookup per package instead of one per import.
+    deps: RwLock<HashMap<usize, PackageDeps>>,
+    /// (resolver address, directory) → packages loaded there: a package
+    /// serves every tag context that answers its `tag_queries` the same
+    /// (build variants mostly differ in tags that few packages test).
+    shared: RwLock<HashMap<usize, PathMap<Vec<Arc<Package>>>>>,
     /// Bumped by every invalidation: a graph walked at an older generation
     /// may hold packages that changed since.
     generation: std::sync::atomic::AtomicU64,
 }
 
-type SharedPackage = (Vec<TagQuery>, Arc<Package>);
+/// What a package's imports resolve to.
+struct PackageDeps {
+    /// The package itself, so that its address (the key) cannot be reused
+    /// by another package while the entry lives.
+    pkg: Arc<Package>,
+    /// Per tag-context hash. One list usually serves every context: see
+    /// `PackageDeps::serving`.
+    by_tags: Vec<(u64, Arc<[Dep]>)>,
+}
 
-/// A package and what each of its imports resolves to.
-type ResolvedImports = (Arc<Package>, Arc<[Dep]>);
+impl PackageDeps {
+    /// The resolved imports valid under `tags` (hash `tag_key`): those
+    /// computed for it, or those of another context under which every
+    /// imported package is the one `tags` loads too. Import paths resolve
+    /// to directories the same way under any tags, and the packages of one
+    /// directory answer their tag queries exclusively (loading asks the same
+    /// questions until an answer differs), so answering a package's queries
+    /// is what makes it the one `tags` loads.
+    /// The bool says whether the list was computed for `tag_key` itself
+    /// (otherwise it is worth remembering for it).
+    fn serving(&self, tag_key: u64, tags: &TagContext) -> Option<(&Arc<[Dep]>, bool)> {
+        if let Some((_, deps)) = self.by_tags.iter().find(|(k, _)| *k == tag_key) {
+            return Some((deps, true));
+        }
+        self.by_tags
+            .iter()
+            .map(|(_, deps)| deps)
+            .find(|deps| {
+                deps.iter().all(|d| match d {
+                    Dep::Package(p, _) => tags.answers(&p.tag_queries),
+                    Dep::Cgo => true,
+                    Dep::Unresolved(_) => false,
+                })
+            })
+            .map(|deps| (deps, false))
+    }
+
+    fn remember(&mut self, tag_key: u64, deps: Arc<[Dep]>) {
+        if !self.by_tags.iter().any(|(k, _)| *k == tag_key) {
+            self.by_tags.push((tag_key, deps));
+        }
+    }
+
+    /// Drops the lists that import a stale package; false if the package
+    /// itself is stale or nothing is left.
+    fn retain(&mut self, stale: impl Fn(&Package) -> bool) -> bool {
+        if stale(&self.pkg) {
+            return false;
+        }
+        self.by_tags.retain(|(_, deps)| {
+            !deps
+                .iter()
+                .any(|d| matches!(d, Dep::Package(p, _) if stale(p)))
+        });
+        !self.by_tags.is_empty()
+    }
+}
 
 impl PackageCache {
     pub fn new() -> PackageCache {
@@ -69,12 +121,7 @@ impl PackageCache {
     /// of every package importing one of them.
     fn forget_deps(&self, stale: impl Fn(&Path) -> bool) {
         if let Ok(mut m) = self.deps.write() {
-            m.retain(|_, (pkg, deps)| {
-                !stale(&pkg.dir)
-                    && !deps
-                        .iter()
-                        .any(|d| matches!(d, Dep::Package(p, _) if stale(&p.dir)))
-            });
+            m.retain(|_, entry| entry.retain(|p| stale(&p.dir)));
         }
     }
 
@@ -95,26 +142,21 @@ impl PackageCache {
         if let Ok(mut m) = self.shared.write() {
             for dirs in m.values_mut() {
                 if let Some(loaded) = dirs.remove(dir.as_os_str()) {
-                    gone.extend(loaded.iter().map(|(_, p)| Arc::as_ptr(p) as usize));
+                    gone.extend(loaded.iter().map(|p| Arc::as_ptr(p) as usize));
                 }
             }
         }
         if gone.is_empty() {
             return;
         }
-        let stale = |p: &Arc<Package>| gone.contains(&(Arc::as_ptr(p) as usize));
+        let stale = |p: &Package| gone.contains(&(p as *const Package as usize));
         if let Ok(mut m) = self.imports.write() {
             for pkgs in m.values_mut() {
                 pkgs.retain(|_, p| !stale(p));
             }
         }
         if let Ok(mut m) = self.deps.write() {
-            m.retain(|_, (pkg, deps)| {
-                !stale(pkg)
-                    && !deps
-                        .iter()
-                        .any(|d| matches!(d, Dep::Package(p, _) if stale(p)))
-            });
+            m.retain(|_, entry| entry.retain(stale));
         }
     }
 
@@ -210,6 +252,37 @@ struct Node {
     edges: std::ops::Range<u32>,
     /// `hash_path` of the node's import path (for the index).
     hash: u64,
+    /// What predictions ask of every package (a bit per `Has`), kept here
+    /// so that asking does not visit each package's memory.
+    has: u8,
+}
+
+/// Something a prediction looks for among all the packages of a graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Has {
+    LoadErrors = 1,
+    CgoFiles = 2,
+    SysoFiles = 4,
+    /// Provided by a dependency module (a module with a version).
+    ModuleVersion = 8,
+}
+
+impl Has {
+    fn of(pkg: &Package) -> u8 {
+        let mut bits = 0;
+        for (yes, has) in [
+            (!pkg.errors.is_empty(), Has::LoadErrors),
+            (pkg.uses_cgo(), Has::CgoFiles),
+            (!pkg.syso_files.is_empty(), Has::SysoFiles),
+            (matches!(pkg.module, Some((_, Some(_)))), Has::ModuleVersion),
+        ] {
+            if yes {
+                bits |= has as u8;
+            }
+        }
+        bits
+    }
 }
 
 /// How a package entered the graph.
@@ -220,8 +293,16 @@ enum Via {
     /// The `import`-th import of node `parent`.
     Import { parent: u32, import: u32 },
     /// A dependency the go command adds without an import (runtime/cgo for
-    /// external linking, runtime/race for -race), blamed on `reason`.
-    Implicit { path: String, reason: Import },
+    /// external linking, runtime/race for -race). Boxed: rare, and nodes
+    /// stay small.
+    Implicit(Box<Implicit>),
+}
+
+#[derive(Clone)]
+struct Implicit {
+    path: String,
+    /// The import blamed for it.
+    reason: Import,
 }
 
 impl std::fmt::Debug for Graph {
@@ -253,7 +334,7 @@ impl Graph {
             Via::Import { parent, import } => {
                 &self.nodes[*parent as usize].pkg.imports[*import as usize].path
             }
-            Via::Implicit { path, .. } => path,
+            Via::Implicit(i) => &i.path,
         }
     }
 
@@ -280,6 +361,7 @@ impl Graph {
     fn push_hashed(&mut self, pkg: Arc<Package>, via: Via, hash: u64) -> u32 {
         let i = self.nodes.len() as u32;
         self.nodes.push(Node {
+            has: Has::of(&pkg),
             pkg,
             via,
             edges: 0..0,
@@ -332,6 +414,13 @@ impl Graph {
         (0..self.nodes.len() as u32).map(|i| (self.path(i), &self.nodes[i as usize].pkg))
     }
 
+    /// The import paths and packages that have `what`, breadth first.
+    pub fn packages_with(&self, what: Has) -> impl Iterator<Item = (&str, &Arc<Package>)> {
+        (0..self.nodes.len() as u32)
+            .filter(move |&i| self.nodes[i as usize].has & what as u8 != 0)
+            .map(|i| (self.path(i), &self.nodes[i as usize].pkg))
+    }
+
     /// Import paths, breadth first from the main package.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         (0..self.nodes.len() as u32).map(|i| self.path(i))
@@ -360,7 +449,7 @@ impl Graph {
                     *parent,
                     &self.nodes[*parent as usize].pkg.imports[*import as usize],
                 ),
-                Via::Implicit { reason, .. } => (0, reason),
+                Via::Implicit(i) => (0, &i.reason),
             };
             imports.push(import.clone());
             packages.push(self.path(parent).to_string());
@@ -477,8 +566,8 @@ impl<'a> Loader<'a> {
             m.get(&resolver_key)?
                 .get(dir.as_os_str())?
                 .iter()
-                .find(|(queries, _)| tags.answers(queries))
-                .map(|(_, p)| p.clone())
+                .find(|p| tags.answers(&p.tag_queries))
+                .cloned()
         });
         let pkg = match reused {
             Some(p) => p,
@@ -487,6 +576,7 @@ impl<'a> Loader<'a> {
                     Package::load(self.sources, import_path, dir, standard, tags)
                 });
                 pkg.module = module;
+                pkg.tag_queries = queries;
                 let pkg = Arc::new(pkg);
                 match self.cache.shared.write() {
                     Ok(mut m) => {
@@ -497,10 +587,10 @@ impl<'a> Loader<'a> {
                             .or_default()
                             .entry(dir.as_os_str().to_owned())
                             .or_default();
-                        match loaded.iter().find(|(q, _)| tags.answers(q)) {
-                            Some((_, p)) => p.clone(),
+                        match loaded.iter().find(|p| tags.answers(&p.tag_queries)) {
+                            Some(p) => p.clone(),
                             None => {
-                                loaded.push((queries, pkg.clone()));
+                                loaded.push(pkg.clone());
                                 pkg
                             }
                         }
@@ -551,9 +641,11 @@ impl<'a> Loader<'a> {
     /// import resolved before (unresolved imports are retried: a package
     /// may appear).
     fn deps(&self, pkg: &Arc<Package>) -> Arc<[Dep]> {
-        let key = (self.tag_key, Arc::as_ptr(pkg) as usize);
+        let key = Arc::as_ptr(pkg) as usize;
         if let Ok(m) = self.cache.deps.read()
-            && let Some((_, deps)) = m.get(&key)
+            && let Some((deps, _)) = m
+                .get(&key)
+                .and_then(|e| e.serving(self.tag_key, &self.cfg.tags))
         {
             return deps.clone();
         }
@@ -577,9 +669,12 @@ impl<'a> Loader<'a> {
             })
             .collect();
         if all_resolved && let Ok(mut m) = self.cache.deps.write() {
-            // The entry holds `pkg` itself so that its address, the key,
-            // cannot be reused by another package while the entry lives.
-            m.insert(key, (pkg.clone(), deps.clone()));
+            m.entry(key)
+                .or_insert_with(|| PackageDeps {
+                    pkg: pkg.clone(),
+                    by_tags: Vec::new(),
+                })
+                .remember(self.tag_key, deps.clone());
         }
         deps
     }
@@ -598,53 +693,113 @@ impl<'a> Loader<'a> {
 
     /// Walks breadth first from node `from`, adding what is not yet in `g`.
     fn extend(&self, g: &mut Graph, from: u32) {
+        /// Nodes walked under one read lock of the resolved imports: taking
+        /// it per node made walks on several threads contend on the lock,
+        /// and releasing it now and then lets writers in.
+        const RUN: usize = 256;
         let mut next = from;
+        // Lists another context computed that serve this one too: recorded
+        // for it once the read lock is released.
+        let mut serving_too: Vec<(usize, Arc<[Dep]>)> = Vec::new();
         while (next as usize) < g.nodes.len() {
-            let node = next;
-            next += 1;
-            let pkg = g.nodes[node as usize].pkg.clone();
-            let deps = self.deps(&pkg);
-            let start = g.edges.len() as u32;
-            for (idx, dep) in deps.iter().enumerate() {
-                match dep {
-                    Dep::Cgo => {}
-                    Dep::Package(p, hash) => {
-                        let key = Arc::as_ptr(p) as usize;
-                        let seen = g.by_pkg.get(&key).copied().or_else(|| {
-                            // Another package value for a path already in
-                            // the graph: the path decides, as before.
-                            let t = g.find_hashed(&pkg.imports[idx].path, *hash)?;
-                            g.by_pkg.insert(key, t);
-                            Some(t)
-                        });
-                        let target = match seen {
-                            Some(t) => t,
-                            None => g.push_hashed(
-                                p.clone(),
-                                Via::Import {
-                                    parent: node,
-                                    import: idx as u32,
-                                },
-                                *hash,
-                            ),
-                        };
-                        g.edges.push(target);
+            if let Ok(known) = self.cache.deps.read() {
+                for _ in 0..RUN {
+                    let Some(node) = g.nodes.get(next as usize) else {
+                        break;
+                    };
+                    let key = Arc::as_ptr(&node.pkg) as usize;
+                    let Some((deps, own)) = known
+                        .get(&key)
+                        .and_then(|e| e.serving(self.tag_key, &self.cfg.tags))
+                    else {
+                        break;
+                    };
+                    if !own {
+                        serving_too.push((key, deps.clone()));
                     }
-                    Dep::Unresolved(resolution) => {
-                        let path = pkg.imports[idx].path.as_str();
-                        if !g.unresolved.iter().any(|u| u.import_path == path) {
-                            g.unresolved.push(Unresolved {
-                                import_path: path.to_string(),
-                                importer: pkg.import_path.clone(),
-                                import: pkg.imports[idx].clone(),
-                                resolution: resolution.clone(),
-                            });
-                        }
+                    self.add_edges(g, next, deps);
+                    next += 1;
+                }
+            }
+            if !serving_too.is_empty()
+                && let Ok(mut m) = self.cache.deps.write()
+            {
+                for (key, deps) in serving_too.drain(..) {
+                    if let Some(e) = m.get_mut(&key) {
+                        e.remember(self.tag_key, deps);
                     }
                 }
             }
-            g.nodes[node as usize].edges = start..g.edges.len() as u32;
+            // Resolving a package's imports for the first time loads
+            // packages and writes the cache: outside the read lock.
+            if let Some(node) = g.nodes.get(next as usize) {
+                let pkg = node.pkg.clone();
+                let deps = self.deps(&pkg);
+                self.add_edges(g, next, &deps);
+                next += 1;
+            }
         }
+    }
+
+    /// Adds node `node`'s imports (`deps`, resolved) to `g`: edges to the
+    /// packages already in it, new nodes for the others.
+    fn add_edges(&self, g: &mut Graph, node: u32, deps: &[Dep]) {
+        let start = g.edges.len() as u32;
+        for (idx, dep) in deps.iter().enumerate() {
+            match dep {
+                Dep::Cgo => {}
+                Dep::Package(p, hash) => {
+                    let key = Arc::as_ptr(p) as usize;
+                    let seen = match g.by_pkg.get(&key) {
+                        Some(&t) => Some(t),
+                        None => {
+                            // Another package value for a path already in
+                            // the graph: the path decides, as before. (The
+                            // path is read only if a node's hash matches:
+                            // reaching it costs two cache misses.)
+                            let nodes = &g.nodes;
+                            let t = g
+                                .index
+                                .find(*hash, |&i| {
+                                    nodes[i as usize].hash == *hash
+                                        && g.path(i) == nodes[node as usize].pkg.imports[idx].path
+                                })
+                                .copied();
+                            if let Some(t) = t {
+                                g.by_pkg.insert(key, t);
+                            }
+                            t
+                        }
+                    };
+                    let target = match seen {
+                        Some(t) => t,
+                        None => g.push_hashed(
+                            p.clone(),
+                            Via::Import {
+                                parent: node,
+                                import: idx as u32,
+                            },
+                            *hash,
+                        ),
+                    };
+                    g.edges.push(target);
+                }
+                Dep::Unresolved(resolution) => {
+                    let pkg = &g.nodes[node as usize].pkg;
+                    let path = pkg.imports[idx].path.as_str();
+                    if !g.unresolved.iter().any(|u| u.import_path == path) {
+                        let u = Unresolved {
+                            import_path: path.to_string(),
+                            importer: pkg.import_path.clone(),
+                            import: pkg.imports[idx].clone(),
+                            resolution: resolution.clone(),
+                        };
+                        g.unresolved.push(u);
+                    }
+                }
+            }
+        }
+        g.nodes[node as usize].edges = start..g.edges.len() as u32;
     }
 
     /// Adds a package the go command links without an import (runtime/cgo
@@ -662,10 +817,10 @@ impl<'a> Loader<'a> {
             ));
             let node = g.push(
                 pkg,
-                Via::Implicit {
+                Via::Implicit(Box::new(Implicit {
                     path: path.to_string(),
                     reason: reason_import,
-                },
+                })),
             );
             // The main package now depends on it (for cycle detection).
             self.extend(g, node);

@@ -5,7 +5,9 @@
 use super::source::Sources;
 use crate::gosrc::filename::NameExclusion;
 use crate::gosrc::select::{Exclusion, select_file};
-use crate::gosrc::{CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, Span, TagContext};
+use crate::gosrc::{
+    CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, Span, TagContext, TagQuery,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -92,11 +94,17 @@ pub struct Package {
     pub c_files: Vec<String>,
     pub syso_files: Vec<String>,
     pub errors: Vec<LoadError>,
+    /// Some file in `files` uses cgo (`uses_cgo`; walks ask it of every
+    /// package).
+    pub has_cgo: bool,
+    /// The tag questions loading asked, with their answers: any context
+    /// answering them the same loads this same package (set by the loader).
+    pub tag_queries: Vec<TagQuery>,
 }
 
 impl Package {
     pub fn uses_cgo(&self) -> bool {
-        self.files.iter().any(|f| f.is_cgo)
+        self.has_cgo
     }
 
     pub fn cgo_files(&self) -> impl Iterator<Item = &SourceFile> {
@@ -148,6 +156,8 @@ impl Package {
             c_files: Vec::new(),
             syso_files: Vec::new(),
             errors: Vec::new(),
+            has_cgo: false,
+            tag_queries: Vec::new(),
         };
         let entries = match sources.read_dir(dir) {
             Ok(e) => e,
@@ -337,10 +347,11 @@ impl Package {
                     cgo_only: cgo_excluded_only,
                 });
             }
-        } else if !pkg.c_files.is_empty() && !pkg.uses_cgo() {
+        } else if !pkg.c_files.is_empty() && !pkg.files.iter().any(|f| f.is_cgo) {
             pkg.errors
                 .push(LoadError::CSourcesWithoutCgo(pkg.c_files.clone()));
         }
+        pkg.has_cgo = pkg.files.iter().any(|f| f.is_cgo);
         pkg
     }
 

@@ -1229,16 +1229,20 @@ impl State {
     }
 
     /// The diagnostics of one file, from every main package's contributions.
-    fn diagnostics_for(&mut self, file: &Path) -> Vec<Diagnostic> {
+    /// The diagnostics of `file`, from the contributions of the main
+    /// packages to it (`contribs_in`), with the main package of each.
+    fn diagnostics_for(
+        &mut self,
+        file: &Path,
+        contribs: Vec<(Contrib, String)>,
+    ) -> Vec<Diagnostic> {
         // (span, code) → contributions, in main-package order.
         let mut groups: BTreeMap<(usize, usize, String), Vec<(Contrib, String)>> = BTreeMap::new();
-        for m in self.mains.values() {
-            for c in m.contribs.iter().filter(|c| c.file == file) {
-                groups
-                    .entry((c.span.start, c.span.end, c.code.clone()))
-                    .or_default()
-                    .push((c.clone(), m.pred.import_path.clone()));
-            }
+        for (c, main) in contribs {
+            groups
+                .entry((c.span.start, c.span.end, c.code.clone()))
+                .or_default()
+                .push((c, main));
         }
         let mut out = Vec::new();
         if self.outside.contains(file) {
@@ -1313,12 +1317,32 @@ impl State {
 
     /// Publishes the files whose diagnostics differ from what the client
     /// has (always the open ones, so each edit gets an answer).
+    /// The contributions of every main package to each of `files`, in
+    /// main-package order: one pass over the mains for all the files.
+    fn contribs_in(&self, files: &BTreeSet<PathBuf>) -> HashMap<PathBuf, Vec<(Contrib, String)>> {
+        // Keyed by the path's bytes: comparing `Path`s walks components.
+        let wanted: HashSet<&std::ffi::OsStr> = files.iter().map(|f| f.as_os_str()).collect();
+        let mut by_file: HashMap<PathBuf, Vec<(Contrib, String)>> = HashMap::new();
+        for m in self.mains.values() {
+            for c in &m.contribs {
+                if wanted.contains(c.file.as_os_str()) {
+                    by_file
+                        .entry(c.file.clone())
+                        .or_default()
+                        .push((c.clone(), m.pred.import_path.clone()));
+                }
+            }
+        }
+        by_file
+    }
+
     fn publish_files(&mut self, files: BTreeSet<PathBuf>, out: &mut Out) {
+        let mut contribs = self.contribs_in(&files);
         for f in files {
             if !self.in_workspace(&f) {
                 continue;
             }
-            let diags = self.diagnostics_for(&f);
+            let diags = self.diagnostics_for(&f, contribs.remove(&f).unwrap_or_default());
             let open = self.docs.get(&f).map(|d| (d.uri.clone(), d.version));
             let old = self.published.get(&f);
             if open.is_none() && old.is_none_or(|o| o.is_empty()) && diags.is_empty() {

@@ -13,7 +13,7 @@ pub mod platform;
 use crate::build::ctoolchain::Libc;
 use crate::build::{Config, LinkerFlags};
 use crate::gosrc::{CgoVerb, Span};
-use crate::load::graph::{Graph, Loader};
+use crate::load::graph::{Graph, Has, Loader};
 use crate::load::source::Sources;
 use crate::load::{Import, LoadError, Package};
 use crate::modules::Resolution;
@@ -343,10 +343,10 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         .find(|c| !c.internal_link_ok)
         .map(|c| c.import_path.clone())
         .or_else(|| {
-            g.iter().find_map(|(path, pkg)| {
-                (!pkg.syso_files.is_empty() && !INTERNAL_LINK_PACKAGES.contains(&path))
-                    .then(|| path.to_string())
-            })
+            g.packages_with(Has::SysoFiles)
+                .map(|(path, _)| path)
+                .find(|path| !INTERNAL_LINK_PACKAGES.contains(path))
+                .map(str::to_string)
         });
     let prefer_ext = p.cgo_packages.iter().find(|c| {
         g.get(&c.import_path).is_some_and(|pkg| {
@@ -541,7 +541,7 @@ fn go_lines_too_new(loader: &Loader, g: &Graph) -> Option<(Link, Option<Location
     }
     // Dependencies: the newest go line among the modules providing packages.
     let mut worst: Option<(String, String, String)> = None;
-    for (_, pkg) in g.iter() {
+    for (_, pkg) in g.packages_with(Has::ModuleVersion) {
         let Some((module, Some(_))) = &pkg.module else {
             continue;
         };
@@ -630,7 +630,7 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
         )));
     }
     let mut unknown: Option<(String, Location)> = None;
-    for (path, pkg) in g.iter() {
+    for (path, pkg) in g.packages_with(Has::LoadErrors) {
         if let Some(err) = pkg.errors.first() {
             let chain = g.chain(path);
             let at = chain
@@ -687,10 +687,7 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
 }
 
 fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
-    for (path, pkg) in g.iter() {
-        if !pkg.uses_cgo() {
-            continue;
-        }
+    for (path, pkg) in g.packages_with(Has::CgoFiles) {
         let chain = g.chain(path);
         let purpose = if pkg.standard {
             std_cgo_purpose(path)
@@ -1328,6 +1325,8 @@ fn unreachable_pkg() -> &'static Package {
         c_files: vec![],
         syso_files: vec![],
         errors: vec![],
+        has_cgo: false,
+        tag_queries: vec![],
     })
 }
 
