@@ -3,16 +3,30 @@
 
 use std::sync::Mutex;
 
-/// `f` over `items` on up to 8 threads, results in input order.
-pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// How many threads parallel work uses: the cores, up to 8.
+pub fn threads() -> usize {
     // available_parallelism reads cgroup files on every call: ask once.
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| {
+    *CORES.get_or_init(|| {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8)
+    })
+}
+
+/// Runs `worker` on `threads()` threads at once and waits for them all.
+pub fn run(worker: impl Fn() + Sync) {
+    std::thread::scope(|scope| {
+        for _ in 1..threads() {
+            scope.spawn(&worker);
+        }
+        worker();
     });
-    let workers = cores.min(items.len());
+}
+
+/// `f` over `items` on up to 8 threads, results in input order.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = threads().min(items.len());
     if workers <= 1 {
         return items.iter().map(f).collect();
     }

@@ -189,6 +189,7 @@ impl Engine {
             .filter(|(m, pkg)| pkg.is_main() && (m.explicit || !pkg.files.is_empty()))
             .map(|(_, pkg)| pkg)
             .collect();
+        loader.preload(&mains);
         // Main packages are independent and the caches are shared and
         // thread-safe.
         let packages = crate::par::map(&mains, |pkg| {
@@ -359,5 +360,45 @@ mod tests {
         engine.clear_caches();
         let cleared = engine.predict_variant(&cfg, &pred, &v).unwrap();
         assert!(!Arc::ptr_eq(&after, &cleared));
+    }
+
+    /// `check` predicts the fixes with graphs that reuse the base
+    /// configuration's packages and resolved imports; each graph and
+    /// prediction must equal what a fresh engine makes under the fix's own
+    /// configuration (real go env, the bundled example: mains that use net,
+    /// os/user, cgo and none).
+    #[test]
+    fn fixes_predicted_from_shared_graphs_match_fresh_predictions() {
+        let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop");
+        let env = crate::cli::process_env();
+        let engine = Engine::new(Toolchain::discover(&env));
+        let (cfg, _) = engine.config(&env, &[]).unwrap();
+        let report = engine.check(&shop, &cfg, &["./...".into()], true).unwrap();
+        // What a graph is made of: its packages in order, with their files.
+        let contents = |g: &crate::load::graph::Graph| -> Vec<(String, Vec<String>)> {
+            g.iter()
+                .map(|(path, pkg)| {
+                    let files = pkg.files.iter().map(|f| f.path.display().to_string());
+                    (path.to_string(), files.collect())
+                })
+                .collect()
+        };
+        let mut compared = 0;
+        for pred in &report.packages {
+            let mut variants = vec![Variant::cgo_disabled(), Variant::musl_static()];
+            variants.extend(Variant::pure_go_tags(&pred.cgo_packages));
+            for v in variants {
+                let shared = engine.predict_variant(&cfg, pred, &v).unwrap();
+                let fresh = Engine::new(Toolchain::discover(&env));
+                let vcfg = v.apply(&fresh.toolchain, &cfg, &pred.import_path);
+                let alone = fresh.predict_dir(&vcfg, &pred.dir).unwrap().unwrap();
+                let what = format!("{} with {}", pred.import_path, v.id);
+                assert_eq!(contents(&shared.1.graph), contents(&alone.graph), "{what}");
+                assert_eq!(shared.1.link, alone.link, "{what}");
+                assert_eq!(shared.1.caveats, alone.caveats, "{what}");
+                compared += 1;
+            }
+        }
+        assert!(compared >= 8, "only {compared} variants compared");
     }
 }

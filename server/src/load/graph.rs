@@ -10,6 +10,7 @@ use crate::modules::{Resolution, Resolver};
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Packages loaded under some tag set, shared between configurations and
@@ -31,6 +32,9 @@ pub struct PackageCache {
     /// Bumped by every invalidation: a graph walked at an older generation
     /// may hold packages that changed since.
     generation: std::sync::atomic::AtomicU64,
+    /// The most nodes and edges a graph has had: walks reserve that much
+    /// rather than growing their tables a dozen times.
+    largest_graph: (AtomicU32, AtomicU32),
 }
 
 /// What a package's imports resolve to.
@@ -38,31 +42,41 @@ struct PackageDeps {
     /// The package itself, so that its address (the key) cannot be reused
     /// by another package while the entry lives.
     pkg: Arc<Package>,
-    /// Per tag-context hash. One list usually serves every context: see
-    /// `PackageDeps::serving`.
-    by_tags: Vec<(u64, Arc<[Dep]>)>,
+    /// The list of the first tag context (by hash) that resolved them,
+    /// inline: walks read it for every node. One list usually serves every
+    /// context: see `PackageDeps::serving`.
+    first: ResolvedFor,
+    /// Lists for contexts the first one does not serve.
+    more: Vec<ResolvedFor>,
 }
 
+/// A tag-context hash and the resolved imports computed under it.
+type ResolvedFor = (u64, Arc<[Dep]>);
+
 impl PackageDeps {
-    /// The resolved imports valid under `tags` (hash `tag_key`): those
-    /// computed for it, or those of another context under which every
-    /// imported package is the one `tags` loads too. Import paths resolve
-    /// to directories the same way under any tags, and the packages of one
+    fn lists(&self) -> impl Iterator<Item = &ResolvedFor> {
+        std::iter::once(&self.first).chain(&self.more)
+    }
+
+    /// The resolved imports valid under `tags` (hash `tag_key`), and
+    /// whether they were computed for `tag_key` itself (if not, they are
+    /// worth remembering for it).
+    ///
+    /// A list computed under another context serves when every imported
+    /// package is the one `tags` loads too: import paths resolve to
+    /// directories the same way under any tags, and the packages of one
     /// directory answer their tag queries exclusively (loading asks the same
     /// questions until an answer differs), so answering a package's queries
     /// is what makes it the one `tags` loads.
-    /// The bool says whether the list was computed for `tag_key` itself
-    /// (otherwise it is worth remembering for it).
     fn serving(&self, tag_key: u64, tags: &TagContext) -> Option<(&Arc<[Dep]>, bool)> {
-        if let Some((_, deps)) = self.by_tags.iter().find(|(k, _)| *k == tag_key) {
+        if let Some((_, deps)) = self.lists().find(|(k, _)| *k == tag_key) {
             return Some((deps, true));
         }
-        self.by_tags
-            .iter()
+        self.lists()
             .map(|(_, deps)| deps)
             .find(|deps| {
                 deps.iter().all(|d| match d {
-                    Dep::Package(p, _) => tags.answers(&p.tag_queries),
+                    Dep::Package { pkg, .. } => tags.answers(&pkg.tag_queries),
                     Dep::Cgo => true,
                     Dep::Unresolved(_) => false,
                 })
@@ -71,8 +85,8 @@ impl PackageDeps {
     }
 
     fn remember(&mut self, tag_key: u64, deps: Arc<[Dep]>) {
-        if !self.by_tags.iter().any(|(k, _)| *k == tag_key) {
-            self.by_tags.push((tag_key, deps));
+        if !self.lists().any(|(k, _)| *k == tag_key) {
+            self.more.push((tag_key, deps));
         }
     }
 
@@ -82,12 +96,19 @@ impl PackageDeps {
         if stale(&self.pkg) {
             return false;
         }
-        self.by_tags.retain(|(_, deps)| {
+        let fresh = |(_, deps): &ResolvedFor| {
             !deps
                 .iter()
-                .any(|d| matches!(d, Dep::Package(p, _) if stale(p)))
-        });
-        !self.by_tags.is_empty()
+                .any(|d| matches!(d, Dep::Package { pkg, .. } if stale(pkg)))
+        };
+        self.more.retain(fresh);
+        if !fresh(&self.first) {
+            if self.more.is_empty() {
+                return false;
+            }
+            self.first = self.more.remove(0);
+        }
+        true
     }
 }
 
@@ -178,12 +199,11 @@ impl PackageCache {
 
     /// The current generation (see `Graph::is_current`).
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        self.generation.load(Ordering::Acquire)
     }
 
     fn bump(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn len(&self) -> usize {
@@ -354,14 +374,16 @@ impl Graph {
 
     fn push(&mut self, pkg: Arc<Package>, via: Via) -> u32 {
         let hash = hash_path(self.via_path(&pkg, &via));
-        self.push_hashed(pkg, via, hash)
+        let has = Has::of(&pkg);
+        self.push_known(pkg, via, hash, has)
     }
 
-    /// `push` with the hash of the node's path known.
-    fn push_hashed(&mut self, pkg: Arc<Package>, via: Via, hash: u64) -> u32 {
+    /// `push` with the hash of the node's path and the package's `Has`
+    /// bits known.
+    fn push_known(&mut self, pkg: Arc<Package>, via: Via, hash: u64, has: u8) -> u32 {
         let i = self.nodes.len() as u32;
         self.nodes.push(Node {
-            has: Has::of(&pkg),
+            has,
             pkg,
             via,
             edges: 0..0,
@@ -658,9 +680,13 @@ impl<'a> Loader<'a> {
                     return Dep::Cgo;
                 }
                 match self.resolve(&imp.path, pkg.standard) {
-                    // The path's hash now, while the string is at hand:
-                    // walks then never read import path strings.
-                    Ok(p) => Dep::Package(p, hash_path(&imp.path)),
+                    // The path's hash and the package's flags now: walks
+                    // then read neither import paths nor packages.
+                    Ok(p) => Dep::Package {
+                        has: Has::of(&p),
+                        path_hash: hash_path(&imp.path),
+                        pkg: p,
+                    },
                     Err(r) => {
                         all_resolved = false;
                         Dep::Unresolved(r)
@@ -669,25 +695,95 @@ impl<'a> Loader<'a> {
             })
             .collect();
         if all_resolved && let Ok(mut m) = self.cache.deps.write() {
-            m.entry(key)
-                .or_insert_with(|| PackageDeps {
-                    pkg: pkg.clone(),
-                    by_tags: Vec::new(),
-                })
-                .remember(self.tag_key, deps.clone());
+            match m.entry(key) {
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    e.get_mut().remember(self.tag_key, deps.clone())
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(PackageDeps {
+                        pkg: pkg.clone(),
+                        first: (self.tag_key, deps.clone()),
+                        more: Vec::new(),
+                    });
+                }
+            }
         }
         deps
     }
 
+    /// Loads every package the `roots` import, directly or not, and
+    /// resolves their imports, on every core. Walks from several main
+    /// packages at once otherwise meet the same unloaded packages together
+    /// and wait for each other; after this, they only read the cache.
+    pub fn preload(&self, roots: &[Arc<Package>]) {
+        struct Work {
+            queue: Vec<Arc<Package>>,
+            seen: rustc_hash::FxHashSet<usize>,
+            /// Packages taken from the queue and not done yet: while any is,
+            /// the queue may grow again.
+            busy: usize,
+        }
+        let work = std::sync::Mutex::new(Work {
+            queue: roots.to_vec(),
+            seen: roots.iter().map(|p| Arc::as_ptr(p) as usize).collect(),
+            busy: 0,
+        });
+        let more = std::sync::Condvar::new();
+        crate::par::run(|| {
+            loop {
+                let pkg = {
+                    let Ok(mut w) = work.lock() else { return };
+                    loop {
+                        if let Some(p) = w.queue.pop() {
+                            w.busy += 1;
+                            break p;
+                        }
+                        if w.busy == 0 {
+                            more.notify_all();
+                            return;
+                        }
+                        w = match more.wait(w) {
+                            Ok(w) => w,
+                            Err(_) => return,
+                        };
+                    }
+                };
+                let deps = self.deps(&pkg);
+                let Ok(mut w) = work.lock() else { return };
+                for d in deps.iter() {
+                    if let Dep::Package { pkg, .. } = d
+                        && w.seen.insert(Arc::as_ptr(pkg) as usize)
+                    {
+                        w.queue.push(pkg.clone());
+                    }
+                }
+                w.busy -= 1;
+                more.notify_all();
+            }
+        });
+    }
+
     /// The import graph from `main`, breadth first.
     pub fn graph(&self, main: Arc<Package>) -> Graph {
+        let (nodes, edges) = &self.cache.largest_graph;
+        let (nodes, edges) = (
+            nodes.load(Ordering::Relaxed) as usize,
+            edges.load(Ordering::Relaxed) as usize,
+        );
         let mut g = Graph {
             generation: self.cache.generation(),
             main: main.import_path.clone(),
+            nodes: Vec::with_capacity(nodes),
+            edges: Vec::with_capacity(edges),
+            index: HashTable::with_capacity(nodes),
+            by_pkg: HashMap::with_capacity_and_hasher(nodes, Default::default()),
             ..Graph::default()
         };
         g.push(main, Via::Root);
         self.extend(&mut g, 0);
+        let (nodes, edges) = &self.cache.largest_graph;
+        nodes.fetch_max(g.nodes.len() as u32, Ordering::Relaxed);
+        edges.fetch_max(g.edges.len() as u32, Ordering::Relaxed);
         g
     }
 
@@ -748,7 +844,11 @@ impl<'a> Loader<'a> {
         for (idx, dep) in deps.iter().enumerate() {
             match dep {
                 Dep::Cgo => {}
-                Dep::Package(p, hash) => {
+                Dep::Package {
+                    pkg: p,
+                    path_hash: hash,
+                    has,
+                } => {
                     let key = Arc::as_ptr(p) as usize;
                     let seen = match g.by_pkg.get(&key) {
                         Some(&t) => Some(t),
@@ -773,13 +873,14 @@ impl<'a> Loader<'a> {
                     };
                     let target = match seen {
                         Some(t) => t,
-                        None => g.push_hashed(
+                        None => g.push_known(
                             p.clone(),
                             Via::Import {
                                 parent: node,
                                 import: idx as u32,
                             },
                             *hash,
+                            *has,
                         ),
                     };
                     g.edges.push(target);
@@ -833,7 +934,12 @@ impl<'a> Loader<'a> {
 pub enum Dep {
     /// `import "C"`: cgo, not a package.
     Cgo,
-    /// The package, and the hash of the import path that names it.
-    Package(Arc<Package>, u64),
+    Package {
+        pkg: Arc<Package>,
+        /// `hash_path` of the import path that names it.
+        path_hash: u64,
+        /// Its `Has` bits.
+        has: u8,
+    },
     Unresolved(Resolution),
 }
