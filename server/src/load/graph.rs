@@ -22,9 +22,9 @@ pub struct PackageCache {
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
     imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
-    /// Package address → what its imports resolve to, so a graph walk does
-    /// one lookup per package instead of one per import.
-    deps: RwLock<HashMap<usize, PackageDeps>>,
+    /// What each package's imports resolve to, so a graph walk does one
+    /// lookup per package instead of one per import.
+    deps: RwLock<DepsTable>,
     /// (resolver address, directory) → packages loaded there: a package
     /// serves every tag context that answers its `tag_queries` the same
     /// (build variants mostly differ in tags that few packages test).
@@ -35,6 +35,75 @@ pub struct PackageCache {
     /// The most nodes and edges a graph has had: walks reserve that much
     /// rather than growing their tables a dozen times.
     largest_graph: (AtomicU32, AtomicU32),
+}
+
+#[derive(Default)]
+struct DepsTable {
+    /// Package address → what its imports resolve to.
+    by_pkg: HashMap<usize, PackageDeps>,
+    /// Package address → addresses of the packages whose lists import it:
+    /// what an edit to it makes stale, found without scanning every list.
+    /// Built by the first `invalidate_dir` (a CLI run never needs it) and
+    /// kept up to date after; an address listed for a package no longer
+    /// there only costs a list recomputed.
+    importers: Option<HashMap<usize, Vec<usize>>>,
+}
+
+impl DepsTable {
+    fn insert(&mut self, pkg: &Arc<Package>, tag_key: u64, deps: Arc<[Dep]>) {
+        let key = Arc::as_ptr(pkg) as usize;
+        if let Some(importers) = &mut self.importers {
+            note_importer(importers, key, &deps);
+        }
+        match self.by_pkg.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                e.get_mut().remember(tag_key, deps)
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(PackageDeps {
+                    pkg: pkg.clone(),
+                    first: (tag_key, deps),
+                    more: Vec::new(),
+                });
+            }
+        }
+    }
+
+    /// Drops the lists of the `gone` packages and of their importers.
+    fn forget(&mut self, gone: &[usize]) {
+        let by_pkg = &self.by_pkg;
+        let importers = self.importers.get_or_insert_with(|| {
+            let mut m = HashMap::default();
+            for (key, entry) in by_pkg {
+                for (_, deps) in entry.lists() {
+                    note_importer(&mut m, *key, deps);
+                }
+            }
+            m
+        });
+        for g in gone {
+            self.by_pkg.remove(g);
+            for importer in importers.remove(g).unwrap_or_default() {
+                self.by_pkg.remove(&importer);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.by_pkg.clear();
+        self.importers = None;
+    }
+}
+
+fn note_importer(importers: &mut HashMap<usize, Vec<usize>>, importer: usize, deps: &[Dep]) {
+    for d in deps {
+        if let Dep::Package { pkg, .. } = d {
+            let list = importers.entry(Arc::as_ptr(pkg) as usize).or_default();
+            if list.last() != Some(&importer) {
+                list.push(importer);
+            }
+        }
+    }
 }
 
 /// What a package's imports resolve to.
@@ -142,7 +211,7 @@ impl PackageCache {
     /// of every package importing one of them.
     fn forget_deps(&self, stale: impl Fn(&Path) -> bool) {
         if let Ok(mut m) = self.deps.write() {
-            m.retain(|_, entry| entry.retain(|p| stale(&p.dir)));
+            m.by_pkg.retain(|_, entry| entry.retain(|p| stale(&p.dir)));
         }
     }
 
@@ -177,7 +246,7 @@ impl PackageCache {
             }
         }
         if let Ok(mut m) = self.deps.write() {
-            m.retain(|_, entry| entry.retain(stale));
+            m.forget(&gone);
         }
     }
 
@@ -666,6 +735,7 @@ impl<'a> Loader<'a> {
         let key = Arc::as_ptr(pkg) as usize;
         if let Ok(m) = self.cache.deps.read()
             && let Some((deps, _)) = m
+                .by_pkg
                 .get(&key)
                 .and_then(|e| e.serving(self.tag_key, &self.cfg.tags))
         {
@@ -695,18 +765,7 @@ impl<'a> Loader<'a> {
             })
             .collect();
         if all_resolved && let Ok(mut m) = self.cache.deps.write() {
-            match m.entry(key) {
-                std::collections::hash_map::Entry::Occupied(mut e) => {
-                    e.get_mut().remember(self.tag_key, deps.clone())
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(PackageDeps {
-                        pkg: pkg.clone(),
-                        first: (self.tag_key, deps.clone()),
-                        more: Vec::new(),
-                    });
-                }
-            }
+            m.insert(pkg, self.tag_key, deps.clone());
         }
         deps
     }
@@ -805,6 +864,7 @@ impl<'a> Loader<'a> {
                     };
                     let key = Arc::as_ptr(&node.pkg) as usize;
                     let Some((deps, own)) = known
+                        .by_pkg
                         .get(&key)
                         .and_then(|e| e.serving(self.tag_key, &self.cfg.tags))
                     else {
@@ -821,8 +881,8 @@ impl<'a> Loader<'a> {
                 && let Ok(mut m) = self.cache.deps.write()
             {
                 for (key, deps) in serving_too.drain(..) {
-                    if let Some(e) = m.get_mut(&key) {
-                        e.remember(self.tag_key, deps);
+                    if let Some(pkg) = m.by_pkg.get(&key).map(|e| e.pkg.clone()) {
+                        m.insert(&pkg, self.tag_key, deps);
                     }
                 }
             }

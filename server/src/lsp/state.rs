@@ -75,7 +75,7 @@ pub struct Folder {
 }
 
 /// One diagnostic a main package contributes to a file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Contrib {
     file: PathBuf,
     span: Span,
@@ -683,9 +683,13 @@ impl State {
     fn recompute_mains(&mut self, dirs: &[PathBuf]) -> BTreeSet<PathBuf> {
         let mut touched = BTreeSet::new();
         let mut jobs: Vec<(usize, &Path)> = Vec::new();
+        // What each main contributed before: files whose contributions come
+        // out the same need no new diagnostics (an import edit deep in the
+        // graph re-predicts many mains and usually changes none of them).
+        let mut before: HashMap<&Path, Vec<Contrib>> = HashMap::new();
         for dir in dirs {
             if let Some(old) = self.mains.remove(dir) {
-                touched.extend(old.contribs.into_iter().map(|c| c.file));
+                before.insert(dir, old.contribs);
             }
             let Some(fi) = self.folder_index_of(dir) else {
                 continue;
@@ -712,9 +716,17 @@ impl State {
         for (fi, pred) in done {
             let dir = pred.dir.clone();
             self.insert_main(fi, pred);
-            if let Some(m) = self.mains.get(&dir) {
+            let old = before.remove(dir.as_path()).unwrap_or_default();
+            if let Some(m) = self.mains.get(&dir)
+                && m.contribs != old
+            {
                 touched.extend(m.contribs.iter().map(|c| c.file.clone()));
+                touched.extend(old.into_iter().map(|c| c.file));
             }
+        }
+        // Mains no longer predicted: their diagnostics go.
+        for old in before.into_values() {
+            touched.extend(old.into_iter().map(|c| c.file));
         }
         touched
     }
@@ -1228,7 +1240,6 @@ impl State {
         Some(LineIndex::with_starts(&text, &starts).range(loc.span.start, loc.span.end, enc))
     }
 
-    /// The diagnostics of one file, from every main package's contributions.
     /// The diagnostics of `file`, from the contributions of the main
     /// packages to it (`contribs_in`), with the main package of each.
     fn diagnostics_for(
@@ -1315,8 +1326,6 @@ impl State {
         self.docs.contains_key(file) || self.folders.iter().any(|f| file.starts_with(&f.path))
     }
 
-    /// Publishes the files whose diagnostics differ from what the client
-    /// has (always the open ones, so each edit gets an answer).
     /// The contributions of every main package to each of `files`, in
     /// main-package order: one pass over the mains for all the files.
     fn contribs_in(&self, files: &BTreeSet<PathBuf>) -> HashMap<PathBuf, Vec<(Contrib, String)>> {
@@ -1336,6 +1345,8 @@ impl State {
         by_file
     }
 
+    /// Publishes the files whose diagnostics differ from what the client
+    /// has (always the open ones, so each edit gets an answer).
     fn publish_files(&mut self, files: BTreeSet<PathBuf>, out: &mut Out) {
         let mut contribs = self.contribs_in(&files);
         for f in files {
