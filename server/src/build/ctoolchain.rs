@@ -4,6 +4,7 @@
 //! libraries and headers, and whether it links with `--as-needed`.
 
 use super::toolchain::{Environ, lookup_path};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -164,7 +165,36 @@ impl CToolchain {
         extra_dirs: &[PathBuf],
         static_link: bool,
     ) -> Option<PathBuf> {
-        for dir in extra_dirs.iter().chain(&self.lib_dirs) {
+        // Every prediction of a cgo program looks its libraries up, a stat
+        // per directory and suffix (dozens): the answer is remembered for a
+        // moment, so a burst of predictions (an edit above twenty mains)
+        // asks the file system once and a library installed meanwhile is
+        // still seen within seconds.
+        type Key = (String, bool, Vec<PathBuf>);
+        type Found = (std::time::Instant, Option<PathBuf>);
+        static RECENT: std::sync::Mutex<Option<HashMap<Key, Found>>> = std::sync::Mutex::new(None);
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+        let dirs: Vec<PathBuf> = extra_dirs.iter().chain(&self.lib_dirs).cloned().collect();
+        let key = (name.to_string(), static_link, dirs);
+        if let Ok(guard) = RECENT.lock()
+            && let Some((at, found)) = guard.as_ref().and_then(|m| m.get(&key))
+            && at.elapsed() < FRESH
+        {
+            return found.clone();
+        }
+        let found = Self::search_library(name, &key.2, static_link);
+        if let Ok(mut guard) = RECENT.lock() {
+            let m = guard.get_or_insert_with(HashMap::new);
+            if m.len() > 256 {
+                m.clear();
+            }
+            m.insert(key, (std::time::Instant::now(), found.clone()));
+        }
+        found
+    }
+
+    fn search_library(name: &str, dirs: &[PathBuf], static_link: bool) -> Option<PathBuf> {
+        for dir in dirs {
             if !static_link {
                 let so = dir.join(format!("lib{name}.so"));
                 if so.exists() {

@@ -288,6 +288,7 @@ impl Backend {
         st.files_changed(&paths, &mut out);
         let refresh = st.caps.lens_refresh;
         self.send(out, refresh).await;
+        st.drop_retired();
     }
 
     /// Reads the Go binaries already in `roots` (bounded scan, off the lock).
@@ -717,6 +718,7 @@ impl LanguageServer for Backend {
         );
         let r = st.caps.lens_refresh;
         self.send(out, r).await;
+        st.drop_retired();
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
@@ -739,6 +741,7 @@ impl LanguageServer for Backend {
         );
         let r = st.caps.lens_refresh;
         self.send(out, r).await;
+        st.drop_retired();
     }
 
     async fn did_save(&self, p: DidSaveTextDocumentParams) {

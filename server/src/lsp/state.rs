@@ -141,6 +141,10 @@ pub struct State {
     /// Build profiles per folder index.
     pub profiles: HashMap<usize, FolderProfiles>,
     pub loaded: bool,
+    /// Predictions replaced by newer ones, freed once the answer is sent
+    /// (`drop_retired`): freeing a 2,000-package graph is thousands of
+    /// reference counts the editor need not wait for.
+    retired: Vec<Prediction>,
 }
 
 pub fn uri_path(uri: &Uri) -> Option<PathBuf> {
@@ -690,6 +694,7 @@ impl State {
         for dir in dirs {
             if let Some(old) = self.mains.remove(dir) {
                 before.insert(dir, old.contribs);
+                self.retired.push(old.pred);
             }
             let Some(fi) = self.folder_index_of(dir) else {
                 continue;
@@ -744,6 +749,11 @@ impl State {
                 )
             })
             .collect()
+    }
+
+    /// Frees the predictions replaced since the last call.
+    pub fn drop_retired(&mut self) {
+        self.retired.clear();
     }
 
     /// The import path of the package in `dir`, if it is in a module.
