@@ -2,7 +2,7 @@
 //! by every prediction, whether it comes from the CLI or the language server.
 
 use crate::build::{Config, Environ, Toolchain};
-use crate::load::graph::{Loader, PackageCache};
+use crate::load::graph::{Graph, Loader, PackageCache};
 use crate::load::patterns;
 use crate::load::source::Sources;
 use crate::modules::{ModFlag, Resolver, ResolverConfig};
@@ -11,6 +11,10 @@ use crate::predict::{self, Fix, Prediction, Verdict};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// A main package to predict again: its configuration, its directory and
+/// its graph from before the change (taken by the prediction).
+pub type RepredictJob<'a> = (&'a Config, &'a Path, Mutex<Option<Arc<Graph>>>);
 
 pub struct Engine {
     pub toolchain: Arc<Toolchain>,
@@ -207,6 +211,17 @@ impl Engine {
 
     /// Predicts the main package in `dir` under `cfg`.
     pub fn predict_dir(&self, cfg: &Config, dir: &Path) -> Result<Option<Prediction>, String> {
+        self.predict_main(cfg, dir, None)
+    }
+
+    /// `predict_dir`, repairing `before` (the package's graph from before
+    /// the directory in it was invalidated) when it can.
+    fn predict_main(
+        &self,
+        cfg: &Config,
+        dir: &Path,
+        before: Option<(Graph, &Path)>,
+    ) -> Result<Option<Prediction>, String> {
         let resolver = self.resolver(dir, cfg)?;
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
         let Some(ip) = resolver.import_path_for_dir(dir) else {
@@ -216,7 +231,11 @@ impl Engine {
         if !pkg.is_main() {
             return Ok(None);
         }
-        Ok(Some(predict::predict(&loader, pkg)))
+        let graph = match before {
+            Some((old, changed)) => loader.regraph(old, pkg, changed),
+            None => loader.graph(pkg),
+        };
+        Ok(Some(predict::predict_graph(&loader, graph)))
     }
 
     /// `predict_dir` for several directories at once, on every core.
@@ -225,6 +244,23 @@ impl Engine {
         jobs: &[(&Config, &Path)],
     ) -> Vec<Result<Option<Prediction>, String>> {
         crate::par::map(jobs, |(cfg, dir)| self.predict_dir(cfg, dir))
+    }
+
+    /// `predict_dirs` after the Go files of `changed` (a directory) were
+    /// invalidated, each job with the graph of its prediction from just
+    /// before: the graphs are repaired where the change allows it
+    /// (`Loader::regraph`) rather than walked again.
+    pub fn repredict_dirs(
+        &self,
+        jobs: &[RepredictJob],
+        changed: &Path,
+    ) -> Vec<Result<Option<Prediction>, String>> {
+        crate::par::map(jobs, |(cfg, dir, old)| {
+            // The caller's own copy, usually: taken, not cloned.
+            let old = old.lock().ok().and_then(|mut o| o.take());
+            let before = old.map(|g| (Arc::unwrap_or_clone(g), changed));
+            self.predict_main(cfg, dir, before)
+        })
     }
 
     /// The prediction of `pred`'s package under a variant of `cfg`,

@@ -679,22 +679,27 @@ impl State {
     /// Re-predicts `dir` as a main package. Returns the files whose
     /// diagnostics may have changed.
     fn recompute_main(&mut self, dir: &Path) -> BTreeSet<PathBuf> {
-        self.recompute_mains(&[dir.to_path_buf()])
+        self.recompute_mains(&[dir.to_path_buf()], None)
     }
 
     /// Re-predicts main packages (in parallel: an edit deep in the graph
     /// touches many). Returns the files whose diagnostics may have changed.
-    fn recompute_mains(&mut self, dirs: &[PathBuf]) -> BTreeSet<PathBuf> {
+    /// `changed`: the one directory invalidated since the last prediction
+    /// (an edit), whose old graphs can then be repaired.
+    fn recompute_mains(&mut self, dirs: &[PathBuf], changed: Option<&Path>) -> BTreeSet<PathBuf> {
         let mut touched = BTreeSet::new();
         let mut jobs: Vec<(usize, &Path)> = Vec::new();
         // What each main contributed before: files whose contributions come
         // out the same need no new diagnostics (an import edit deep in the
         // graph re-predicts many mains and usually changes none of them).
         let mut before: HashMap<&Path, Vec<Contrib>> = HashMap::new();
+        let mut graphs: HashMap<&Path, Arc<crate::load::Graph>> = HashMap::new();
         for dir in dirs {
             if let Some(old) = self.mains.remove(dir) {
                 before.insert(dir, old.contribs);
-                self.retired.push(old.pred);
+                let mut pred = old.pred;
+                graphs.insert(dir, std::mem::take(&mut pred.graph));
+                self.retired.push(pred);
             }
             let Some(fi) = self.folder_index_of(dir) else {
                 continue;
@@ -711,8 +716,20 @@ impl State {
             .iter()
             .filter_map(|(fi, dir)| Some((*fi, (self.folders[*fi].cfg.as_ref().ok()?, *dir))))
             .collect();
-        let args: Vec<(&Config, &Path)> = runnable.iter().map(|(_, a)| *a).collect();
-        let results = engine.predict_dirs(&args);
+        let results = match changed {
+            Some(changed) => {
+                let args: Vec<_> = runnable
+                    .iter()
+                    .map(|(_, (cfg, dir))| (*cfg, *dir, std::sync::Mutex::new(graphs.remove(dir))))
+                    .collect();
+                drop(graphs);
+                engine.repredict_dirs(&args, changed)
+            }
+            None => {
+                let args: Vec<(&Config, &Path)> = runnable.iter().map(|(_, a)| *a).collect();
+                engine.predict_dirs(&args)
+            }
+        };
         let done: Vec<(usize, Prediction)> = runnable
             .iter()
             .zip(results)
@@ -801,7 +818,7 @@ impl State {
             affected.push(dir.clone());
         }
         let lens_before = self.lens_snapshot(&affected);
-        touched.extend(self.recompute_mains(&affected));
+        touched.extend(self.recompute_mains(&affected, Some(&dir)));
         let lens_after = self.lens_snapshot(&affected);
         out.lens_changed |= lens_before != lens_after;
         // Profiles build the same sources: re-predict them (same discovery)
