@@ -1113,23 +1113,17 @@ pub enum Dep {
 }
 
 #[cfg(test)]
+#[path = "../../../tests/common/xorshift.rs"]
+mod xorshift;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::build::{Environ, Toolchain};
     use crate::engine::Engine;
     use std::path::PathBuf;
 
-    /// A small deterministic generator (xorshift), as the other randomized
-    /// tests use.
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
+    use super::xorshift::XorShift;
 
     /// A node as `shape` shows it.
     type NodeShape = (String, usize, Option<(u32, u32)>, Vec<u32>, u8);
@@ -1187,7 +1181,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         std::fs::write(root.join("go.mod"), "module example.com/r\n\ngo 1.22\n").unwrap();
-        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut r = XorShift(0x9e37_79b9_7f4a_7c15);
         let mut imports: Vec<Vec<String>> = Vec::new();
         for i in 0..PKGS {
             let list: Vec<String> = (0..r.below(4))
