@@ -36,6 +36,18 @@ pub struct Toolchain {
 }
 
 impl Toolchain {
+    /// A fixed toolchain for tests: go1.26.8 on linux/amd64, no GOROOT, and
+    /// no `go` run to find it.
+    #[cfg(test)]
+    pub fn fixed_for_tests() -> Toolchain {
+        Toolchain {
+            version: Some("go1.26.8".into()),
+            host_goos: "linux".into(),
+            host_goarch: "amd64".into(),
+            ..Toolchain::default()
+        }
+    }
+
     /// Discovers the toolchain for the given process environment.
     pub fn discover(env: &Environ) -> Toolchain {
         Toolchain::discover_with(env, true)

@@ -368,11 +368,7 @@ mod tests {
         std::fs::write(dir.join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
         let main = dir.join("main.go");
         std::fs::write(&main, "package main\n\nfunc main() {}\n").unwrap();
-        let mut tc = Toolchain::default();
-        tc.version = Some("go1.26.8".into());
-        tc.host_goos = "linux".into();
-        tc.host_goarch = "amd64".into();
-        let engine = Engine::new(tc);
+        let engine = Engine::new(Toolchain::fixed_for_tests());
         let (cfg, _) = engine.config(&Environ::new(), &[]).unwrap();
         let pred = engine.predict_dir(&cfg, &dir).unwrap().unwrap();
         let v = Variant::cgo_disabled();

@@ -1200,11 +1200,7 @@ mod tests {
             write_pkg(root, m, &list);
             imports.push(list);
         }
-        let mut tc = Toolchain::default();
-        tc.version = Some("go1.26.8".into());
-        tc.host_goos = "linux".into();
-        tc.host_goarch = "amd64".into();
-        let engine = Engine::new(tc);
+        let engine = Engine::new(Toolchain::fixed_for_tests());
         let (cfg, _) = engine.config(&Environ::new(), &[]).unwrap();
         let resolver = engine.resolver(root, &cfg).unwrap();
         let loader = Loader::new(&cfg, &resolver, &engine.sources, &engine.cache);

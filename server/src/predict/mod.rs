@@ -1364,11 +1364,7 @@ mod tests {
 
     /// The toolchain is fixed (go1.26.8, no GOROOT): no `go` runs.
     fn check(dir: &Path, gotoolchain: &str) -> Prediction {
-        let mut tc = Toolchain::default();
-        tc.version = Some("go1.26.8".into());
-        tc.host_goos = "linux".into();
-        tc.host_goarch = "amd64".into();
-        let engine = Engine::new(tc);
+        let engine = Engine::new(Toolchain::fixed_for_tests());
         let env: Environ = [
             ("GOTOOLCHAIN".to_string(), gotoolchain.to_string()),
             ("CGO_ENABLED".to_string(), "0".to_string()),
