@@ -13,3 +13,7 @@ pub mod modules;
 pub mod par;
 pub mod predict;
 pub mod profiles;
+
+#[cfg(test)]
+#[path = "../../tests/common/xorshift.rs"]
+mod xorshift;

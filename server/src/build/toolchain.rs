@@ -243,12 +243,15 @@ impl Toolchain {
 /// run does not pay for a `go list` each time (they only change with the
 /// toolchain, the target and GOEXPERIMENT, which are all in the key).
 fn disk_cache_file(env: &Environ) -> Option<PathBuf> {
-    let base = env
-        .get("XDG_CACHE_HOME")
+    Some(user_cache_dir(env)?.join("linklens/experiment-tags.json"))
+}
+
+/// `$XDG_CACHE_HOME`, else `~/.cache`.
+pub fn user_cache_dir(env: &Environ) -> Option<PathBuf> {
+    env.get("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))?;
-    Some(base.join("linklens/experiment-tags.json"))
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))
 }
 
 fn disk_cache_get(env: &Environ, key: &str) -> Option<Vec<String>> {

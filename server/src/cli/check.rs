@@ -1,10 +1,11 @@
 //! `linklens check`: predictions for every main package, as text or JSON.
 
-use crate::build::Toolchain;
+use crate::build::{Config, Environ, Toolchain};
 use crate::engine::{Engine, Report};
+use crate::load::header_index::HeaderIndex;
 use crate::predict::{Prediction, Verdict};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default)]
 struct Options {
@@ -89,13 +90,33 @@ pub fn run(args: &[String]) -> i32 {
         workdir: Some(cwd.clone()),
         ..cfg
     };
+    let root = crate::engine::module_root(&cwd).unwrap_or_else(|| cwd.clone());
+    if let Some(index) = HeaderIndex::for_project(&env, &root) {
+        engine.sources.use_index(index);
+    }
+    let code = run_in(&engine, &env, &cwd, &cfg, &patterns, &opts);
+    // After the output, which never waits for it.
+    if let Err(e) = engine.sources.save_index() {
+        eprintln!("linklens check: could not save the header index: {e}");
+    }
+    code
+}
+
+fn run_in(
+    engine: &Engine,
+    env: &Environ,
+    cwd: &Path,
+    cfg: &Config,
+    patterns: &[String],
+    opts: &Options,
+) -> i32 {
     if opts.profiles {
-        return super::profiles::run(&engine, &env, &cwd, &opts.go_args, opts.json);
+        return super::profiles::run(engine, env, cwd, &opts.go_args, opts.json);
     }
     if let Some(bin) = &opts.against {
-        return super::crosscheck::against(&engine, &env, &cwd, bin, opts.json);
+        return super::crosscheck::against(engine, env, cwd, bin, opts.json);
     }
-    let report = match engine.check(&cwd, &cfg, &patterns, true) {
+    let report = match engine.check(cwd, cfg, patterns, true) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("linklens check: {e}");
@@ -103,7 +124,7 @@ pub fn run(args: &[String]) -> i32 {
         }
     };
     if opts.cross_check {
-        return super::crosscheck::run(&engine, &cfg, &cwd, &patterns, &report, opts.json);
+        return super::crosscheck::run(engine, cfg, cwd, patterns, &report, opts.json);
     }
     // Buffered: the pretty JSON is thousands of lines.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

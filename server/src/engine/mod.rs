@@ -348,7 +348,8 @@ impl Engine {
     }
 }
 
-fn module_root(dir: &Path) -> Option<PathBuf> {
+/// The directory of the nearest go.mod at or above `dir`.
+pub fn module_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .find(|d| d.join("go.mod").is_file())
         .map(Path::to_path_buf)

@@ -1113,17 +1113,13 @@ pub enum Dep {
 }
 
 #[cfg(test)]
-#[path = "../../../tests/common/xorshift.rs"]
-mod xorshift;
-
-#[cfg(test)]
 mod tests {
     use super::*;
     use crate::build::{Environ, Toolchain};
     use crate::engine::Engine;
     use std::path::PathBuf;
 
-    use super::xorshift::XorShift;
+    use crate::xorshift::XorShift;
 
     /// A node as `shape` shows it.
     type NodeShape = (String, usize, Option<(u32, u32)>, Vec<u32>, u8);

@@ -4,6 +4,7 @@
 //! and open editor buffers override the disk.
 
 pub mod graph;
+pub mod header_index;
 pub mod package;
 pub mod patterns;
 pub mod source;

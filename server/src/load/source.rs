@@ -3,6 +3,7 @@
 //! file is never scanned twice.
 
 use crate::gosrc::{FileHeader, scan_header, scan_header_prefix};
+use crate::load::header_index::{FileStamp, HeaderIndex};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -43,6 +44,8 @@ pub struct Sources {
     /// Directory listings in progress.
     listing: Mutex<PathMap<InFlight<Vec<DirEntry>>>>,
     dirs: RwLock<PathMap<Arc<Vec<DirEntry>>>>,
+    /// Headers saved by earlier runs (see `header_index`).
+    index: OnceLock<HeaderIndex>,
 }
 
 /// A map keyed by paths, hashed as bytes: `Path`'s own hash walks its
@@ -93,6 +96,16 @@ impl Sources {
         if let Ok(mut o) = self.overlay.write() {
             o.remove(path);
         }
+    }
+
+    /// Takes headers of unchanged files from `index` from now on.
+    pub fn use_index(&self, index: HeaderIndex) {
+        let _ = self.index.set(index);
+    }
+
+    /// Saves the header index, if one is in use and this run added to it.
+    pub fn save_index(&self) -> std::io::Result<bool> {
+        self.index.get().map_or(Ok(false), HeaderIndex::save)
     }
 
     pub fn overlay_contents(&self, path: &Path) -> Option<Arc<Vec<u8>>> {
@@ -149,7 +162,7 @@ impl Sources {
         // One open and (nearly always) one read of the first bytes; the
         // rest only when the header does not end inside them.
         let header = cell
-            .get_or_init(|| read_header(path, regular).map(Arc::new))
+            .get_or_init(|| self.disk_header(path, regular).map(Arc::new))
             .clone();
         if let Ok(h) = &header
             && let Ok(mut m) = self.headers.write()
@@ -160,6 +173,22 @@ impl Sources {
             r.remove(path.as_os_str());
         }
         header
+    }
+
+    /// A file's header from the index while the file is unchanged since
+    /// it was indexed; otherwise read (and then indexed).
+    fn disk_header(&self, path: &Path, regular: bool) -> Result<FileHeader, String> {
+        let Some((index, stamp)) = self.index.get().zip(FileStamp::of(path)) else {
+            return read_header(path, regular);
+        };
+        if let Some(h) = index.lookup(path, &stamp) {
+            return Ok(h);
+        }
+        // Stamped before the read: a change during it makes the saved
+        // stamp stale, never the saved header.
+        let h = read_header(path, regular)?;
+        index.record(path, stamp, &h);
+        Ok(h)
     }
 
     fn cached_or_scan(

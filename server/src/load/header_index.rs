@@ -1,0 +1,460 @@
+//! The header index: Go file headers scanned by earlier runs, saved in one
+//! file per project, so that a run takes an unchanged file's header from
+//! the index (one `statx`) instead of opening, reading and scanning the file.
+//!
+//! It follows cmd/go's module index (`modindex`), through which `go list`
+//! and `go build` read packages: an entry holds only while the file's stat
+//! is what it was when the file was scanned (size, modification and change
+//! times, inode), and a file changed in the last two seconds is not saved,
+//! since a second write within the file system's timestamp granularity
+//! could leave its stat unchanged. The index is keyed by the linklens binary
+//! itself, so a rebuilt scanner never trusts an older one's entries.
+//! `LINKLENS_INDEX=off` turns it off.
+
+mod codec;
+
+use crate::build::Environ;
+use crate::gosrc::FileHeader;
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use std::hash::Hasher;
+use std::ops::Range;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The file format; a change of layout or of what a header holds bumps it.
+const MAGIC: &[u8; 8] = b"LLHIDX01";
+/// How old a file's last change must be for its entry to be saved.
+const SETTLE: Duration = Duration::from_secs(2);
+/// Entries no run has used for this many saves are dropped.
+const MAX_MISSES: u8 = 8;
+/// Index files kept (one per project); beyond this the oldest go.
+const MAX_INDEX_FILES: usize = 64;
+/// A larger file is ignored and not written: a project this size would
+/// spend longer decoding than the index saves.
+const MAX_INDEX_BYTES: u64 = 256 << 20;
+
+/// What a file's stat said when its header was scanned.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct FileStamp {
+    size: u64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+    ino: u64,
+}
+
+impl FileStamp {
+    /// The stamp of the regular file at `path` (symlinks followed, as a
+    /// read follows them); `None` for anything else or an error.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        m.is_file().then(|| FileStamp {
+            size: m.size(),
+            mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+            ctime_ns: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+            ino: m.ino(),
+        })
+    }
+}
+
+/// Entry states of the loaded index during a run.
+const UNTOUCHED: u8 = 0;
+const USED: u8 = 1;
+/// The file changed since (or the entry did not decode): not saved again.
+const STALE: u8 = 2;
+
+struct Saved {
+    path: Range<usize>,
+    stamp: FileStamp,
+    misses: u8,
+    body: Range<usize>,
+}
+
+struct Added {
+    path: Vec<u8>,
+    stamp: FileStamp,
+    body: Vec<u8>,
+}
+
+pub struct HeaderIndex {
+    file: PathBuf,
+    identity: u64,
+    /// Files changed after this instant (nanoseconds since the epoch) are
+    /// not saved.
+    settled_before_ns: i64,
+    /// The index file as read, and its entries.
+    bytes: Vec<u8>,
+    saved: Vec<Saved>,
+    by_path: FxHashMap<u64, u32>,
+    state: Vec<AtomicU8>,
+    added: Mutex<Vec<Added>>,
+}
+
+impl HeaderIndex {
+    /// The index of the project rooted at `root`, in the user's cache
+    /// directory; `None` when turned off or there is no cache directory.
+    pub fn for_project(env: &Environ, root: &Path) -> Option<HeaderIndex> {
+        if matches!(
+            env.get("LINKLENS_INDEX").map(String::as_str),
+            Some("off" | "0")
+        ) {
+            return None;
+        }
+        let dir = crate::build::toolchain::user_cache_dir(env)?.join("linklens/index");
+        let name = format!("{:016x}", hash_bytes(root.as_os_str().as_bytes()));
+        Some(HeaderIndex::open(
+            dir.join(name),
+            binary_identity()?,
+            SETTLE,
+        ))
+    }
+
+    /// Loads the index at `file` if it was written by the same `identity`;
+    /// anything unreadable, foreign or corrupt is an empty index.
+    pub fn open(file: PathBuf, identity: u64, settle: Duration) -> HeaderIndex {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut index = HeaderIndex {
+            file,
+            identity,
+            settled_before_ns: now.saturating_sub(settle).as_nanos() as i64,
+            bytes: Vec::new(),
+            saved: Vec::new(),
+            by_path: FxHashMap::default(),
+            state: Vec::new(),
+            added: Mutex::new(Vec::new()),
+        };
+        let small = std::fs::metadata(&index.file).is_ok_and(|m| m.len() <= MAX_INDEX_BYTES);
+        if let Some(bytes) = small.then(|| std::fs::read(&index.file).ok()).flatten()
+            && let Some(saved) = parse(&bytes, identity)
+        {
+            for (i, e) in saved.iter().enumerate() {
+                index
+                    .by_path
+                    .insert(hash_bytes(&bytes[e.path.clone()]), i as u32);
+            }
+            index.state = saved.iter().map(|_| AtomicU8::new(UNTOUCHED)).collect();
+            index.saved = saved;
+            index.bytes = bytes;
+        }
+        index
+    }
+
+    /// The header saved for `path`, if the file's stamp is still `stamp`.
+    pub fn lookup(&self, path: &Path, stamp: &FileStamp) -> Option<FileHeader> {
+        let key = path.as_os_str().as_bytes();
+        let i = *self.by_path.get(&hash_bytes(key))? as usize;
+        let e = &self.saved[i];
+        if &self.bytes[e.path.clone()] != key {
+            return None;
+        }
+        let header = (e.stamp == *stamp)
+            .then(|| codec::decode(&self.bytes[e.body.clone()]))
+            .flatten();
+        let state = if header.is_some() { USED } else { STALE };
+        self.state[i].store(state, Ordering::Relaxed);
+        header
+    }
+
+    /// Remembers a header just scanned from the file with `stamp`, to be
+    /// saved unless the file changed too recently to trust its stamp.
+    pub fn record(&self, path: &Path, stamp: FileStamp, header: &FileHeader) {
+        if stamp.mtime_ns.max(stamp.ctime_ns) >= self.settled_before_ns {
+            return;
+        }
+        let mut body = Vec::with_capacity(256);
+        codec::encode(header, &mut body);
+        if let Ok(mut a) = self.added.lock() {
+            a.push(Added {
+                path: path.as_os_str().as_bytes().to_vec(),
+                stamp,
+                body,
+            });
+        }
+    }
+
+    /// How many entries this run took from the index.
+    pub fn used(&self) -> usize {
+        self.state
+            .iter()
+            .filter(|s| s.load(Ordering::Relaxed) == USED)
+            .count()
+    }
+
+    /// Writes the index back when this run scanned files it did not hold:
+    /// the entries used or added, then the others until they have gone
+    /// unused for `MAX_MISSES` saves. Returns whether it wrote.
+    pub fn save(&self) -> std::io::Result<bool> {
+        let added = match self.added.lock() {
+            Ok(mut a) => std::mem::take(&mut *a),
+            Err(_) => return Ok(false),
+        };
+        if added.is_empty() {
+            return Ok(false);
+        }
+        let new_paths: FxHashSet<&[u8]> = added.iter().map(|a| a.path.as_slice()).collect();
+        let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 512);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.identity.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        let mut count = 0u32;
+        let mut put =
+            |out: &mut Vec<u8>, path: &[u8], stamp: &FileStamp, misses: u8, body: &[u8]| {
+                put_entry(out, path, stamp, misses, body);
+                count += 1;
+            };
+        for a in &added {
+            put(&mut out, &a.path, &a.stamp, 0, &a.body);
+        }
+        let mut seen = new_paths;
+        for (e, state) in self.saved.iter().zip(&self.state) {
+            let path = &self.bytes[e.path.clone()];
+            let misses = match state.load(Ordering::Relaxed) {
+                USED => 0,
+                UNTOUCHED if e.misses < MAX_MISSES => e.misses + 1,
+                _ => continue,
+            };
+            if seen.insert(path) {
+                put(
+                    &mut out,
+                    path,
+                    &e.stamp,
+                    misses,
+                    &self.bytes[e.body.clone()],
+                );
+            }
+        }
+        out[16..20].copy_from_slice(&count.to_le_bytes());
+        let sum = hash_bytes(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        if out.len() as u64 > MAX_INDEX_BYTES {
+            return Ok(false);
+        }
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        // Write then rename: a concurrent run reads the old index or the
+        // new one, never half of one.
+        let tmp = self
+            .file
+            .with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, &out)?;
+        std::fs::rename(&tmp, &self.file)?;
+        prune(dir);
+        Ok(true)
+    }
+}
+
+fn put_entry(out: &mut Vec<u8>, path: &[u8], s: &FileStamp, misses: u8, body: &[u8]) {
+    out.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    out.extend_from_slice(path);
+    out.extend_from_slice(&s.size.to_le_bytes());
+    out.extend_from_slice(&s.mtime_ns.to_le_bytes());
+    out.extend_from_slice(&s.ctime_ns.to_le_bytes());
+    out.extend_from_slice(&s.ino.to_le_bytes());
+    out.push(misses);
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+}
+
+/// The entries of an index file written by `identity`, or `None` if it is
+/// another's, truncated or corrupt.
+fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
+    let body_end = bytes.len().checked_sub(8)?;
+    let sum = u64::from_le_bytes(bytes[body_end..].try_into().ok()?);
+    if bytes.get(..8)? != MAGIC || sum != hash_bytes(&bytes[..body_end]) {
+        return None;
+    }
+    let mut at = 8usize;
+    let mut take = |n: usize| -> Option<Range<usize>> {
+        let r = at..at.checked_add(n).filter(|&end| end <= body_end)?;
+        at = r.end;
+        Some(r)
+    };
+    let u64_at = |r: Range<usize>| u64::from_le_bytes(bytes[r].try_into().unwrap_or([0; 8]));
+    let u32_at = |r: Range<usize>| u32::from_le_bytes(bytes[r].try_into().unwrap_or([0; 4]));
+    if u64_at(take(8)?) != identity {
+        return None;
+    }
+    let count = u32_at(take(4)?) as usize;
+    let mut out = Vec::with_capacity(count.min(body_end / 45));
+    for _ in 0..count {
+        let len = u32_at(take(4)?) as usize;
+        let path = take(len)?;
+        let stamp = FileStamp {
+            size: u64_at(take(8)?),
+            mtime_ns: u64_at(take(8)?) as i64,
+            ctime_ns: u64_at(take(8)?) as i64,
+            ino: u64_at(take(8)?),
+        };
+        let misses = bytes[take(1)?.start];
+        let len = u32_at(take(4)?) as usize;
+        let body = take(len)?;
+        out.push(Saved {
+            path,
+            stamp,
+            misses,
+            body,
+        });
+    }
+    (at == body_end).then_some(out)
+}
+
+/// Keeps the newest `MAX_INDEX_FILES` index files (projects come and go;
+/// test runs make many).
+fn prune(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(SystemTime, PathBuf)> = rd
+        .flatten()
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    if files.len() <= MAX_INDEX_FILES {
+        return;
+    }
+    files.sort();
+    for (_, p) in &files[..files.len() - MAX_INDEX_FILES] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// This linklens binary: its version, size and modification time.
+fn binary_identity() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    let mut h = FxHasher::default();
+    h.write(MAGIC);
+    h.write(env!("CARGO_PKG_VERSION").as_bytes());
+    h.write_u64(m.size());
+    h.write_i64(m.mtime());
+    h.write_i64(m.mtime_nsec());
+    Some(h.finish())
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(b);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gosrc::scan_header;
+
+    fn write(path: &Path, text: &str) -> FileStamp {
+        std::fs::write(path, text).unwrap();
+        FileStamp::of(path).unwrap()
+    }
+
+    /// An index in `dir` that trusts files changed up to now.
+    fn open(dir: &Path) -> HeaderIndex {
+        HeaderIndex::open(dir.join("index"), 42, Duration::ZERO)
+    }
+
+    #[test]
+    fn saved_headers_are_used_while_the_file_is_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let go = tmp.path().join("a.go");
+        let text = "package a\n\nimport \"net\"\n";
+        let stamp = write(&go, text);
+        std::thread::sleep(Duration::from_millis(10));
+
+        let index = open(tmp.path());
+        assert_eq!(index.lookup(&go, &stamp), None);
+        index.record(&go, stamp, &scan_header(text.as_bytes()));
+        assert!(index.save().unwrap());
+
+        let index = open(tmp.path());
+        let got = index.lookup(&go, &FileStamp::of(&go).unwrap());
+        assert_eq!(got, Some(scan_header(text.as_bytes())));
+        assert_eq!(index.used(), 1);
+        // Nothing new: no rewrite.
+        assert!(!index.save().unwrap());
+
+        // Same size, same modification time, other contents: the change
+        // time gives it away, and the new header replaces the old.
+        let mtime = std::fs::metadata(&go).unwrap().modified().unwrap();
+        let edited = "package a\n\nimport \"fmt\"\n";
+        write(&go, edited);
+        std::fs::File::options()
+            .write(true)
+            .open(&go)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let now = FileStamp::of(&go).unwrap();
+        assert_ne!(now, stamp);
+        let index = open(tmp.path());
+        assert_eq!(index.lookup(&go, &now), None);
+        index.record(&go, now, &scan_header(edited.as_bytes()));
+        assert!(index.save().unwrap());
+        let index = open(tmp.path());
+        assert_eq!(
+            index.lookup(&go, &now),
+            Some(scan_header(edited.as_bytes()))
+        );
+    }
+
+    #[test]
+    fn recently_changed_files_are_not_saved() {
+        let tmp = tempfile::tempdir().unwrap();
+        let go = tmp.path().join("a.go");
+        let stamp = write(&go, "package a\n");
+        let index = HeaderIndex::open(tmp.path().join("index"), 42, SETTLE);
+        index.record(&go, stamp, &scan_header(b"package a\n"));
+        assert!(!index.save().unwrap());
+        assert!(!tmp.path().join("index").exists());
+    }
+
+    #[test]
+    fn foreign_or_corrupt_index_files_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let go = tmp.path().join("a.go");
+        let stamp = write(&go, "package a\n");
+        let index = open(tmp.path());
+        index.record(&go, stamp, &scan_header(b"package a\n"));
+        index.save().unwrap();
+        let file = tmp.path().join("index");
+        let good = std::fs::read(&file).unwrap();
+
+        // Another binary's index.
+        let other = HeaderIndex::open(file.clone(), 43, Duration::ZERO);
+        assert_eq!(other.lookup(&go, &stamp), None);
+
+        // Any single flipped byte or truncation: no entry, no panic.
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x5a;
+            std::fs::write(&file, &bad).unwrap();
+            assert_eq!(open(tmp.path()).lookup(&go, &stamp), None, "byte {i}");
+            std::fs::write(&file, &good[..i]).unwrap();
+            assert_eq!(open(tmp.path()).lookup(&go, &stamp), None, "cut {i}");
+        }
+    }
+
+    #[test]
+    fn unused_entries_age_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = tmp.path().join("old.go");
+        let old_stamp = write(&old, "package a\n");
+        let index = open(tmp.path());
+        index.record(&old, old_stamp, &scan_header(b"package a\n"));
+        index.save().unwrap();
+        let still_saved = || open(tmp.path()).lookup(&old, &old_stamp).is_some();
+        // Each later save that does not use the old entry ages it.
+        for i in 0..=MAX_MISSES {
+            assert!(still_saved(), "after {i} saves");
+            let f = tmp.path().join(format!("f{i}.go"));
+            let s = write(&f, "package a\n");
+            let index = open(tmp.path());
+            index.record(&f, s, &scan_header(b"package a\n"));
+            index.save().unwrap();
+        }
+        assert!(!still_saved());
+    }
+}
