@@ -1,11 +1,14 @@
 //! `linklens check`: predictions for every main package, as text or JSON.
 
+use crate::build::flags::BuildFlags;
 use crate::build::{Config, Environ, Toolchain};
 use crate::engine::{Engine, Report};
 use crate::load::header_index::HeaderIndex;
+use crate::load::source::Sources;
 use crate::predict::{Prediction, Verdict};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 struct Options {
@@ -66,20 +69,34 @@ pub fn run(args: &[String]) -> i32 {
         }
     };
     let env = super::process_env();
+    // The directory go would run in (`-C` is a command-line flag only; a
+    // bad flag is reported by `config` below).
+    let mut early = BuildFlags::default();
+    let _ = early.parse_args(&opts.go_args);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cwd = match &early.chdir {
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    let sources = Arc::new(Sources::new());
+    let root = crate::engine::module_root(&cwd).unwrap_or_else(|| cwd.clone());
+    if let Some(index) = HeaderIndex::for_project(&env, &root) {
+        sources.use_index(index);
+        // While `go env` answers (milliseconds in which a core is idle),
+        // the files the last run read come in from the index.
+        let sources = sources.clone();
+        std::thread::spawn(move || sources.prefetch_indexed());
+    }
     // The process ends after one check: freeing every cached package one
     // by one would only delay the exit.
-    let engine = std::mem::ManuallyDrop::new(Engine::new(Toolchain::discover(&env)));
+    let engine =
+        std::mem::ManuallyDrop::new(Engine::with_sources(Toolchain::discover(&env), sources));
     let (cfg, patterns) = match engine.config(&env, &opts.go_args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("linklens check: {e}");
             return 2;
         }
-    };
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let cwd = match &cfg.flags.chdir {
-        Some(d) => cwd.join(d),
-        None => cwd,
     };
     if !cwd.is_dir() {
         eprintln!("linklens check: directory {} does not exist", cwd.display());
@@ -90,10 +107,6 @@ pub fn run(args: &[String]) -> i32 {
         workdir: Some(cwd.clone()),
         ..cfg
     };
-    let root = crate::engine::module_root(&cwd).unwrap_or_else(|| cwd.clone());
-    if let Some(index) = HeaderIndex::for_project(&env, &root) {
-        engine.sources.use_index(index);
-    }
     let code = run_in(&engine, &env, &cwd, &cfg, &patterns, &opts);
     // After the output, which never waits for it.
     if let Err(e) = engine.sources.save_index() {

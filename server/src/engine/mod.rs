@@ -73,9 +73,14 @@ impl ConfigSummary {
 
 impl Engine {
     pub fn new(toolchain: Toolchain) -> Engine {
+        Engine::with_sources(toolchain, Arc::new(Sources::new()))
+    }
+
+    /// An engine reading through `sources` (which may already hold files).
+    pub fn with_sources(toolchain: Toolchain, sources: Arc<Sources>) -> Engine {
         Engine {
             toolchain: Arc::new(toolchain),
-            sources: Arc::new(Sources::new()),
+            sources,
             cache: Arc::new(PackageCache::new()),
             resolvers: Mutex::new(HashMap::new()),
             variants: Mutex::new(HashMap::new()),

@@ -104,10 +104,13 @@ impl HeaderIndex {
             return None;
         }
         let dir = crate::build::toolchain::user_cache_dir(env)?.join("linklens/index");
-        let name = format!("{:016x}", hash_bytes(root.as_os_str().as_bytes()));
+        let identity = binary_identity()?;
+        // One file per binary too: two builds used in turn (an editor's
+        // and the shell's) keep their own instead of replacing each other's.
+        let name = hash_bytes(root.as_os_str().as_bytes()) ^ identity;
         Some(HeaderIndex::open(
-            dir.join(name),
-            binary_identity()?,
+            dir.join(format!("{name:016x}")),
+            identity,
             SETTLE,
         ))
     }
@@ -175,6 +178,15 @@ impl HeaderIndex {
                 body,
             });
         }
+    }
+
+    /// The files the index holds: those the saving run read first, in the
+    /// order it read them, then older ones.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        use std::ffi::OsStr;
+        self.saved
+            .iter()
+            .map(|e| Path::new(OsStr::from_bytes(&self.bytes[e.path.clone()])))
     }
 
     /// How many entries this run took from the index.

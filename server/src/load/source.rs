@@ -103,6 +103,38 @@ impl Sources {
         let _ = self.index.set(index);
     }
 
+    /// Takes into the cache, ahead of need, every header the index holds
+    /// for an unchanged file, and the listings of their directories: the
+    /// files the previous run read, which this one most likely reads too.
+    /// Reads no file: what the index does not hold is left for the load.
+    pub fn prefetch_indexed(&self) {
+        let Some(index) = self.index.get() else {
+            return;
+        };
+        let mut last_dir = None;
+        for path in index.paths() {
+            if let Some(dir) = path.parent()
+                && last_dir != Some(dir)
+            {
+                last_dir = Some(dir);
+                let _ = self.read_dir(dir);
+            }
+            let cached = self
+                .headers
+                .read()
+                .is_ok_and(|h| h.contains_key(path.as_os_str()));
+            if cached {
+                continue;
+            }
+            if let Some(h) = FileStamp::of(path).and_then(|s| index.lookup(path, &s))
+                && let Ok(mut m) = self.headers.write()
+            {
+                m.entry(path.as_os_str().to_owned())
+                    .or_insert((Stamp::Disk, Arc::new(h)));
+            }
+        }
+    }
+
     /// Saves the header index, if one is in use and this run added to it.
     pub fn save_index(&self) -> std::io::Result<bool> {
         self.index.get().map_or(Ok(false), HeaderIndex::save)
