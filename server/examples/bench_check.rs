@@ -1,6 +1,8 @@
 //! Benchmark: `linklens check --json ./...` against `go list -deps -json ./...`
 //! on the bundled example and on a generated 2,000-package workspace, and a
-//! `--cross-check` of the generated workspace. Prints numbers; asserts nothing.
+//! `--cross-check` of the generated workspace. linklens runs with its header
+//! index warm (as every run after the first) and without it (`LINKLENS_INDEX=off`).
+//! Prints numbers; asserts nothing.
 //!
 //! usage: cargo build --release && cargo run --release --example bench_check [-- RUNS]
 
@@ -43,15 +45,29 @@ fn main() {
         ("examples/shop", repo.join("examples/shop")),
         ("generated 2,000 packages", ws.clone()),
     ] {
-        let ours = median(runs, || run(&linklens, &["check", "--json", "./..."], &dir));
+        // The header index warm (every run after the first), then without
+        // it (as a first run, minus saving it).
+        let ours = median(runs, || {
+            run(&linklens, &["check", "--json", "./..."], &dir, true)
+        });
+        let cold = median(runs, || {
+            run(&linklens, &["check", "--json", "./..."], &dir, false)
+        });
         let go = median(runs, || {
-            run(Path::new("go"), &["list", "-deps", "-json", "./..."], &dir)
+            run(
+                Path::new("go"),
+                &["list", "-deps", "-json", "./..."],
+                &dir,
+                true,
+            )
         });
         println!(
-            "{name:<26} linklens check --json: {:>8.1} ms   go list -deps -json: {:>8.1} ms   speed-up {:.1}x",
+            "{name:<26} linklens check --json: {:>7.1} ms (no index {:>7.1} ms)   go list -deps -json: {:>8.1} ms   speed-up {:.1}x (no index {:.1}x)",
             ms(ours),
+            ms(cold),
             ms(go),
-            go.as_secs_f64() / ours.as_secs_f64()
+            go.as_secs_f64() / ours.as_secs_f64(),
+            go.as_secs_f64() / cold.as_secs_f64()
         );
     }
     let out = Command::new(&linklens)
@@ -66,11 +82,12 @@ fn main() {
     );
 }
 
-fn run(prog: &Path, args: &[&str], dir: &PathBuf) -> Duration {
+fn run(prog: &Path, args: &[&str], dir: &PathBuf, index: bool) -> Duration {
     let t = Instant::now();
     let status = Command::new(prog)
         .args(args)
         .current_dir(dir)
+        .env("LINKLENS_INDEX", if index { "on" } else { "off" })
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "")
         .stdout(Stdio::null())
