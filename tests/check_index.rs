@@ -1,6 +1,7 @@
-//! `linklens check` with its header index (file headers saved between runs):
-//! the same predictions as without it, and an edited file is always read
-//! again, even when the edit keeps its size and modification time.
+//! `linklens check` with its header index (file headers and directory
+//! listings saved between runs): the same predictions as without it, and an
+//! edited file or directory is always read again, even when the edit keeps
+//! its size and modification time.
 
 use serde_json::Value;
 use std::path::Path;
@@ -64,4 +65,24 @@ fn the_index_changes_no_prediction_and_never_hides_an_edit() {
     let edited = check(&m, &cache, true);
     assert_eq!(verdict(&edited), "dynamic", "{edited:#}");
     assert_eq!(edited, check(&m, &cache, false));
+
+    // A new main package, the module directory's modification time put
+    // back: its change time still shows the new entry.
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(check(&m, &cache, true), edited, "listings saved");
+    let mtime = std::fs::metadata(&m).unwrap().modified().unwrap();
+    std::fs::create_dir_all(m.join("two")).unwrap();
+    std::fs::write(m.join("two/main.go"), static_src).unwrap();
+    let dir = std::fs::File::open(&m).unwrap();
+    dir.set_modified(mtime).unwrap();
+    drop(dir);
+    let grown = check(&m, &cache, true);
+    let paths: Vec<&str> = grown["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["import_path"].as_str())
+        .collect();
+    assert_eq!(paths, ["example.com/m", "example.com/m/two"], "{grown:#}");
+    assert_eq!(grown, check(&m, &cache, false));
 }

@@ -1,11 +1,14 @@
-//! The header index: Go file headers scanned by earlier runs, saved in one
-//! file per project, so that a run takes an unchanged file's header from
-//! the index (one `statx`) instead of opening, reading and scanning the file.
+//! The header index: Go file headers scanned and directories listed by
+//! earlier runs, saved in one file per project, so that a run takes an
+//! unchanged file's header or directory's listing from the index (one
+//! `statx`) instead of opening, reading and scanning the file or listing
+//! the directory.
 //!
 //! It follows cmd/go's module index (`modindex`), through which `go list`
 //! and `go build` read packages: an entry holds only while the file's stat
 //! is what it was when the file was scanned (size, modification and change
-//! times, inode), and a file changed in the last two seconds is not saved,
+//! times, inode; for a directory, any entry created, deleted or renamed
+//! changes them), and a file changed in the last two seconds is not saved,
 //! since a second write within the file system's timestamp granularity
 //! could leave its stat unchanged. The index is keyed by the linklens binary
 //! itself, so a rebuilt scanner never trusts an older one's entries.
@@ -15,6 +18,7 @@ mod codec;
 
 use crate::build::Environ;
 use crate::gosrc::FileHeader;
+use crate::load::source::DirEntry;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
 use std::ops::Range;
@@ -25,7 +29,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
-const MAGIC: &[u8; 8] = b"LLHIDX01";
+const MAGIC: &[u8; 8] = b"LLHIDX02";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -49,15 +53,35 @@ impl FileStamp {
     /// The stamp of the regular file at `path` (symlinks followed, as a
     /// read follows them); `None` for anything else or an error.
     pub fn of(path: &Path) -> Option<FileStamp> {
+        Self::of_kind(path, false)
+    }
+
+    /// The stamp of the directory at `path`: any entry created, deleted or
+    /// renamed in it changes its modification and change times.
+    pub fn of_dir(path: &Path) -> Option<FileStamp> {
+        Self::of_kind(path, true)
+    }
+
+    fn of_kind(path: &Path, dir: bool) -> Option<FileStamp> {
         use std::os::unix::fs::MetadataExt;
         let m = std::fs::metadata(path).ok()?;
-        m.is_file().then(|| FileStamp {
+        let kind_ok = if dir { m.is_dir() } else { m.is_file() };
+        kind_ok.then(|| FileStamp {
             size: m.size(),
             mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
             ctime_ns: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
             ino: m.ino(),
         })
     }
+}
+
+/// What an entry holds (the first byte of its body).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// A Go file's scanned header.
+    Header = 0,
+    /// A directory's listing.
+    Listing = 1,
 }
 
 /// Entry states of the loaded index during a run.
@@ -70,6 +94,8 @@ struct Saved {
     path: Range<usize>,
     stamp: FileStamp,
     misses: u8,
+    kind: Kind,
+    /// The body after its kind byte.
     body: Range<usize>,
 }
 
@@ -149,28 +175,67 @@ impl HeaderIndex {
 
     /// The header saved for `path`, if the file's stamp is still `stamp`.
     pub fn lookup(&self, path: &Path, stamp: &FileStamp) -> Option<FileHeader> {
+        self.lookup_kind(path, stamp, Kind::Header, codec::decode)
+    }
+
+    /// The listing saved for the directory `path`, if its stamp is still
+    /// `stamp`.
+    pub fn lookup_listing(&self, path: &Path, stamp: &FileStamp) -> Option<Vec<DirEntry>> {
+        self.lookup_kind(path, stamp, Kind::Listing, codec::decode_listing)
+    }
+
+    fn lookup_kind<T>(
+        &self,
+        path: &Path,
+        stamp: &FileStamp,
+        kind: Kind,
+        decode: fn(&[u8]) -> Option<T>,
+    ) -> Option<T> {
         let key = path.as_os_str().as_bytes();
         let i = *self.by_path.get(&hash_bytes(key))? as usize;
         let e = &self.saved[i];
         if &self.bytes[e.path.clone()] != key {
             return None;
         }
-        let header = (e.stamp == *stamp)
-            .then(|| codec::decode(&self.bytes[e.body.clone()]))
+        let value = (e.stamp == *stamp && e.kind == kind)
+            .then(|| decode(&self.bytes[e.body.clone()]))
             .flatten();
-        let state = if header.is_some() { USED } else { STALE };
+        let state = if value.is_some() { USED } else { STALE };
         self.state[i].store(state, Ordering::Relaxed);
-        header
+        value
     }
 
     /// Remembers a header just scanned from the file with `stamp`, to be
     /// saved unless the file changed too recently to trust its stamp.
     pub fn record(&self, path: &Path, stamp: FileStamp, header: &FileHeader) {
+        self.record_kind(path, stamp, Kind::Header, |b| codec::encode(header, b));
+    }
+
+    /// Remembers a directory's listing (sorted by name), as `record`. A
+    /// listing with a symlink is not kept: where it points may change
+    /// while the directory does not.
+    pub fn record_listing(&self, path: &Path, stamp: FileStamp, entries: &[DirEntry]) {
+        if entries.iter().any(|e| e.is_symlink) {
+            return;
+        }
+        self.record_kind(path, stamp, Kind::Listing, |b| {
+            codec::encode_listing(entries, b)
+        });
+    }
+
+    fn record_kind(
+        &self,
+        path: &Path,
+        stamp: FileStamp,
+        kind: Kind,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) {
         if stamp.mtime_ns.max(stamp.ctime_ns) >= self.settled_before_ns {
             return;
         }
         let mut body = Vec::with_capacity(256);
-        codec::encode(header, &mut body);
+        body.push(kind as u8);
+        encode(&mut body);
         if let Ok(mut a) = self.added.lock() {
             a.push(Added {
                 path: path.as_os_str().as_bytes().to_vec(),
@@ -180,13 +245,14 @@ impl HeaderIndex {
         }
     }
 
-    /// The files the index holds: those the saving run read first, in the
-    /// order it read them, then older ones.
-    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+    /// What the index holds: the entries the saving run made first, in the
+    /// order it made them, then older ones.
+    pub fn entries(&self) -> impl Iterator<Item = (Kind, &Path)> {
         use std::ffi::OsStr;
-        self.saved
-            .iter()
-            .map(|e| Path::new(OsStr::from_bytes(&self.bytes[e.path.clone()])))
+        self.saved.iter().map(|e| {
+            let path = Path::new(OsStr::from_bytes(&self.bytes[e.path.clone()]));
+            (e.kind, path)
+        })
     }
 
     /// How many entries this run took from the index.
@@ -231,13 +297,9 @@ impl HeaderIndex {
                 _ => continue,
             };
             if seen.insert(path) {
-                put(
-                    &mut out,
-                    path,
-                    &e.stamp,
-                    misses,
-                    &self.bytes[e.body.clone()],
-                );
+                // The body with its kind byte.
+                let body = &self.bytes[e.body.start - 1..e.body.end];
+                put(&mut out, path, &e.stamp, misses, body);
             }
         }
         out[16..20].copy_from_slice(&count.to_le_bytes());
@@ -305,11 +367,17 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
         let misses = bytes[take(1)?.start];
         let len = u32_at(take(4)?) as usize;
         let body = take(len)?;
+        let kind = match bytes.get(body.start) {
+            Some(0) => Kind::Header,
+            Some(1) => Kind::Listing,
+            _ => return None,
+        };
         out.push(Saved {
             path,
             stamp,
             misses,
-            body,
+            kind,
+            body: body.start + 1..body.end,
         });
     }
     (at == body_end).then_some(out)
@@ -410,6 +478,57 @@ mod tests {
             index.lookup(&go, &now),
             Some(scan_header(edited.as_bytes()))
         );
+    }
+
+    #[test]
+    fn listings_are_used_until_an_entry_comes_or_goes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pkg");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("a.go"), "package a\n").unwrap();
+        std::fs::create_dir(dir.join("sub")).unwrap();
+        let entry = |name: &str, is_dir: bool| DirEntry {
+            name: name.into(),
+            is_dir,
+            is_symlink: false,
+            is_file: !is_dir,
+        };
+        let listing = vec![entry("a.go", false), entry("sub", true)];
+        let stamp = FileStamp::of_dir(&dir).unwrap();
+        let index = open(tmp.path());
+        index.record_listing(&dir, stamp, &listing);
+        index.save().unwrap();
+
+        let index = open(tmp.path());
+        let got = index.lookup_listing(&dir, &FileStamp::of_dir(&dir).unwrap());
+        let names = |l: &[DirEntry]| -> Vec<(String, bool, bool)> {
+            l.iter()
+                .map(|e| (e.name.clone(), e.is_dir, e.is_file))
+                .collect()
+        };
+        assert_eq!(got.as_deref().map(names), Some(names(&listing)));
+        // A header lookup of a listing's path finds nothing.
+        assert_eq!(index.lookup(&dir, &stamp), None);
+
+        std::fs::write(dir.join("b.go"), "package a\n").unwrap();
+        let now = FileStamp::of_dir(&dir).unwrap();
+        assert_ne!(now, stamp, "a new file changes the directory's stamp");
+        assert!(open(tmp.path()).lookup_listing(&dir, &now).is_none());
+    }
+
+    #[test]
+    fn listings_with_symlinks_are_not_saved() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stamp = FileStamp::of_dir(tmp.path()).unwrap();
+        let link = DirEntry {
+            name: "l".into(),
+            is_dir: true,
+            is_symlink: true,
+            is_file: false,
+        };
+        let index = open(tmp.path());
+        index.record_listing(tmp.path(), stamp, &[link]);
+        assert!(!index.save().unwrap());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! file is never scanned twice.
 
 use crate::gosrc::{FileHeader, scan_header, scan_header_prefix};
-use crate::load::header_index::{FileStamp, HeaderIndex};
+use crate::load::header_index::{FileStamp, HeaderIndex, Kind};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -103,34 +103,39 @@ impl Sources {
         let _ = self.index.set(index);
     }
 
-    /// Takes into the cache, ahead of need, every header the index holds
-    /// for an unchanged file, and the listings of their directories: the
-    /// files the previous run read, which this one most likely reads too.
-    /// Reads no file: what the index does not hold is left for the load.
+    /// Takes into the cache, ahead of need, every listing and header the
+    /// index holds for an unchanged directory or file: what the previous
+    /// run read, which this one most likely reads too. Reads no file: what
+    /// the index does not hold is left for the load.
     pub fn prefetch_indexed(&self) {
         let Some(index) = self.index.get() else {
             return;
         };
-        let mut last_dir = None;
-        for path in index.paths() {
-            if let Some(dir) = path.parent()
-                && last_dir != Some(dir)
-            {
-                last_dir = Some(dir);
-                let _ = self.read_dir(dir);
-            }
-            let cached = self
-                .headers
-                .read()
-                .is_ok_and(|h| h.contains_key(path.as_os_str()));
-            if cached {
-                continue;
-            }
-            if let Some(h) = FileStamp::of(path).and_then(|s| index.lookup(path, &s))
-                && let Ok(mut m) = self.headers.write()
-            {
-                m.entry(path.as_os_str().to_owned())
-                    .or_insert((Stamp::Disk, Arc::new(h)));
+        for (kind, path) in index.entries() {
+            let key = path.as_os_str();
+            match kind {
+                Kind::Listing => {
+                    if self.dirs.read().is_ok_and(|d| d.contains_key(key)) {
+                        continue;
+                    }
+                    if let Some(l) =
+                        FileStamp::of_dir(path).and_then(|s| index.lookup_listing(path, &s))
+                        && let Ok(mut d) = self.dirs.write()
+                    {
+                        d.entry(key.to_owned()).or_insert_with(|| Arc::new(l));
+                    }
+                }
+                Kind::Header => {
+                    if self.headers.read().is_ok_and(|h| h.contains_key(key)) {
+                        continue;
+                    }
+                    if let Some(h) = FileStamp::of(path).and_then(|s| index.lookup(path, &s))
+                        && let Ok(mut m) = self.headers.write()
+                    {
+                        m.entry(key.to_owned())
+                            .or_insert((Stamp::Disk, Arc::new(h)));
+                    }
+                }
             }
         }
     }
@@ -270,25 +275,8 @@ impl Sources {
     }
 
     fn list_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, String> {
-        let mut out: Vec<DirEntry> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .flatten()
-                .map(|e| {
-                    // d_type from the directory read; only symlinks need a
-                    // stat (go/build follows them).
-                    let ft = e.file_type().ok();
-                    let is_symlink = ft.is_some_and(|t| t.is_symlink());
-                    DirEntry {
-                        is_file: ft.is_some_and(|t| t.is_file()),
-                        name: e.file_name().to_string_lossy().into_owned(),
-                        is_dir: match ft {
-                            Some(t) if !t.is_symlink() => t.is_dir(),
-                            _ => e.path().is_dir(),
-                        },
-                        is_symlink,
-                    }
-                })
-                .collect(),
+        let mut out: Vec<DirEntry> = match self.disk_listing(dir) {
+            Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => {
                 Vec::new()
             }
@@ -315,6 +303,24 @@ impl Sources {
         Ok(out)
     }
 
+    /// A directory's entries on disk, sorted by name: from the index while
+    /// the directory is unchanged since it was indexed, else listed (and
+    /// then indexed).
+    fn disk_listing(&self, dir: &Path) -> std::io::Result<Vec<DirEntry>> {
+        let indexed = self.index.get().zip(FileStamp::of_dir(dir));
+        if let Some((index, stamp)) = &indexed
+            && let Some(entries) = index.lookup_listing(dir, stamp)
+        {
+            return Ok(entries);
+        }
+        let mut entries = list_disk_dir(dir)?;
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some((index, stamp)) = indexed {
+            index.record_listing(dir, stamp, &entries);
+        }
+        Ok(entries)
+    }
+
     fn has_overlay_in(&self, dir: &Path) -> bool {
         self.overlay
             .read()
@@ -328,6 +334,28 @@ impl Sources {
         }
         read_prefix(path, limit).ok()
     }
+}
+
+/// The entries of the directory `dir` as listed, in the listing's order.
+fn list_disk_dir(dir: &Path) -> std::io::Result<Vec<DirEntry>> {
+    Ok(std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| {
+            // d_type from the directory read; only symlinks need a stat
+            // (go/build follows them).
+            let ft = e.file_type().ok();
+            let is_symlink = ft.is_some_and(|t| t.is_symlink());
+            DirEntry {
+                is_file: ft.is_some_and(|t| t.is_file()),
+                name: e.file_name().to_string_lossy().into_owned(),
+                is_dir: match ft {
+                    Some(t) if !t.is_symlink() => t.is_dir(),
+                    _ => e.path().is_dir(),
+                },
+                is_symlink,
+            }
+        })
+        .collect())
 }
 
 /// The header of the Go file at `path`, reading no more of it than needed.

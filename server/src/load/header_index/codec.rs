@@ -6,6 +6,7 @@
 use crate::gosrc::{
     CgoDirective, CgoVerb, ErrorKind, Expr, FileHeader, HeaderError, ImportC, ImportSpec, Span,
 };
+use crate::load::source::DirEntry;
 
 /// Deeper expressions than go/build accepts (1,000 atoms per line) mean a
 /// corrupt entry; the bound keeps decoding's recursion shallow.
@@ -104,6 +105,30 @@ pub fn decode(bytes: &[u8]) -> Option<FileHeader> {
     };
     // Trailing bytes mean the entry is not what was written.
     (r.at == bytes.len()).then_some(h)
+}
+
+/// A directory listing: each entry's name and a byte of flags.
+pub fn encode_listing(entries: &[DirEntry], out: &mut Vec<u8>) {
+    let mut w = Writer(out);
+    w.list(entries, |w, e| {
+        w.str(&e.name);
+        w.0.push(u8::from(e.is_dir) | u8::from(e.is_symlink) << 1 | u8::from(e.is_file) << 2);
+    });
+}
+
+pub fn decode_listing(bytes: &[u8]) -> Option<Vec<DirEntry>> {
+    let mut r = Reader { b: bytes, at: 0 };
+    let entries = r.list(|r| {
+        let name = r.str()?;
+        let flags = r.byte()?;
+        (flags < 8).then_some(DirEntry {
+            name,
+            is_dir: flags & 1 != 0,
+            is_symlink: flags & 2 != 0,
+            is_file: flags & 4 != 0,
+        })
+    })?;
+    (r.at == bytes.len()).then_some(entries)
 }
 
 const VERBS: [CgoVerb; 6] = [
