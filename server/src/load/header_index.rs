@@ -34,11 +34,12 @@ const MAGIC: &[u8; 8] = b"LLHIDX02";
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
 const MAX_MISSES: u8 = 8;
-/// Index files kept (one per project); beyond this the oldest go.
-const MAX_INDEX_FILES: usize = 64;
-/// A larger file is ignored and not written: a project this size would
-/// spend longer decoding than the index saves.
-const MAX_INDEX_BYTES: u64 = 256 << 20;
+/// Index files kept (one per project and binary); beyond this the oldest
+/// go.
+const MAX_INDEX_FILES: usize = 32;
+/// A larger index (some 400,000 files) is not written, so that the cache
+/// stays within 2 GB whatever the projects.
+const MAX_INDEX_BYTES: u64 = 64 << 20;
 
 /// What a file's stat said when its header was scanned.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -384,15 +385,27 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
 }
 
 /// Keeps the newest `MAX_INDEX_FILES` index files (projects come and go;
-/// test runs make many).
+/// test runs make many), and removes temporary files a run left behind.
 fn prune(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut files: Vec<(SystemTime, PathBuf)> = rd
-        .flatten()
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
+    let mut files: Vec<(SystemTime, PathBuf)> = Vec::new();
+    for e in rd.flatten() {
+        let Some(modified) = e.metadata().ok().and_then(|m| m.modified().ok()) else {
+            continue;
+        };
+        if e.path().extension().is_none() {
+            files.push((modified, e.path()));
+        } else if modified
+            .elapsed()
+            .is_ok_and(|age| age > Duration::from_secs(60))
+        {
+            // Another run's file while it is being written; a minute
+            // later, a crashed run's.
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
     if files.len() <= MAX_INDEX_FILES {
         return;
     }
@@ -529,6 +542,45 @@ mod tests {
         let index = open(tmp.path());
         index.record_listing(tmp.path(), stamp, &[link]);
         assert!(!index.save().unwrap());
+    }
+
+    #[test]
+    fn the_newest_index_files_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        std::fs::create_dir(&dir).unwrap();
+        let long_ago = SystemTime::now() - Duration::from_secs(3600);
+        let age = |p: &Path, secs: u64| {
+            let f = std::fs::File::options().write(true).open(p).unwrap();
+            f.set_modified(long_ago + Duration::from_secs(secs))
+                .unwrap();
+        };
+        for i in 0..MAX_INDEX_FILES as u64 + 5 {
+            let p = dir.join(format!("{i:016x}"));
+            std::fs::write(&p, b"old").unwrap();
+            age(&p, i);
+        }
+        let orphan = dir.join("0000000000000000.tmp123");
+        std::fs::write(&orphan, b"half").unwrap();
+        age(&orphan, 0);
+
+        let go = tmp.path().join("a.go");
+        let stamp = write(&go, "package a\n");
+        let index = HeaderIndex::open(dir.join("ffffffffffffffff"), 42, Duration::ZERO);
+        index.record(&go, stamp, &scan_header(b"package a\n"));
+        assert!(index.save().unwrap());
+
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), MAX_INDEX_FILES);
+        // The six oldest went (five over the limit, plus room for the new
+        // one), and the crashed run's temporary file.
+        assert_eq!(left[0], format!("{:016x}", 6));
+        assert_eq!(left.last().unwrap(), "ffffffffffffffff");
     }
 
     #[test]
