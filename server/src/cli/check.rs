@@ -69,17 +69,14 @@ pub fn run(args: &[String]) -> i32 {
         }
     };
     let env = super::process_env();
-    // The directory go would run in (`-C` is a command-line flag only; a
-    // bad flag is reported by `config` below).
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    // The project, to find its index before `go env` has answered: from
+    // the command line's `-C` (a bad flag is reported by `config` below).
     let mut early = BuildFlags::default();
     let _ = early.parse_args(&opts.go_args);
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let cwd = match &early.chdir {
-        Some(d) => cwd.join(d),
-        None => cwd,
-    };
+    let project = early.chdir.map_or_else(|| here.clone(), |d| here.join(d));
     let sources = Arc::new(Sources::new());
-    let root = crate::engine::module_root(&cwd).unwrap_or_else(|| cwd.clone());
+    let root = crate::engine::module_root(&project).unwrap_or(project);
     if let Some(index) = HeaderIndex::for_project(&env, &root) {
         sources.use_index(index);
         // While `go env` answers (milliseconds in which a core is idle),
@@ -98,6 +95,10 @@ pub fn run(args: &[String]) -> i32 {
             return 2;
         }
     };
+    let cwd = match &cfg.flags.chdir {
+        Some(d) => here.join(d),
+        None => here,
+    };
     if !cwd.is_dir() {
         eprintln!("linklens check: directory {} does not exist", cwd.display());
         return 2;
@@ -108,10 +109,10 @@ pub fn run(args: &[String]) -> i32 {
         ..cfg
     };
     let code = run_in(&engine, &env, &cwd, &cfg, &patterns, &opts);
-    // After the output, which never waits for it.
-    if let Err(e) = engine.sources.save_index() {
-        eprintln!("linklens check: could not save the header index: {e}");
-    }
+    // After the output, which never waits for it. An index that cannot
+    // be written (a read-only cache) only makes the next run slower: as
+    // go with its build cache, say nothing.
+    let _ = engine.sources.save_index();
     code
 }
 

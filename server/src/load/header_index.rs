@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
-const MAGIC: &[u8; 8] = b"LLHIDX02";
+const MAGIC: &[u8; 8] = b"LLHIDX03";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -45,8 +45,10 @@ const MAX_INDEX_BYTES: u64 = 64 << 20;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct FileStamp {
     size: u64,
-    mtime_ns: i64,
-    ctime_ns: i64,
+    /// Seconds and nanoseconds.
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    dev: u64,
     ino: u64,
 }
 
@@ -69,8 +71,9 @@ impl FileStamp {
         let kind_ok = if dir { m.is_dir() } else { m.is_file() };
         kind_ok.then(|| FileStamp {
             size: m.size(),
-            mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
-            ctime_ns: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            dev: m.dev(),
             ino: m.ino(),
         })
     }
@@ -109,9 +112,9 @@ struct Added {
 pub struct HeaderIndex {
     file: PathBuf,
     identity: u64,
-    /// Files changed after this instant (nanoseconds since the epoch) are
-    /// not saved.
-    settled_before_ns: i64,
+    /// Files changed at or after this instant (seconds and nanoseconds
+    /// since the epoch) are not saved.
+    settled_before: (i64, i64),
     /// The index file as read, and its entries.
     bytes: Vec<u8>,
     saved: Vec<Saved>,
@@ -151,15 +154,17 @@ impl HeaderIndex {
         let mut index = HeaderIndex {
             file,
             identity,
-            settled_before_ns: now.saturating_sub(settle).as_nanos() as i64,
+            settled_before: {
+                let t = now.saturating_sub(settle);
+                (t.as_secs() as i64, i64::from(t.subsec_nanos()))
+            },
             bytes: Vec::new(),
             saved: Vec::new(),
             by_path: FxHashMap::default(),
             state: Vec::new(),
             added: Mutex::new(Vec::new()),
         };
-        let small = std::fs::metadata(&index.file).is_ok_and(|m| m.len() <= MAX_INDEX_BYTES);
-        if let Some(bytes) = small.then(|| std::fs::read(&index.file).ok()).flatten()
+        if let Some(bytes) = read_regular(&index.file, MAX_INDEX_BYTES)
             && let Some(saved) = parse(&bytes, identity)
         {
             for (i, e) in saved.iter().enumerate() {
@@ -192,18 +197,50 @@ impl HeaderIndex {
         kind: Kind,
         decode: fn(&[u8]) -> Option<T>,
     ) -> Option<T> {
+        let (i, value) = self.peek(path, stamp, kind, decode)?;
+        self.mark_used(i);
+        Some(value)
+    }
+
+    /// `lookup`, leaving the entry's use unrecorded: the prefetch reads
+    /// entries no load may ask for, which must still age. Returns the
+    /// entry's number for [`HeaderIndex::mark_used`].
+    pub fn peek_header(&self, path: &Path, stamp: &FileStamp) -> Option<(u32, FileHeader)> {
+        self.peek(path, stamp, Kind::Header, codec::decode)
+    }
+
+    /// `lookup_listing` as `peek_header` is to `lookup`.
+    pub fn peek_listing(&self, path: &Path, stamp: &FileStamp) -> Option<(u32, Vec<DirEntry>)> {
+        self.peek(path, stamp, Kind::Listing, codec::decode_listing)
+    }
+
+    fn peek<T>(
+        &self,
+        path: &Path,
+        stamp: &FileStamp,
+        kind: Kind,
+        decode: fn(&[u8]) -> Option<T>,
+    ) -> Option<(u32, T)> {
         let key = path.as_os_str().as_bytes();
-        let i = *self.by_path.get(&hash_bytes(key))? as usize;
-        let e = &self.saved[i];
+        let i = *self.by_path.get(&hash_bytes(key))?;
+        let e = &self.saved[i as usize];
         if &self.bytes[e.path.clone()] != key {
             return None;
         }
         let value = (e.stamp == *stamp && e.kind == kind)
             .then(|| decode(&self.bytes[e.body.clone()]))
             .flatten();
-        let state = if value.is_some() { USED } else { STALE };
-        self.state[i].store(state, Ordering::Relaxed);
-        value
+        if value.is_none() {
+            self.state[i as usize].store(STALE, Ordering::Relaxed);
+        }
+        Some((i, value?))
+    }
+
+    /// Records that a load took entry `i` (from [`HeaderIndex::peek`]).
+    pub fn mark_used(&self, i: u32) {
+        if let Some(s) = self.state.get(i as usize) {
+            s.store(USED, Ordering::Relaxed);
+        }
     }
 
     /// Remembers a header just scanned from the file with `stamp`, to be
@@ -231,7 +268,7 @@ impl HeaderIndex {
         kind: Kind,
         encode: impl FnOnce(&mut Vec<u8>),
     ) {
-        if stamp.mtime_ns.max(stamp.ctime_ns) >= self.settled_before_ns {
+        if stamp.mtime.max(stamp.ctime) >= self.settled_before {
             return;
         }
         let mut body = Vec::with_capacity(256);
@@ -265,8 +302,9 @@ impl HeaderIndex {
     }
 
     /// Writes the index back when this run scanned files it did not hold:
-    /// the entries used or added, then the others until they have gone
-    /// unused for `MAX_MISSES` saves. Returns whether it wrote.
+    /// the entries added or used, then the others until they have gone
+    /// unused for `MAX_MISSES` saves, as many as fit in `MAX_INDEX_BYTES`.
+    /// Returns whether it wrote.
     pub fn save(&self) -> std::io::Result<bool> {
         let added = match self.added.lock() {
             Ok(mut a) => std::mem::take(&mut *a),
@@ -275,40 +313,46 @@ impl HeaderIndex {
         if added.is_empty() {
             return Ok(false);
         }
-        let new_paths: FxHashSet<&[u8]> = added.iter().map(|a| a.path.as_slice()).collect();
+        // In the order they are kept: added, used, then the unused ones
+        // that have not aged out.
+        let mut entries: Vec<(&[u8], &FileStamp, u8, &[u8])> = added
+            .iter()
+            .map(|a| (a.path.as_slice(), &a.stamp, 0, a.body.as_slice()))
+            .collect();
+        let old = |want: u8| {
+            self.saved
+                .iter()
+                .zip(&self.state)
+                .filter(move |(_, s)| s.load(Ordering::Relaxed) == want)
+                .map(|(e, _)| e)
+        };
+        let body = |e: &Saved| &self.bytes[e.body.start - 1..e.body.end];
+        for e in old(USED) {
+            entries.push((&self.bytes[e.path.clone()], &e.stamp, 0, body(e)));
+        }
+        for e in old(UNTOUCHED).filter(|e| e.misses < MAX_MISSES) {
+            entries.push((&self.bytes[e.path.clone()], &e.stamp, e.misses + 1, body(e)));
+        }
         let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 512);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.identity.to_le_bytes());
         out.extend_from_slice(&[0; 4]);
         let mut count = 0u32;
-        let mut put =
-            |out: &mut Vec<u8>, path: &[u8], stamp: &FileStamp, misses: u8, body: &[u8]| {
-                put_entry(out, path, stamp, misses, body);
-                count += 1;
-            };
-        for a in &added {
-            put(&mut out, &a.path, &a.stamp, 0, &a.body);
-        }
-        let mut seen = new_paths;
-        for (e, state) in self.saved.iter().zip(&self.state) {
-            let path = &self.bytes[e.path.clone()];
-            let misses = match state.load(Ordering::Relaxed) {
-                USED => 0,
-                UNTOUCHED if e.misses < MAX_MISSES => e.misses + 1,
-                _ => continue,
-            };
-            if seen.insert(path) {
-                // The body with its kind byte.
-                let body = &self.bytes[e.body.start - 1..e.body.end];
-                put(&mut out, path, &e.stamp, misses, body);
+        let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
+        for (path, stamp, misses, body) in entries {
+            // Two threads may both have read one file: keep one.
+            if !seen.insert(path) {
+                continue;
             }
+            if (out.len() + path.len() + body.len() + 64) as u64 > MAX_INDEX_BYTES {
+                break;
+            }
+            put_entry(&mut out, path, stamp, misses, body);
+            count += 1;
         }
         out[16..20].copy_from_slice(&count.to_le_bytes());
         let sum = hash_bytes(&out);
         out.extend_from_slice(&sum.to_le_bytes());
-        if out.len() as u64 > MAX_INDEX_BYTES {
-            return Ok(false);
-        }
         let dir = self.file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         // Write then rename: a concurrent run reads the old index or the
@@ -326,10 +370,12 @@ impl HeaderIndex {
 fn put_entry(out: &mut Vec<u8>, path: &[u8], s: &FileStamp, misses: u8, body: &[u8]) {
     out.extend_from_slice(&(path.len() as u32).to_le_bytes());
     out.extend_from_slice(path);
-    out.extend_from_slice(&s.size.to_le_bytes());
-    out.extend_from_slice(&s.mtime_ns.to_le_bytes());
-    out.extend_from_slice(&s.ctime_ns.to_le_bytes());
-    out.extend_from_slice(&s.ino.to_le_bytes());
+    for v in [s.size, s.dev, s.ino] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [s.mtime.0, s.mtime.1, s.ctime.0, s.ctime.1] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
     out.push(misses);
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
     out.extend_from_slice(body);
@@ -359,16 +405,22 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
     for _ in 0..count {
         let len = u32_at(take(4)?) as usize;
         let path = take(len)?;
+        let (size, dev, ino) = (u64_at(take(8)?), u64_at(take(8)?), u64_at(take(8)?));
+        let mut time = || Some(u64_at(take(8)?) as i64);
+        let mtime = (time()?, time()?);
+        let ctime = (time()?, time()?);
         let stamp = FileStamp {
-            size: u64_at(take(8)?),
-            mtime_ns: u64_at(take(8)?) as i64,
-            ctime_ns: u64_at(take(8)?) as i64,
-            ino: u64_at(take(8)?),
+            size,
+            mtime,
+            ctime,
+            dev,
+            ino,
         };
         let misses = bytes[take(1)?.start];
         let len = u32_at(take(4)?) as usize;
         let body = take(len)?;
-        let kind = match bytes.get(body.start) {
+        // The kind byte is the body's first: an empty body is corrupt.
+        let kind = match bytes[body.clone()].first() {
             Some(0) => Kind::Header,
             Some(1) => Kind::Listing,
             _ => return None,
@@ -382,6 +434,28 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
         });
     }
     (at == body_end).then_some(out)
+}
+
+/// The contents of `file` if it is a regular file of at most `limit` bytes.
+/// Opened without blocking and checked after opening: a FIFO or device put
+/// at the index's path can neither hang the run nor feed it forever.
+fn read_regular(file: &Path, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    /// O_NONBLOCK (the same value on every Linux architecture we build for).
+    const O_NONBLOCK: i32 = 0o4000;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(file)
+        .ok()?;
+    let m = f.metadata().ok()?;
+    if !m.is_file() || m.len() > limit {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(m.len() as usize);
+    f.take(limit).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Keeps the newest `MAX_INDEX_FILES` index files (projects come and go;
@@ -581,6 +655,79 @@ mod tests {
         // one), and the crashed run's temporary file.
         assert_eq!(left[0], format!("{:016x}", 6));
         assert_eq!(left.last().unwrap(), "ffffffffffffffff");
+    }
+
+    /// A checksum-valid file whose entry has an empty body (no kind byte).
+    #[test]
+    fn an_entry_without_a_body_is_corrupt() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("index");
+        let go = tmp.path().join("x.go");
+        let stamp = write(&go, "package x\n");
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&42u64.to_le_bytes());
+        out.extend_from_slice(&2u32.to_le_bytes());
+        put_entry(&mut out, go.as_os_str().as_bytes(), &stamp, 0, &[]);
+        put_entry(&mut out, b"", &stamp, 0, &[0]);
+        let sum = hash_bytes(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        std::fs::write(&file, &out).unwrap();
+        let index = HeaderIndex::open(file, 42, Duration::ZERO);
+        assert_eq!(index.lookup(&go, &stamp), None);
+        assert_eq!(index.entries().count(), 0);
+    }
+
+    /// Something else than a file at the index's path (here a FIFO, whose
+    /// open would wait for a writer) is no index, and no wait.
+    #[test]
+    fn a_fifo_at_the_index_path_is_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("index");
+        let made = std::process::Command::new("mkfifo").arg(&file).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let index = HeaderIndex::open(file, 42, Duration::ZERO);
+            let _ = tx.send(index.entries().count());
+        });
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(0));
+    }
+
+    /// The prefetch reads every entry; only those a load then asks for
+    /// count as used, so the others still age out.
+    #[test]
+    fn prefetched_entries_no_load_asks_for_age_out() {
+        use crate::load::source::Sources;
+        let tmp = tempfile::tempdir().unwrap();
+        let old = tmp.path().join("old.go");
+        write(&old, "package a\n");
+        let run = |files: &[&Path]| {
+            let s = Sources::new();
+            s.use_index(open(tmp.path()));
+            s.prefetch_indexed();
+            for f in files {
+                s.header(f).unwrap();
+            }
+            s.save_index().unwrap();
+        };
+        run(&[&old]);
+        let indexed = |p: &Path| open(tmp.path()).entries().any(|(_, e)| e == p);
+        for i in 0..=MAX_MISSES {
+            assert!(indexed(&old), "after {i} saves");
+            let f = tmp.path().join(format!("f{i}.go"));
+            write(&f, "package a\n");
+            run(&[&f]);
+        }
+        assert!(!indexed(&old));
+        // A file a load takes from the prefetch stays.
+        let f = tmp.path().join(format!("f{MAX_MISSES}.go"));
+        for _ in 0..=MAX_MISSES {
+            let g = tmp.path().join("g.go");
+            write(&g, "package a\n");
+            run(&[&f, &g]);
+        }
+        assert!(indexed(&f));
     }
 
     #[test]

@@ -46,6 +46,15 @@ pub struct Sources {
     dirs: RwLock<PathMap<Arc<Vec<DirEntry>>>>,
     /// Headers saved by earlier runs (see `header_index`).
     index: OnceLock<HeaderIndex>,
+    /// What `prefetch_indexed` took from the index, until a load asks for
+    /// it (and only then counts as used: see `HeaderIndex::peek`).
+    prefetched: Mutex<Prefetched>,
+}
+
+#[derive(Default)]
+struct Prefetched {
+    headers: PathMap<(u32, Arc<FileHeader>)>,
+    dirs: PathMap<(u32, Arc<Vec<DirEntry>>)>,
 }
 
 /// A map keyed by paths, hashed as bytes: `Path`'s own hash walks its
@@ -103,10 +112,11 @@ impl Sources {
         let _ = self.index.set(index);
     }
 
-    /// Takes into the cache, ahead of need, every listing and header the
-    /// index holds for an unchanged directory or file: what the previous
-    /// run read, which this one most likely reads too. Reads no file: what
-    /// the index does not hold is left for the load.
+    /// Takes from the index, ahead of need, every listing and header it
+    /// holds for an unchanged directory or file: what the previous run
+    /// read, which this one most likely reads too. Reads no file: what the
+    /// index does not hold is left for the load. (For the CLI, which has no
+    /// editor buffers: these are disk listings, without the overlay.)
     pub fn prefetch_indexed(&self) {
         let Some(index) = self.index.get() else {
             return;
@@ -118,26 +128,57 @@ impl Sources {
                     if self.dirs.read().is_ok_and(|d| d.contains_key(key)) {
                         continue;
                     }
-                    if let Some(l) =
-                        FileStamp::of_dir(path).and_then(|s| index.lookup_listing(path, &s))
-                        && let Ok(mut d) = self.dirs.write()
-                    {
-                        d.entry(key.to_owned()).or_insert_with(|| Arc::new(l));
+                    let Some((i, l)) =
+                        FileStamp::of_dir(path).and_then(|s| index.peek_listing(path, &s))
+                    else {
+                        continue;
+                    };
+                    if let Ok(mut p) = self.prefetched.lock() {
+                        p.dirs.insert(key.to_owned(), (i, Arc::new(l)));
                     }
                 }
                 Kind::Header => {
                     if self.headers.read().is_ok_and(|h| h.contains_key(key)) {
                         continue;
                     }
-                    if let Some(h) = FileStamp::of(path).and_then(|s| index.lookup(path, &s))
-                        && let Ok(mut m) = self.headers.write()
-                    {
-                        m.entry(key.to_owned())
-                            .or_insert((Stamp::Disk, Arc::new(h)));
+                    let Some((i, h)) =
+                        FileStamp::of(path).and_then(|s| index.peek_header(path, &s))
+                    else {
+                        continue;
+                    };
+                    if let Ok(mut p) = self.prefetched.lock() {
+                        p.headers.insert(key.to_owned(), (i, Arc::new(h)));
                     }
                 }
             }
         }
+    }
+
+    /// A prefetched header, now used.
+    fn take_prefetched_header(&self, path: &Path) -> Option<Arc<FileHeader>> {
+        let index = self.index.get()?;
+        let (i, h) = self
+            .prefetched
+            .lock()
+            .ok()?
+            .headers
+            .remove(path.as_os_str())?;
+        index.mark_used(i);
+        if let Ok(mut m) = self.headers.write() {
+            m.insert(path.as_os_str().to_owned(), (Stamp::Disk, h.clone()));
+        }
+        Some(h)
+    }
+
+    /// A prefetched listing, now used.
+    fn take_prefetched_dir(&self, dir: &Path) -> Option<Arc<Vec<DirEntry>>> {
+        let index = self.index.get()?;
+        let (i, l) = self.prefetched.lock().ok()?.dirs.remove(dir.as_os_str())?;
+        index.mark_used(i);
+        if let Ok(mut d) = self.dirs.write() {
+            d.insert(dir.as_os_str().to_owned(), l.clone());
+        }
+        Some(l)
     }
 
     /// Saves the header index, if one is in use and this run added to it.
@@ -189,6 +230,9 @@ impl Sources {
             && let Some((Stamp::Disk, header)) = h.get(path.as_os_str())
         {
             return Ok(header.clone());
+        }
+        if let Some(h) = self.take_prefetched_header(path) {
+            return Ok(h);
         }
         // Walks on several threads meet the same standard packages at the
         // same time: one reads, the others wait for its result.
@@ -254,6 +298,9 @@ impl Sources {
             && let Some(entries) = d.get(dir.as_os_str())
         {
             return Ok(entries.clone());
+        }
+        if let Some(l) = self.take_prefetched_dir(dir) {
+            return Ok(l);
         }
         // As for headers: one thread lists, the others wait for it.
         let cell = match self.listing.lock() {
