@@ -259,7 +259,12 @@ impl Sources {
     /// A file's header from the index while the file is unchanged since
     /// it was indexed; otherwise read (and then indexed).
     fn disk_header(&self, path: &Path, regular: bool) -> Result<FileHeader, String> {
-        let Some((index, stamp)) = self.index.get().zip(FileStamp::of(path)) else {
+        // (No stat without an index: the language server has none.)
+        let indexed = self
+            .index
+            .get()
+            .and_then(|i| Some((i, FileStamp::of(path)?)));
+        let Some((index, stamp)) = indexed else {
             return read_header(path, regular);
         };
         if let Some(h) = index.lookup(path, &stamp) {
@@ -354,7 +359,10 @@ impl Sources {
     /// the directory is unchanged since it was indexed, else listed (and
     /// then indexed).
     fn disk_listing(&self, dir: &Path) -> std::io::Result<Vec<DirEntry>> {
-        let indexed = self.index.get().zip(FileStamp::of_dir(dir));
+        let indexed = self
+            .index
+            .get()
+            .and_then(|i| Some((i, FileStamp::of_dir(dir)?)));
         if let Some((index, stamp)) = &indexed
             && let Some(entries) = index.lookup_listing(dir, stamp)
         {
