@@ -44,7 +44,7 @@ pub struct Sources {
     /// Directory listings in progress.
     listing: Mutex<PathMap<InFlight<Vec<DirEntry>>>>,
     dirs: RwLock<PathMap<Arc<Vec<DirEntry>>>>,
-    /// Headers saved by earlier runs (see `header_index`).
+    /// Headers and listings saved by earlier runs (see `header_index`).
     index: OnceLock<HeaderIndex>,
     /// What `prefetch_indexed` took from the index, until a load asks for
     /// it (and only then counts as used: see `HeaderIndex::peek`).
@@ -107,7 +107,8 @@ impl Sources {
         }
     }
 
-    /// Takes headers of unchanged files from `index` from now on.
+    /// Takes the headers of unchanged files and the listings of unchanged
+    /// directories from `index` from now on.
     pub fn use_index(&self, index: HeaderIndex) {
         let _ = self.index.set(index);
     }
