@@ -294,7 +294,8 @@ impl HeaderIndex {
     }
 
     /// How many entries this run took from the index.
-    pub fn used(&self) -> usize {
+    #[cfg(test)]
+    fn used(&self) -> usize {
         self.state
             .iter()
             .filter(|s| s.load(Ordering::Relaxed) == USED)
@@ -523,6 +524,17 @@ mod tests {
         HeaderIndex::open(dir.join("index"), 42, Duration::ZERO)
     }
 
+    /// Writes `dir/name` (a one-line package) and saves its header in the
+    /// index in `dir`.
+    fn index_one(dir: &Path, name: &str) -> (PathBuf, FileStamp) {
+        let go = dir.join(name);
+        let stamp = write(&go, "package a\n");
+        let index = open(dir);
+        index.record(&go, stamp, &scan_header(b"package a\n"));
+        index.save().unwrap();
+        (go, stamp)
+    }
+
     #[test]
     fn saved_headers_are_used_while_the_file_is_unchanged() {
         let tmp = tempfile::tempdir().unwrap();
@@ -744,11 +756,7 @@ mod tests {
     #[test]
     fn foreign_or_corrupt_index_files_are_ignored() {
         let tmp = tempfile::tempdir().unwrap();
-        let go = tmp.path().join("a.go");
-        let stamp = write(&go, "package a\n");
-        let index = open(tmp.path());
-        index.record(&go, stamp, &scan_header(b"package a\n"));
-        index.save().unwrap();
+        let (go, stamp) = index_one(tmp.path(), "a.go");
         let file = tmp.path().join("index");
         let good = std::fs::read(&file).unwrap();
 
@@ -770,20 +778,12 @@ mod tests {
     #[test]
     fn unused_entries_age_out() {
         let tmp = tempfile::tempdir().unwrap();
-        let old = tmp.path().join("old.go");
-        let old_stamp = write(&old, "package a\n");
-        let index = open(tmp.path());
-        index.record(&old, old_stamp, &scan_header(b"package a\n"));
-        index.save().unwrap();
+        let (old, old_stamp) = index_one(tmp.path(), "old.go");
         let still_saved = || open(tmp.path()).lookup(&old, &old_stamp).is_some();
         // Each later save that does not use the old entry ages it.
         for i in 0..=MAX_MISSES {
             assert!(still_saved(), "after {i} saves");
-            let f = tmp.path().join(format!("f{i}.go"));
-            let s = write(&f, "package a\n");
-            let index = open(tmp.path());
-            index.record(&f, s, &scan_header(b"package a\n"));
-            index.save().unwrap();
+            index_one(tmp.path(), &format!("f{i}.go"));
         }
         assert!(!still_saved());
     }
