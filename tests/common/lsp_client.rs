@@ -43,14 +43,20 @@ impl LspClient {
     }
 
     pub fn start(bin: &str, cwd: &Path) -> LspClient {
-        let mut child = Command::new(bin)
-            .arg("serve")
+        Self::start_with(bin, cwd, |_| {})
+    }
+
+    /// Like `start`, with the server's command adjusted first (its
+    /// environment, for instance).
+    pub fn start_with(bin: &str, cwd: &Path, adjust: impl FnOnce(&mut Command)) -> LspClient {
+        let mut cmd = Command::new(bin);
+        cmd.arg("serve")
             .current_dir(cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start linklens serve");
+            .stderr(Stdio::inherit());
+        adjust(&mut cmd);
+        let mut child = cmd.spawn().expect("start linklens serve");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = channel();

@@ -182,7 +182,7 @@ impl Config {
         let goexperiment = getenv("GOEXPERIMENT").unwrap_or_default();
 
         let mut tool_tags = if tc.go_found {
-            tc.experiment_tags(env, &goos, &goarch, &goexperiment)
+            tc.experiment_tags(&goos, &goarch, &goexperiment)
         } else {
             Vec::new()
         };

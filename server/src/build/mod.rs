@@ -6,6 +6,7 @@ pub mod ctoolchain;
 pub mod flags;
 pub mod quoted;
 pub mod toolchain;
+pub mod trust;
 
 pub use config::{CgoReason, Config};
 pub use flags::{BuildFlags, LinkerFlags};

@@ -3,10 +3,12 @@
 //! user's go/env file and GOROOT/go.env. When `go` is absent we fall back to
 //! the environment and defaults, and say so.
 
+use super::trust;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
+
+pub use trust::{find_go, lookup_path};
 
 /// Environment variables as the go command would see them.
 pub type Environ = BTreeMap<String, String>;
@@ -32,6 +34,12 @@ pub struct Toolchain {
     pub reported_for: (Option<String>, Option<String>),
     /// Why some value is a guess (no `go`, unreadable GOROOT...).
     pub notes: Vec<String>,
+    /// The host environment this toolchain was discovered in: the only one
+    /// that chooses the `go` we run and where our caches live (see
+    /// [`trust`]). Predicted builds' environments are data.
+    host: Environ,
+    /// `go` may run (false in an untrusted workspace).
+    may_run_go: bool,
     experiment_tags: Mutex<HashMap<(String, String, String), Vec<String>>>,
 }
 
@@ -59,6 +67,8 @@ impl Toolchain {
     pub fn discover_with(env: &Environ, run_go: bool) -> Toolchain {
         let mut tc = Toolchain {
             reported_for: (env.get("PATH").cloned(), env.get("CC").cloned()),
+            host: env.clone(),
+            may_run_go: run_go,
             ..Toolchain::default()
         };
         if !run_go {
@@ -67,8 +77,8 @@ impl Toolchain {
         // Naming the variables keeps go from computing the costly ones
         // (GOGCCFLAGS runs the C compiler).
         let answer = if run_go {
-            self::run_go(
-                env,
+            tc.run_go(
+                &Environ::new(),
                 &[
                     "env",
                     "-json",
@@ -171,16 +181,49 @@ impl Toolchain {
         .cloned()
     }
 
+    /// Runs the host's `go` (see [`trust::go_command`]) in a neutral
+    /// directory with GOWORK=off, so no go.mod or go.work is read; `data`
+    /// gives the predicted build's target variables.
+    pub fn run_go(&self, data: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
+        if !self.may_run_go {
+            return Err("linklens.runGo is false: `go` is not run".into());
+        }
+        let mut cmd = trust::go_command(&self.host, data)?;
+        cmd.args(args).env("GOWORK", "off");
+        let out = cmd.output().map_err(|e| {
+            format!(
+                "could not run {}: {e}",
+                Path::new(cmd.get_program()).display()
+            )
+        })?;
+        if !out.status.success() {
+            return Err(format!(
+                "`go {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(out.stdout)
+    }
+
+    /// A `go` command for the host (see [`trust::go_command`]), for callers
+    /// that run it in the workspace (`--cross-check`).
+    pub fn go_command(&self, data: &Environ) -> Result<std::process::Command, String> {
+        if !self.may_run_go {
+            return Err("linklens.runGo is false: `go` is not run".into());
+        }
+        trust::go_command(&self.host, data)
+    }
+
+    /// The host environment (see [`trust`]).
+    pub fn host_env(&self) -> &Environ {
+        &self.host
+    }
+
     /// The `goexperiment.*` tags the toolchain enables for a target. They
     /// depend on the toolchain's baseline, which only the toolchain knows, so
     /// we ask `go list` once per target and remember the answer.
-    pub fn experiment_tags(
-        &self,
-        env: &Environ,
-        goos: &str,
-        goarch: &str,
-        goexperiment: &str,
-    ) -> Vec<String> {
+    pub fn experiment_tags(&self, goos: &str, goarch: &str, goexperiment: &str) -> Vec<String> {
         let key = (
             goos.to_string(),
             goarch.to_string(),
@@ -191,10 +234,12 @@ impl Toolchain {
         {
             return tags.clone();
         }
-        let mut e = env.clone();
-        e.insert("GOOS".into(), goos.into());
-        e.insert("GOARCH".into(), goarch.into());
-        e.insert("GOEXPERIMENT".into(), goexperiment.into());
+        let data: Environ = [
+            ("GOOS".to_string(), goos.to_string()),
+            ("GOARCH".to_string(), goarch.to_string()),
+            ("GOEXPERIMENT".to_string(), goexperiment.to_string()),
+        ]
+        .into();
         let disk_key = format!(
             "{}|{}|{goos}|{goarch}|{goexperiment}",
             self.goroot
@@ -203,13 +248,18 @@ impl Toolchain {
                 .unwrap_or_default(),
             self.version.as_deref().unwrap_or_default()
         );
-        if let Some(tags) = disk_cache_get(env, &disk_key) {
+        if let Some(tags) = disk_cache_get(&self.host, &disk_key) {
             if let Ok(mut cache) = self.experiment_tags.lock() {
                 cache.insert(key, tags.clone());
             }
             return tags;
         }
-        let listed = run_go(&e, &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"]).ok();
+        let listed = self
+            .run_go(
+                &data,
+                &["list", "-e", "-f", "{{context.ToolTags}}", "unsafe"],
+            )
+            .ok();
         let from_go = listed.is_some();
         let tags: Vec<String> = listed
             .map(|out| {
@@ -230,7 +280,7 @@ impl Toolchain {
                     .collect()
             });
         if from_go {
-            disk_cache_put(env, &disk_key, &tags);
+            disk_cache_put(&self.host, &disk_key, &tags);
         }
         if let Ok(mut cache) = self.experiment_tags.lock() {
             cache.insert(key, tags.clone());
@@ -282,64 +332,6 @@ fn disk_cache_put(env: &Environ, key: &str, tags: &[String]) {
     {
         let _ = std::fs::rename(&tmp, &file);
     }
-}
-
-/// Runs the user's `go` with a pinned, offline configuration: never switch
-/// toolchains, never download, and never read a go.mod (it runs in a
-/// neutral directory with GOWORK=off and no GOFLAGS).
-pub fn run_go(env: &Environ, args: &[&str]) -> Result<Vec<u8>, String> {
-    let go = find_go(env)
-        .ok_or_else(|| "the `go` command was not found on PATH or in GOROOT/bin".to_string())?;
-    let mut cmd = Command::new(&go);
-    cmd.args(args)
-        .env_clear()
-        .envs(env)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off")
-        .env("GOWORK", "off")
-        .env("GOFLAGS", "")
-        .current_dir(std::env::temp_dir())
-        .stdin(std::process::Stdio::null());
-    let out = cmd
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", go.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`go {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(out.stdout)
-}
-
-pub fn find_go(env: &Environ) -> Option<PathBuf> {
-    if let Some(p) = lookup_path("go", env) {
-        return Some(p);
-    }
-    let root = env.get("GOROOT")?;
-    let p = Path::new(root).join("bin/go");
-    p.is_file().then_some(p)
-}
-
-/// Finds a program on the PATH of `env` (or checks an explicit path), as
-/// exec.LookPath would, without running it.
-pub fn lookup_path(prog: &str, env: &Environ) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let is_exec = |p: &Path| {
-        p.metadata()
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false)
-    };
-    if prog.contains('/') {
-        let p = PathBuf::from(prog);
-        return is_exec(&p).then_some(p);
-    }
-    let path = env.get("PATH")?;
-    path.split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join(prog))
-        .find(|p| is_exec(p))
 }
 
 fn guess_goroot(env: &Environ) -> Option<PathBuf> {

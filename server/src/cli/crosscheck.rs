@@ -7,7 +7,6 @@ use crate::engine::{Engine, Report};
 use crate::load::graph::Loader;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -38,7 +37,7 @@ pub fn run(
     report: &Report,
     json: bool,
 ) -> i32 {
-    let go_pkgs = match go_list(cfg, cwd, patterns) {
+    let go_pkgs = match go_list(&engine.toolchain, cfg, cwd, patterns) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("linklens check --cross-check: {e}");
@@ -170,8 +169,15 @@ fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathB
     }
 }
 
-fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackage>, String> {
-    let go = crate::build::toolchain::find_go(&cfg.env).ok_or("the `go` command was not found")?;
+/// The host's `go list` (see `build::trust`), in the workspace, with the
+/// predicted build's target variables and flags.
+fn go_list(
+    tc: &crate::build::Toolchain,
+    cfg: &Config,
+    cwd: &Path,
+    patterns: &[String],
+) -> Result<Vec<GoPackage>, String> {
+    let mut cmd = tc.go_command(&cfg.env)?;
     let mut args: Vec<String> = vec![
         "list".into(),
         "-e".into(),
@@ -197,15 +203,16 @@ fn go_list(cfg: &Config, cwd: &Path, patterns: &[String]) -> Result<Vec<GoPackag
     // their graphs.
     let mains = main_package_args(cwd, patterns);
     args.extend(mains);
-    let out = Command::new(go)
+    // CC matters to go list's cgo default (it looks CC up, never runs it);
+    // the GOWORK the prediction used is a file to read.
+    for k in ["CC", "GOWORK"] {
+        if let Some(v) = cfg.env.get(k) {
+            cmd.env(k, v);
+        }
+    }
+    let out = cmd
         .args(&args)
-        .env_clear()
-        .envs(&cfg.env)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "")
         .current_dir(cwd)
-        .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("could not run go list: {e}"))?;
     let mut pkgs = Vec::new();

@@ -19,9 +19,4 @@ check takes go build's flags as go spells them (-tags, -ldflags, -buildmode,
 the environment, like go build. Default packages: ./...
 exit status: 0 ok, 1 --require not met (or --cross-check differences), 2 usage or load error";
 
-/// Process environment as a map (what `go build` would see).
-pub fn process_env() -> crate::build::Environ {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
-}
+pub use crate::build::trust::process_env;

@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn fixes_predicted_from_shared_graphs_match_fresh_predictions() {
         let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop");
-        let env = crate::cli::process_env();
+        let env = crate::build::trust::process_env();
         let engine = Engine::new(Toolchain::discover(&env));
         let (cfg, _) = engine.config(&env, &[]).unwrap();
         let report = engine.check(&shop, &cfg, &["./...".into()], true).unwrap();

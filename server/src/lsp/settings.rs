@@ -7,6 +7,14 @@
 //! `workspace/configuration` answer, then `initializationOptions`. Build
 //! flags and env fall back to gopls `build.buildFlags`/`build.env`, and
 //! build flags to vscode-go `go.buildTags`, when linklens keys are unset.
+//!
+//! The trust boundary (`build::trust`) overrides precedence: a workspace
+//! file is data, so `.vscode/settings.json` can turn `runGo` off but never
+//! on, and when the client says `runGo: false` (an untrusted workspace) the
+//! file's `linklens.env` and gopls `build.env` are not read at all, as
+//! VS Code's `restrictedConfigurations` does for the client's own answer.
+//! Env values from any layer describe the predicted build; they never
+//! choose the `go` that runs.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -44,6 +52,8 @@ impl Default for Settings {
         }
     }
 }
+
+const FILE_LAYER: &str = "linklens.{} in .vscode/settings.json";
 
 /// The raw inputs, each a JSON value as the client or file gave it.
 #[derive(Debug, Clone, Default)]
@@ -108,7 +118,7 @@ impl Layers {
     fn linklens(&self) -> Vec<(&Value, bool, &'static str)> {
         let mut v = Vec::new();
         if let Some(f) = &self.vscode_file {
-            v.push((f, true, "linklens.{} in .vscode/settings.json"));
+            v.push((f, true, FILE_LAYER));
         }
         if let Some(c) = &self.client_linklens {
             v.push((c, false, "linklens.{} (editor settings)"));
@@ -151,9 +161,18 @@ impl Layers {
         if let Some((v, _)) = self.first("codelens", Value::as_bool) {
             s.codelens = v;
         }
-        if let Some((v, _)) = self.first("runGo", Value::as_bool) {
-            s.run_go = v;
-        }
+        // Only the client can allow `go` to run; the file may only forbid it.
+        let client_run_go = self
+            .linklens()
+            .into_iter()
+            .filter(|(_, _, name)| *name != FILE_LAYER)
+            .find_map(|(layer, flat, _)| linklens_key(layer, "runGo", flat)?.as_bool());
+        let file_run_go = self
+            .vscode_file
+            .as_ref()
+            .and_then(|f| linklens_key(f, "runGo", true)?.as_bool());
+        s.run_go = client_run_go.unwrap_or(true) && file_run_go.unwrap_or(true);
+        let client_untrusted = client_run_go == Some(false);
         if let Some((flags, src)) = self.first("buildFlags", strings) {
             (s.build_flags, s.flags_source) = (flags, src);
         } else if let Some((flags, src)) = self.gopls().into_iter().find_map(|(g, n)| {
@@ -166,14 +185,30 @@ impl Layers {
         } else if let Some((tags, src)) = self.go_build_tags() {
             (s.build_flags, s.flags_source) = (vec!["-tags".into(), tags], src);
         }
-        if let Some((env, src)) = self.first("env", env_map) {
+        let from_file = |name: &str| name.contains(".vscode/settings.json");
+        if let Some((env, src)) = self
+            .linklens()
+            .into_iter()
+            .filter(|(_, _, name)| !(client_untrusted && from_file(name)))
+            .find_map(|(layer, flat, name)| {
+                Some((
+                    env_map(linklens_key(layer, "env", flat)?)?,
+                    name.replace("{}", "env"),
+                ))
+            })
+        {
             (s.env, s.env_source) = (env, src);
         } else if let Some((env, src)) = self
             .gopls()
             .into_iter()
+            .filter(|(_, name)| !(client_untrusted && from_file(name)))
             .find_map(|(g, n)| Some((env_map(gopls_key(g, "env")?)?, n.replace("{}", "env"))))
         {
             (s.env, s.env_source) = (env, src);
+        }
+        if client_untrusted {
+            s.env_source
+                .push_str(" (untrusted workspace: .vscode/settings.json env ignored)");
         }
         s
     }
@@ -229,6 +264,43 @@ mod tests {
         }
         .resolve();
         assert_eq!(only_go.build_flags, vec!["-tags", "foo"]);
+    }
+
+    /// The workspace's file cannot turn `go` on against the client, nor
+    /// feed env into an untrusted session; it can still turn `go` off.
+    #[test]
+    fn the_file_never_overrides_an_untrusted_client() {
+        let file = json!({"linklens.runGo": true, "linklens.env": {"PATH": "/ws/bin"},
+            "gopls": {"build.env": {"GOEXPERIMENT": "x"}}});
+        let untrusted = Layers {
+            vscode_file: Some(file.clone()),
+            init_options: Some(json!({"runGo": false, "env": {}})),
+            ..Default::default()
+        }
+        .resolve();
+        assert!(!untrusted.run_go);
+        assert!(untrusted.env.is_empty(), "{:?}", untrusted.env);
+        let untrusted_via_config = Layers {
+            vscode_file: Some(file.clone()),
+            client_linklens: Some(json!({"runGo": false})),
+            ..Default::default()
+        }
+        .resolve();
+        assert!(!untrusted_via_config.run_go);
+        assert!(untrusted_via_config.env.is_empty());
+        let trusted = Layers {
+            vscode_file: Some(
+                json!({"linklens.runGo": false, "linklens.env": {"CGO_ENABLED": "0"}}),
+            ),
+            init_options: Some(json!({"runGo": true})),
+            ..Default::default()
+        }
+        .resolve();
+        assert!(!trusted.run_go, "the file may forbid running go");
+        assert_eq!(
+            trusted.env.get("CGO_ENABLED").map(String::as_str),
+            Some("0")
+        );
     }
 
     #[test]
