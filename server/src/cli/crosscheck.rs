@@ -297,7 +297,7 @@ pub fn against(
         for n in &notes {
             println!("  note: {n}");
         }
-        println!("  predicted: {}", crate::cli::check::verdict_line(pred));
+        println!("  predicted: {}", crate::report::verdict_line(pred));
         println!(
             "  binary:    {}{}{}",
             info.linking,

@@ -1,6 +1,8 @@
 //! The engine: one toolchain, one source cache and one package cache shared
 //! by every prediction, whether it comes from the CLI or the language server.
 
+pub mod findings;
+
 use crate::build::{Config, Environ, Toolchain};
 use crate::load::graph::{Graph, Loader, PackageCache};
 use crate::load::patterns;

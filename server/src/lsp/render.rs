@@ -10,61 +10,7 @@ use super::binaries::{linking_summary, settings_summary};
 use super::settings::Settings;
 use super::state::LastBuild;
 
-/// "(libc.so.6, /lib64/ld-linux-x86-64.so.2)" or "".
-pub fn libs(link: &Link) -> String {
-    let mut parts = link.needed.clone();
-    parts.extend(link.interpreter.clone());
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join(", "))
-    }
-}
-
-/// "example.com/shop/cmd/api will be dynamically linked (libc.so.6, …)".
-pub fn outcome(p: &Prediction) -> String {
-    match p.link.result {
-        Verdict::Dynamic => format!(
-            "{} will be dynamically linked{}",
-            p.import_path,
-            libs(&p.link)
-        ),
-        Verdict::Static => format!("{} will be statically linked", p.import_path),
-        Verdict::Fails => format!(
-            "{} will not build: {}",
-            p.import_path,
-            p.link.error.as_deref().unwrap_or("")
-        ),
-        Verdict::Unknown => format!(
-            "{}: linkage unknown: {}",
-            p.import_path,
-            p.link.error.as_deref().unwrap_or("")
-        ),
-    }
-}
-
-/// Message of the diagnostic on hop `i` of `cp`'s chain (the import spec in
-/// package `chain[i]` that imports `chain[i+1]`).
-pub fn hop_message(p: &Prediction, cp: &CgoPackage, i: usize) -> String {
-    let next = cp
-        .chain
-        .get(i + 1)
-        .map(String::as_str)
-        .unwrap_or(&cp.import_path);
-    if next == cp.import_path {
-        format!("{next} uses cgo ({}): {}", cp.purpose, outcome(p))
-    } else {
-        format!(
-            "{next} pulls in {}, which uses cgo here: {}",
-            cp.import_path,
-            outcome(p)
-        )
-    }
-}
-
-pub fn chain_text(cp: &CgoPackage) -> String {
-    cp.chain.join(" → ")
-}
+pub use crate::report::{chain_text, hop_message, libs, outcome};
 
 /// The code lens / status label: "linklens: static", "linklens: dynamic:
 /// libc.so.6 — why?".
@@ -174,7 +120,7 @@ pub fn explain(
         "### linklens: `{}` — {}\n\n`{}`\n\n",
         p.import_path,
         p.link.result.as_str(),
-        crate::cli::check::verdict_line(p)
+        crate::report::verdict_line(p)
     );
     if let Some(lb) = last {
         s.push_str(&last_build_line(lb));

@@ -14,7 +14,7 @@ use super::profiles::{self as lp, FolderProfiles};
 use super::render;
 use super::settings::{Expect, Layers, Settings, parse_jsonc};
 use crate::build::{Config, Environ, Toolchain};
-use crate::engine::Engine;
+use crate::engine::{Engine, findings};
 use crate::gosrc::{FileHeader, Span, scan_header};
 use crate::predict::{Location, Prediction, Verdict};
 use crate::profiles::Finding;
@@ -27,7 +27,7 @@ use tower_lsp_server::ls_types::{
     Range, Uri,
 };
 
-pub const DOCS_BASE: &str = "https://github.com/linklens/linklens/blob/main/docs/diagnostics";
+pub use crate::report::DOCS_BASE;
 pub const SOURCE: &str = "linklens";
 
 /// What the client can do, from its initialize capabilities.
@@ -1083,150 +1083,47 @@ impl State {
 
     fn contribs(&self, folder: usize, p: &Prediction, last: Option<&LastBuild>) -> Vec<Contrib> {
         let settings = &self.folders[folder].settings;
-        let warn = if settings.expect == Expect::Static {
-            DiagnosticSeverity::WARNING
-        } else {
-            DiagnosticSeverity::INFORMATION
+        let cx = FindingContext {
+            state: self,
+            folder,
+            dir: &p.dir,
         };
-        let mut out = Vec::new();
-        let main_clause = || -> Option<Location> {
-            let e = self.engine.as_ref()?;
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&p.dir)
-                .ok()?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|f| is_go(f))
+        let mut out: Vec<Contrib> =
+            findings::for_prediction(p, settings.expect == Expect::Static, &cx)
+                .into_iter()
+                .map(|f| Contrib {
+                    file: f.file,
+                    span: f.span,
+                    code: f.code,
+                    severity: match f.severity {
+                        findings::Severity::Error => DiagnosticSeverity::ERROR,
+                        findings::Severity::Warning => DiagnosticSeverity::WARNING,
+                        findings::Severity::Information => DiagnosticSeverity::INFORMATION,
+                    },
+                    message: f.message,
+                    related: f.related,
+                })
                 .collect();
-            files.extend(
-                self.docs
-                    .keys()
-                    .filter(|f| is_go(f) && f.parent() == Some(&p.dir))
-                    .cloned(),
-            );
-            files.sort();
-            files.into_iter().find_map(|f| {
-                let h = e.sources.header(&f).ok()?;
-                let (name, span) = h.package.clone()?;
-                (name == "main" && !f.to_string_lossy().ends_with("_test.go"))
-                    .then_some(Location { file: f, span })
-            })
-        };
-        match p.link.result {
-            Verdict::Dynamic => {
-                let only_runtime = p
-                    .cgo_packages
-                    .iter()
-                    .all(|c| c.import_path == "runtime/cgo");
-                let resolver = self.folders[folder]
-                    .cfg
-                    .as_ref()
-                    .ok()
-                    .and_then(|cfg| self.engine.as_ref()?.resolver(&p.dir, cfg).ok());
-                for cp in &p.cgo_packages {
-                    // runtime/cgo rides along with every other cgo package.
-                    if cp.import_path == "runtime/cgo" && !only_runtime {
-                        continue;
-                    }
-                    let related: Vec<(Location, String)> =
-                        cp.chain_imports
-                            .iter()
-                            .enumerate()
-                            .map(|(i, loc)| {
-                                let from = cp.chain.get(i).map(String::as_str).unwrap_or("?");
-                                let to = cp
-                                    .chain
-                                    .get(i + 1)
-                                    .map(String::as_str)
-                                    .unwrap_or(&cp.import_path);
-                                (loc.clone(), format!("{from} imports {to}"))
-                            })
-                            .chain(cp.files.first().map(|f| {
-                                (f.clone(), format!("{} has import \"C\"", cp.import_path))
-                            }))
-                            .collect();
-                    for (i, loc) in cp.chain_imports.iter().enumerate() {
-                        out.push(Contrib {
-                            file: loc.file.clone(),
-                            span: loc.span,
-                            code: "cgo-dynamic-import".into(),
-                            severity: warn,
-                            message: render::hop_message(p, cp, i),
-                            related: related_window(&related, i),
-                        });
-                    }
-                    for loc in &cp.files {
-                        out.push(Contrib {
-                            file: loc.file.clone(),
-                            span: loc.span,
-                            code: "cgo-import-c".into(),
-                            severity: warn,
-                            message: format!(
-                                "{} uses cgo ({}): {}",
-                                cp.import_path,
-                                cp.purpose,
-                                render::outcome(p)
-                            ),
-                            related: related_window(&related, related.len().saturating_sub(1)),
-                        });
-                    }
-                    if let (false, Some(m), Some(r)) = (cp.standard, &cp.module, &resolver)
-                        && let Some((gomod, req)) = r.require_of(m)
-                    {
-                        out.push(Contrib {
-                            file: gomod,
-                            span: req.span,
-                            code: "cgo-module-require".into(),
-                            severity: warn,
-                            message: format!(
-                                "{m} provides {}, which uses cgo ({}): {}",
-                                cp.import_path,
-                                cp.purpose,
-                                render::outcome(p)
-                            ),
-                            related: related.clone(),
-                        });
-                    }
-                }
-            }
-            Verdict::Fails => {
-                if let Some(loc) = p.error_location.clone().or_else(main_clause) {
-                    out.push(Contrib {
-                        file: loc.file,
-                        span: loc.span,
-                        code: "build-fails".into(),
-                        severity: DiagnosticSeverity::ERROR,
-                        message: render::outcome(p),
-                        related: vec![],
-                    });
-                }
-            }
-            Verdict::Static | Verdict::Unknown => {}
-        }
         if let Some(lb) = last.filter(|lb| !lb.diffs.is_empty())
-            && let Some(loc) = main_clause()
+            && let Some(loc) = findings::Context::main_clause(&cx, &p.dir)
         {
-            out.push(Contrib {
-                file: loc.file,
-                span: loc.span,
-                code: "binary-contradicts-prediction".into(),
-                severity: DiagnosticSeverity::WARNING,
-                message: render::contradiction(&p.import_path, lb),
-                related: vec![],
-            });
-        }
-        if !p.caveats.is_empty()
-            && let Some(loc) = main_clause()
-        {
-            for c in &p.caveats {
-                out.push(Contrib {
-                    file: loc.file.clone(),
+            // Before the caveats, which close the list.
+            let caveats = out
+                .iter()
+                .rev()
+                .take_while(|c| p.caveats.iter().any(|k| k.code == c.code))
+                .count();
+            out.insert(
+                out.len() - caveats,
+                Contrib {
+                    file: loc.file,
                     span: loc.span,
-                    code: c.code.clone(),
-                    severity: warn,
-                    message: format!("{}: {}", p.import_path, c.message),
+                    code: "binary-contradicts-prediction".into(),
+                    severity: DiagnosticSeverity::WARNING,
+                    message: render::contradiction(&p.import_path, lb),
                     related: vec![],
-                });
-            }
+                },
+            );
         }
         out
     }
@@ -1585,7 +1482,7 @@ fn header_spans(h: &FileHeader) -> Vec<Span> {
 }
 
 pub fn docs_href(code: &str) -> Option<Uri> {
-    format!("{DOCS_BASE}/{code}.md").parse().ok()
+    crate::report::docs_url(code).parse().ok()
 }
 
 fn diag(
@@ -1635,20 +1532,30 @@ fn find_modules(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     }
 }
 
-/// Most related locations one diagnostic carries. Every hop of an import
-/// chain gets a diagnostic; giving each the whole chain made the published
-/// size quadratic (a 500-deep chain sent 50 MB and took 20 s to load).
-const MAX_RELATED: usize = 16;
+/// The state's answers to what findings need: open buffers count as files.
+struct FindingContext<'a> {
+    state: &'a State,
+    folder: usize,
+    dir: &'a Path,
+}
 
-/// The related locations of hop `i`: the whole chain when short, else the
-/// hops around `i` and the final `import "C"`.
-fn related_window(related: &[(Location, String)], i: usize) -> Vec<(Location, String)> {
-    if related.len() <= MAX_RELATED {
-        return related.to_vec();
+impl findings::Context for FindingContext<'_> {
+    fn main_clause(&self, dir: &Path) -> Option<Location> {
+        let e = self.state.engine.as_ref()?;
+        let mut files = findings::go_files_in(dir);
+        files.extend(
+            self.state
+                .docs
+                .keys()
+                .filter(|f| is_go(f) && f.parent() == Some(dir))
+                .cloned(),
+        );
+        findings::main_clause_in(&e.sources, files)
     }
-    let half = MAX_RELATED / 2;
-    let start = i.saturating_sub(half).min(related.len() - MAX_RELATED);
-    let mut out = related[start..start + MAX_RELATED - 1].to_vec();
-    out.extend(related.last().cloned());
-    out
+
+    fn require_of(&self, m: &str) -> Option<(PathBuf, Span)> {
+        let cfg = self.state.folders[self.folder].cfg.as_ref().ok()?;
+        let r = self.state.engine.as_ref()?.resolver(self.dir, cfg).ok()?;
+        r.require_of(m).map(|(gomod, req)| (gomod, req.span))
+    }
 }
