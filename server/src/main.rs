@@ -5,6 +5,16 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("check") => cli::check::run(&args[1..]),
         Some("inspect") => cli::inspect::run(&args[1..]),
+        Some("serve")
+            if args[1..]
+                .iter()
+                .any(|a| matches!(a.as_str(), "-h" | "-help" | "--help")) =>
+        {
+            println!(
+                "usage: linklens serve\n\nServe runs the language server over standard input and output (LSP).\nSettings come from the client (initializationOptions, workspace/configuration)."
+            );
+            0
+        }
         Some("serve") => linklens::lsp::run(),
         Some("-h" | "--help" | "help") => {
             println!("{}", cli::USAGE);

@@ -10,8 +10,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
 #[derive(Debug, Default)]
 struct Options {
+    help: bool,
+    format: Format,
     json: bool,
     require_static: bool,
     cross_check: bool,
@@ -26,7 +37,15 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let a = args[i].as_str();
         match a {
-            "--json" | "-json" => o.json = true,
+            "-h" | "-help" | "--help" => o.help = true,
+            "--json" | "-json" => o.format = Format::Json,
+            "--format" => {
+                i += 1;
+                o.format = parse_format(args.get(i).map(String::as_str))?;
+            }
+            _ if a.starts_with("--format=") => {
+                o.format = parse_format(Some(&a["--format=".len()..]))?;
+            }
             "--cross-check" => o.cross_check = true,
             "--profiles" => o.profiles = true,
             "--require" | "--require=static" => {
@@ -56,18 +75,78 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
         i += 1;
     }
+    o.json = o.format == Format::Json;
+    if o.format != Format::Text
+        && o.format != Format::Json
+        && (o.profiles || o.cross_check || o.against.is_some())
+    {
+        return Err("--format sarif|github applies to predictions of main packages, not to --profiles, --cross-check or --against".into());
+    }
     Ok(o)
 }
+
+fn parse_format(v: Option<&str>) -> Result<Format, String> {
+    match v {
+        Some("text") => Ok(Format::Text),
+        Some("json") => Ok(Format::Json),
+        Some("sarif") => Ok(Format::Sarif),
+        Some("github") => Ok(Format::Github),
+        Some(other) => Err(format!(
+            "--format takes text, json, sarif or github, not {other:?}"
+        )),
+        None => Err("--format needs a value: text, json, sarif or github".into()),
+    }
+}
+
+pub const USAGE: &str = "\
+usage: linklens check [go build flags] [--json | --format text|json|sarif|github]
+                      [--require static] [--cross-check | --against BINARY | --profiles]
+                      [-C dir] [packages]
+
+Check predicts, for each main package the patterns match (default ./...),
+whether `go build` with the same environment and flags produces a static or a
+dynamic binary, why (the import chain that pulls in cgo), and which changes
+would make it static, each with its own predicted result.
+
+It takes go build's flags as go spells them (-tags, -ldflags, -buildmode,
+-race, -mod, -C ...) and reads CGO_ENABLED, CC, GOOS, GOARCH and GOFLAGS from
+the environment, like go build.
+
+The flags are:
+
+	--json
+		print the predictions as JSON (same as --format json).
+	--format text|json|sarif|github
+		sarif: a SARIF 2.1.0 log for code scanning; github: GitHub Actions
+		annotations (::warning file=...) on the culprit imports.
+	--require static
+		exit 1 unless every main package is predicted static; each one that
+		is not is named on standard error with its reason. A pattern that
+		matches no main package is then an error (exit 2).
+	--cross-check
+		compare the engine's package graph with `go list -deps -json`.
+	--against BINARY
+		predict with the settings recorded in a built Go binary and compare.
+	--profiles
+		predict the project's own builds (Makefile, Dockerfile, goreleaser,
+		ko); with --require, exit 1 on any error finding or unknown profile.
+
+Exit status: 0 ok, 1 --require not met (or --cross-check differences, or an
+error finding with --profiles), 2 usage or load error.";
 
 /// Runs `check`; returns the process exit code.
 pub fn run(args: &[String]) -> i32 {
     let opts = match parse(args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("linklens check: {e}\n\n{}", super::USAGE);
+            eprintln!("linklens check: {e}\n\n{USAGE}");
             return 2;
         }
     };
+    if opts.help {
+        println!("{USAGE}");
+        return 0;
+    }
     let env = super::process_env();
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     // The project, to find its index before `go env` has answered: from
@@ -125,7 +204,14 @@ fn run_in(
     opts: &Options,
 ) -> i32 {
     if opts.profiles {
-        return super::profiles::run(engine, env, cwd, &opts.go_args, opts.json);
+        return super::profiles::run(
+            engine,
+            env,
+            cwd,
+            &opts.go_args,
+            opts.json,
+            opts.require_static,
+        );
     }
     if let Some(bin) = &opts.against {
         return super::crosscheck::against(engine, env, cwd, bin, opts.json);
@@ -142,22 +228,91 @@ fn run_in(
     }
     // Buffered: the pretty JSON is thousands of lines.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if opts.json {
-        let _ = serde_json::to_writer_pretty(&mut out, &report);
-        let _ = writeln!(out);
-    } else {
-        let _ = write!(out, "{}", render(&report));
+    let require = opts.require_static;
+    match opts.format {
+        Format::Json => {
+            let _ = serde_json::to_writer_pretty(&mut out, &report);
+            let _ = writeln!(out);
+        }
+        Format::Text => {
+            let _ = write!(out, "{}", render(&report));
+        }
+        Format::Sarif => {
+            let log = super::annotate::sarif(engine, cfg, cwd, &report, require);
+            let _ = serde_json::to_writer_pretty(&mut out, &log);
+            let _ = writeln!(out);
+        }
+        Format::Github => {
+            let _ = write!(
+                out,
+                "{}",
+                super::annotate::github(engine, cfg, cwd, &report, require)
+            );
+        }
     }
     let _ = out.flush();
     if report.packages.is_empty() {
-        eprintln!("linklens check: no main packages matched");
+        let what = if patterns.is_empty() {
+            "./...".to_string()
+        } else {
+            patterns.join(" ")
+        };
+        if require {
+            eprintln!("linklens check: --require static: no main packages matched {what}");
+            return 2;
+        }
+        eprintln!("linklens check: no main packages matched {what}");
     }
-    let unmet = opts.require_static
-        && report
-            .packages
+    if !require {
+        return 0;
+    }
+    let unmet: Vec<&Prediction> = report
+        .packages
+        .iter()
+        .filter(|p| p.link.result != Verdict::Static)
+        .collect();
+    for p in &unmet {
+        eprintln!(
+            "linklens check: {}: {}",
+            p.import_path,
+            crate::report::verdict_line(p)
+        );
+        if let Some(why) = require_reason(p) {
+            eprintln!("    because {why}");
+        }
+    }
+    if unmet.is_empty() {
+        return 0;
+    }
+    eprintln!(
+        "linklens check: --require static: {} of {} main packages would not be static",
+        unmet.len(),
+        report.packages.len()
+    );
+    1
+}
+
+/// The reason a `--require static` failure names: the culprit chain for a
+/// dynamic binary, else the first reason that is not the cgo setting.
+fn require_reason(p: &Prediction) -> Option<String> {
+    if p.link.result == Verdict::Dynamic
+        && let Some(cp) = p
+            .cgo_packages
             .iter()
-            .any(|p| p.link.result != Verdict::Static);
-    if unmet { 1 } else { 0 }
+            .find(|c| c.import_path != "runtime/cgo")
+            .or(p.cgo_packages.first())
+    {
+        return Some(format!(
+            "{} uses cgo ({}) via {}",
+            cp.import_path,
+            cp.purpose,
+            crate::report::chain_text(cp)
+        ));
+    }
+    p.reasons
+        .iter()
+        .find(|r| !r.starts_with("CGO_ENABLED"))
+        .cloned()
 }
 
 /// The human report: one block per main package.
@@ -173,50 +328,8 @@ pub fn render(report: &Report) -> String {
     s
 }
 
-pub fn verdict_line(p: &Prediction) -> String {
-    let l = &p.link;
-    let linker = match l.linker {
-        Some(crate::predict::Linker::Internal) => "internal linker",
-        Some(crate::predict::Linker::External) => "external linker",
-        None => "",
-    };
-    match l.result {
-        Verdict::Static => format!(
-            "static{}{}",
-            if l.pie { " (static-pie)" } else { "" },
-            if linker.is_empty() {
-                String::new()
-            } else {
-                format!(", {linker}")
-            }
-        ),
-        Verdict::Dynamic => {
-            let mut parts = vec![linker.to_string()];
-            if let Some(i) = &l.interpreter {
-                parts.push(format!("interpreter {i}"));
-            }
-            if !l.needed.is_empty() {
-                parts.push(format!("needs {}", l.needed.join(", ")));
-            }
-            if l.pie {
-                parts.push("PIE".into());
-            }
-            format!(
-                "dynamic: {}",
-                parts
-                    .into_iter()
-                    .filter(|p| !p.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        Verdict::Fails => format!("build fails: {}", l.error.as_deref().unwrap_or("")),
-        Verdict::Unknown => format!("unknown: {}", l.error.as_deref().unwrap_or("")),
-    }
-}
-
 fn render_one(p: &Prediction) -> String {
-    let mut s = format!("{}\n  {}\n", p.import_path, verdict_line(p));
+    let mut s = format!("{}\n  {}\n", p.import_path, crate::report::verdict_line(p));
     if !p.reasons.is_empty() {
         s.push_str("  why:\n");
         for r in &p.reasons {

@@ -81,7 +81,18 @@ pub fn analyse(engine: &Engine, env: &Environ, root: &Path, go_args: &[String]) 
     }
 }
 
-pub fn run(engine: &Engine, env: &Environ, root: &Path, go_args: &[String], json: bool) -> i32 {
+/// Prints the analysis; the exit status is 1 on an error finding, and with
+/// `require` (`--require static`) also on a profile that cannot be
+/// evaluated or a main package a real build would not link statically,
+/// each named on standard error.
+pub fn run(
+    engine: &Engine,
+    env: &Environ,
+    root: &Path,
+    go_args: &[String],
+    json: bool,
+    require: bool,
+) -> i32 {
     let a = analyse(engine, env, root, go_args);
     let mut out = std::io::stdout().lock();
     if json {
@@ -106,11 +117,59 @@ pub fn run(engine: &Engine, env: &Environ, root: &Path, go_args: &[String], json
     } else {
         let _ = write!(out, "{}", render(&a));
     }
-    let errors = a
-        .findings
-        .iter()
-        .any(|f| f.severity == profiles::Severity::Error);
-    i32::from(errors)
+    let mut failed = 0;
+    for f in &a.findings {
+        if f.severity == profiles::Severity::Error || (require && f.code == "profile-unknown") {
+            eprintln!(
+                "linklens check --profiles: {}:{}: [{}] {}",
+                rel(&a.root, &f.file),
+                f.line,
+                f.code,
+                f.message
+            );
+            failed += 1;
+        }
+    }
+    if require {
+        // The editor's default stands for the project only when it has no
+        // build of its own.
+        let real = a.discovery.profiles.len().saturating_sub(1);
+        let judged = if real == 0 { 1 } else { real };
+        for (p, pr) in a.discovery.profiles.iter().zip(&a.predictions).take(judged) {
+            let at = match &p.file {
+                Some(f) => format!("{}:{}", rel(&a.root, f), p.line),
+                None => "(editor settings)".into(),
+            };
+            let reported = a.findings.iter().any(|f| {
+                f.code == "profile-unknown" && f.profile.as_deref() == Some(p.id.as_str())
+            });
+            for u in pr.unknown.iter().filter(|_| !reported) {
+                eprintln!(
+                    "linklens check --profiles: {at}: {}: unknown {}: {}",
+                    p.name, u.field, u.reason
+                );
+                failed += 1;
+            }
+            if let Some(e) = &pr.error {
+                eprintln!("linklens check --profiles: {at}: {}: {e}", p.name);
+                failed += 1;
+            }
+            for pkg in pr
+                .packages
+                .iter()
+                .filter(|k| k.link.result != Verdict::Static)
+            {
+                eprintln!(
+                    "linklens check --profiles: {at}: {}: {}: {}",
+                    p.name,
+                    pkg.import_path,
+                    crate::report::verdict_line(pkg)
+                );
+                failed += 1;
+            }
+        }
+    }
+    i32::from(failed > 0)
 }
 
 fn rel(root: &Path, f: &Path) -> String {
@@ -150,7 +209,7 @@ pub fn render(a: &Analysis) -> String {
             s.push_str(&format!(
                 "  {:<40} {}\n",
                 pkg.import_path,
-                super::check::verdict_line(pkg)
+                crate::report::verdict_line(pkg)
             ));
         }
         for e in edits {

@@ -1,0 +1,263 @@
+//! `linklens check` as a CI gate (issue 17, item 6): `--require static`
+//! explains itself on stderr, a pattern without main packages is an error,
+//! `--profiles --require` fails on what it cannot evaluate, SARIF 2.1.0 and
+//! GitHub annotations point at the culprit imports, and every subcommand
+//! answers `--help`. Runs the real binary on a copy of `examples/shop`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn shop() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("shop");
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop"),
+        &root,
+    );
+    (tmp, root)
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), t).unwrap();
+        }
+    }
+}
+
+fn linklens(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_linklens"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env_remove("GOFLAGS")
+        .env_remove("CGO_ENABLED");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn require_static_names_each_failing_main_and_why() {
+    let (_t, root) = shop();
+    let out = linklens(&root, &["check", "--require", "static", "./..."], &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for (pkg, why) in [
+        ("example.com/shop/cmd/api", "net uses cgo"),
+        ("example.com/shop/cmd/admin", "os/user uses cgo"),
+        (
+            "example.com/shop/cmd/thumbnail",
+            "example.com/shop/internal/imaging uses cgo",
+        ),
+    ] {
+        let line = err
+            .lines()
+            .position(|l| l.contains(&format!("{pkg}: dynamic")))
+            .unwrap_or_else(|| panic!("{pkg} not named on stderr:\n{err}"));
+        assert!(
+            err.lines().nth(line + 1).unwrap_or("").contains(why),
+            "{pkg}: reason missing:\n{err}"
+        );
+    }
+    assert!(
+        !err.contains("cmd/worker"),
+        "a static main was named: {err}"
+    );
+    assert!(err.contains("3 of 4 main packages"), "{err}");
+
+    // cmd/thumbnail's package is all cgo: without cgo it fails, so the
+    // passing gate names the other three.
+    let ok = linklens(
+        &root,
+        &[
+            "check",
+            "--require",
+            "static",
+            "./cmd/api",
+            "./cmd/admin",
+            "./cmd/worker",
+        ],
+        &[("CGO_ENABLED", "0")],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert_eq!(text(&ok.stderr), "");
+}
+
+#[test]
+fn no_main_package_matched_is_an_error_with_require() {
+    let (_t, root) = shop();
+    let out = linklens(
+        &root,
+        &["check", "--require", "static", "./internal/..."],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no main packages matched ./internal/..."),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without --require it is only reported.
+    let plain = linklens(&root, &["check", "./internal/..."], &[]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(text(&plain.stderr).contains("no main packages matched"));
+}
+
+#[test]
+fn profiles_with_require_fail_on_unknown_and_dynamic_builds() {
+    let (_t, root) = shop();
+    std::fs::write(
+        root.join("Makefile"),
+        "build:\n\tCGO_ENABLED=$(shell cat cgo.txt) go build -o bin/api ./cmd/api\n\
+         admin:\n\tCGO_ENABLED=0 go build -o bin/admin ./cmd/admin\n",
+    )
+    .unwrap();
+    let plain = linklens(&root, &["check", "--profiles"], &[]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    let gated = linklens(&root, &["check", "--profiles", "--require", "static"], &[]);
+    let err = text(&gated.stderr);
+    assert_eq!(gated.status.code(), Some(1), "{err}");
+    assert!(err.contains("Makefile:2: [profile-unknown]"), "{err}");
+    assert_eq!(err.matches("cgo.txt").count(), 1, "reported twice: {err}");
+    // The static `make admin` build and the editor default (which stands for
+    // the project only when it has no build of its own) are not named.
+    assert!(!err.contains("cmd/admin"), "{err}");
+
+    std::fs::write(
+        root.join("Makefile"),
+        "admin:\n\tCGO_ENABLED=0 go build -o bin/admin ./cmd/admin\n",
+    )
+    .unwrap();
+    let ok = linklens(&root, &["check", "--profiles", "--require", "static"], &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+
+    std::fs::write(
+        root.join("Makefile"),
+        "api:\n\tgo build -o bin/api ./cmd/api\n",
+    )
+    .unwrap();
+    let dynamic = linklens(&root, &["check", "--profiles", "--require", "static"], &[]);
+    let err = text(&dynamic.stderr);
+    assert_eq!(dynamic.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Makefile:2: make api: example.com/shop/cmd/api: dynamic"),
+        "{err}"
+    );
+}
+
+/// The line (1-based) of the first occurrence of `needle` in `file`.
+fn line_of(file: &Path, needle: &str) -> u64 {
+    let t = std::fs::read_to_string(file).unwrap();
+    t.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1
+}
+
+#[test]
+fn sarif_points_at_the_culprit_imports() {
+    let (_t, root) = shop();
+    let out = linklens(
+        &root,
+        &["check", "--format", "sarif", "--require", "static", "./..."],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "linklens");
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics");
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        assert!(
+            docs.join(format!("{id}.md")).is_file(),
+            "no docs page for {id}"
+        );
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/{id}.md"))
+        );
+    }
+    let results = run["results"].as_array().unwrap();
+    let api = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "cmd/api/main.go"
+        })
+        .unwrap_or_else(|| panic!("no result in cmd/api/main.go: {results:#?}"));
+    assert_eq!(api["ruleId"], "cgo-dynamic-import");
+    // --require static makes the unmet packages' findings errors.
+    assert_eq!(api["level"], "error");
+    let region = &api["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        region["startLine"].as_u64().unwrap(),
+        line_of(&root.join("cmd/api/main.go"), "\"net/http\"")
+    );
+    assert!(
+        api["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("dynamically linked")
+    );
+    assert!(results.iter().any(|r| r["ruleId"] == "cgo-import-c"));
+}
+
+#[test]
+fn github_annotations_are_workflow_commands() {
+    let (_t, root) = shop();
+    let out = linklens(&root, &["check", "--format", "github", "./..."], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    let line = format!(
+        "::warning file=cmd/api/main.go,line={},",
+        line_of(&root.join("cmd/api/main.go"), "\"net/http\"")
+    );
+    assert!(stdout.contains(&line), "{stdout}");
+    for l in stdout.lines() {
+        assert!(
+            l.starts_with("::warning file=") || l.starts_with("::error file="),
+            "{l}"
+        );
+        assert!(l.contains(",title=linklens "), "{l}");
+        assert!(l.contains("::"), "{l}");
+    }
+}
+
+#[test]
+fn every_subcommand_answers_help() {
+    let (_t, root) = shop();
+    for (args, expect) in [
+        (&["check", "--help"][..], "usage: linklens check"),
+        (&["check", "-h"][..], "usage: linklens check"),
+        (&["inspect", "--help"][..], "usage: linklens inspect"),
+        (&["serve", "--help"][..], "usage: linklens serve"),
+        (&["--help"][..], "usage:"),
+    ] {
+        let out = linklens(&root, args, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains(expect),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
+    let bad = linklens(&root, &["check", "--format", "xml"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--format takes text, json, sarif or github"));
+}
