@@ -13,6 +13,7 @@ pub mod modules;
 pub mod par;
 pub mod predict;
 pub mod profiles;
+pub mod regular;
 
 #[cfg(test)]
 #[path = "../../tests/common/xorshift.rs"]

@@ -236,7 +236,11 @@ fn objects(sources: &Sources, pkgs: &[&Package], blind: &mut Vec<String>) -> Inp
             }
         }
         for f in &pkg.c_files {
-            if [".cc", ".cpp", ".cxx", ".C"].iter().any(|e| f.ends_with(e)) {
+            let name = f.as_encoded_bytes();
+            if [".cc", ".cpp", ".cxx", ".C"]
+                .iter()
+                .any(|e| name.ends_with(e.as_bytes()))
+            {
                 blind.push(format!(
                     "{} has C++ sources (g++ links libstdc++, which is not modelled)",
                     pkg.import_path
