@@ -52,15 +52,14 @@ pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// All of the regular file at `path` (for files that are read whole today:
-/// archives, shared objects, go.mod).
-pub fn read_all(path: &Path) -> io::Result<Vec<u8>> {
-    read(path, u64::MAX)
+/// All of the regular file at `path` (archives, shared objects, go.mod...).
+pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    read(path.as_ref(), u64::MAX)
 }
 
-/// `read_all` as text, invalid UTF-8 replaced.
-pub fn read_lossy(path: &Path) -> io::Result<String> {
-    read_all(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+/// `read_all` as text; invalid UTF-8 is an error, as for `fs::read_to_string`.
+pub fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+    String::from_utf8(read_all(path)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// An I/O error as Go prints it: the C library's text, lower case, no

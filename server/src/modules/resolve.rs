@@ -277,7 +277,7 @@ impl Resolver {
         };
         let modules_txt = vendor_dir.join("modules.txt");
         let in_workspace = go_work.is_some();
-        let txt = match fs::read(&modules_txt) {
+        let txt = match crate::regular::read_all(&modules_txt) {
             Ok(b) => Some(parse_modules_txt(&String::from_utf8_lossy(&b))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
@@ -477,7 +477,7 @@ impl Resolver {
                 c.go_line.insert(k, v);
             },
             || {
-                let src = fs::read(&gomod).ok()?;
+                let src = crate::regular::read_all(&gomod).ok()?;
                 parse_go_mod(&String::from_utf8_lossy(&src)).go_version
             },
         )?;
@@ -937,7 +937,7 @@ fn check_import_path(path: &str) -> Result<(), String> {
 }
 
 fn read(p: &Path) -> Result<String, String> {
-    fs::read(p)
+    crate::regular::read_all(p)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .map_err(|e| format!("reading {}: {e}", p.display()))
 }

@@ -1002,14 +1002,14 @@ fn dynamic_libs(
 fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<String> {
     let mut ids = std::collections::HashSet::new();
     for f in pkg.cgo_files() {
-        if let (Ok(src), Some(ic)) = (std::fs::read(&f.path), &f.header.import_c) {
+        if let (Ok(src), Some(ic)) = (crate::regular::read_all(&f.path), &f.header.import_c) {
             ids.extend(libs::c_identifiers(&preamble(&src, ic.span.start)));
             // Go code calls C functions as C.name: those are references too.
             ids.extend(libs::go_c_references(&String::from_utf8_lossy(&src)));
         }
     }
     for c in &pkg.c_files {
-        if let Ok(src) = std::fs::read_to_string(pkg.dir.join(c)) {
+        if let Ok(src) = crate::regular::read_to_string(pkg.dir.join(c)) {
             ids.extend(libs::c_identifiers(&src));
         }
     }

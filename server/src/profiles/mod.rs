@@ -378,7 +378,7 @@ pub fn default_binary_name(dir: &Path, pkg: &str) -> String {
     if pkg != "." && !pkg.is_empty() {
         return pkg.rsplit('/').next().unwrap_or(pkg).to_string();
     }
-    let module = std::fs::read_to_string(dir.join("go.mod"))
+    let module = crate::regular::read_to_string(dir.join("go.mod"))
         .ok()
         .and_then(|t| {
             t.lines().find_map(|l| {
@@ -436,7 +436,7 @@ impl Source {
         if !md.is_file() || md.len() > MAX_FILE {
             return None;
         }
-        let bytes = std::fs::read(path).ok()?;
+        let bytes = crate::regular::read_all(path).ok()?;
         Some(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
