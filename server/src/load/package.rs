@@ -42,6 +42,8 @@ pub enum LoadError {
     /// `.c` and friends in a package that does not use cgo.
     CSourcesWithoutCgo(Vec<String>),
     MultiplePackages(String, String),
+    /// A directory whose import path go rejects (go's message).
+    MalformedImportPath(String),
     /// A header that go/build rejects (syntax error, NUL byte, bad constraint).
     BadFile {
         file: PathBuf,
@@ -54,7 +56,7 @@ impl LoadError {
     /// The message `go build` prints for this error, as close as we can.
     pub fn go_message(&self, dir: &Path) -> String {
         match self {
-            LoadError::Unreadable(e) => e.clone(),
+            LoadError::Unreadable(e) | LoadError::MalformedImportPath(e) => e.clone(),
             LoadError::NoGoFiles => format!("no Go files in {}", dir.display()),
             LoadError::ConstraintsExcludeAll { .. } => format!(
                 "build constraints exclude all Go files in {}",
