@@ -71,6 +71,7 @@ pub enum ImageClass {
 pub struct Runtime {
     pub image: String,
     pub class: ImageClass,
+    #[serde(serialize_with = "crate::predict::serialize_path")]
     pub file: PathBuf,
     /// The image reference (FROM's image word, or the YAML value).
     pub span: Span,
@@ -109,6 +110,7 @@ pub struct Profile {
     /// For people: `make build`, `Dockerfile stage build`, `goreleaser app linux/arm64`.
     pub name: String,
     /// The file defining it (none for the editor profile).
+    #[serde(serialize_with = "crate::predict::serialize_opt_path")]
     pub file: Option<PathBuf>,
     /// The `go build` command or build entry in that file.
     pub span: Option<Span>,
@@ -123,6 +125,7 @@ pub struct Profile {
     /// `go build` arguments as go spells them: flags, then packages.
     pub args: Vec<String>,
     /// Where `go build` runs.
+    #[serde(serialize_with = "crate::predict::serialize_path")]
     pub dir: PathBuf,
     pub c_compiler: CCompiler,
     /// Where the binary runs, when the profile says (Dockerfile, ko).
