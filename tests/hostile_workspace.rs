@@ -3,7 +3,8 @@
 //! directory, files vanishing while the server reads, unreadable
 //! directories, a 50 MB .go file, invalid UTF-8 and NUL bytes, a 500-level
 //! import chain and a cycle, a go.mod with 10,000 requires, a module cache
-//! with missing and corrupt entries. Each time: the server answers a request
+//! with missing and corrupt entries, FIFOs, sockets and device symlinks
+//! under source names, non-UTF-8 file and directory names. Each time: the server answers a request
 //! within 1 s once loaded, its memory stays bounded, and what could not be
 //! analysed says so.
 
