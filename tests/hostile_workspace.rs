@@ -3,7 +3,8 @@
 //! directory, files vanishing while the server reads, unreadable
 //! directories, a 50 MB .go file, invalid UTF-8 and NUL bytes, a 500-level
 //! import chain and a cycle, a go.mod with 10,000 requires, a module cache
-//! with missing and corrupt entries. Each time: the server answers a request
+//! with missing and corrupt entries, FIFOs, sockets and device symlinks
+//! under source names, non-UTF-8 file and directory names. Each time: the server answers a request
 //! within 1 s once loaded, its memory stays bounded, and what could not be
 //! analysed says so.
 
@@ -657,4 +658,203 @@ fn go_mod_toolchain_line_never_triggers_a_download() {
     // (With GOTOOLCHAIN=auto, go would switch to go1.99.0, which linklens
     // does not model; the GOTOOLCHAIN=local failure is checked against real
     // builds in tests/groundtruth.rs, fixtures gt/gover/*.)
+}
+
+/// Main packages each holding one special file under a source's name,
+/// beside `cmd/good`: (package dir, what go's message must contain).
+/// Special files are opened without blocking and read only if regular
+/// (go itself blocks on a FIFO, reads /dev/stdin, fails on the others).
+const SPECIAL: &[(&str, &str)] = &[
+    ("cmd/stdin", "zz.go: not a regular file: a"),
+    ("cmd/procfd0", "zz.go: not a regular file: a"),
+    ("cmd/stdout", "zz.go: not a regular file: a"),
+    ("cmd/zero", "zz.go: not a regular file: a character device"),
+    ("cmd/fifo", "x.go: not a regular file: a named pipe (FIFO)"),
+    // open(2) of a socket fails with ENXIO; go says the same.
+    ("cmd/sock", "x.go: no such device or address"),
+];
+
+/// Writes the `SPECIAL` packages, plus a cgo package whose C file is a
+/// FIFO (go/build reads C files for constraints: the same hang).
+fn special_files(root: &Path) -> std::os::unix::net::UnixListener {
+    module(root);
+    let symlinks = [
+        ("cmd/stdin", "/dev/stdin"),
+        ("cmd/procfd0", "/proc/self/fd/0"),
+        ("cmd/stdout", "/dev/stdout"),
+        ("cmd/zero", "/dev/zero"),
+    ];
+    for (dir, target) in symlinks {
+        write(root, &format!("{dir}/main.go"), GOOD);
+        std::os::unix::fs::symlink(target, root.join(dir).join("zz.go")).unwrap();
+    }
+    let mkfifo = |p: &Path| {
+        let made = Command::new("mkfifo").arg(p).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", p.display());
+    };
+    write(root, "cmd/fifo/main.go", GOOD);
+    mkfifo(&root.join("cmd/fifo/x.go"));
+    write(root, "cmd/sock/main.go", GOOD);
+    write(
+        root,
+        "cmd/cfifo/main.go",
+        "package main\n\n// int f(void);\nimport \"C\"\n\nfunc main() { C.f() }\n",
+    );
+    mkfifo(&root.join("cmd/cfifo/f.c"));
+    std::os::unix::net::UnixListener::bind(root.join("cmd/sock/x.go")).unwrap()
+}
+
+#[test]
+fn special_files_as_sources_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let _sock = special_files(root);
+    // stdin stays open and silent: a read of /dev/stdin would wait forever.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linklens"))
+        .args(["check", "--json"])
+        .current_dir(root)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env_remove("GOFLAGS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("linklens check hung on special files");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    eprintln!("special files: check took {:?}", t.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let pkgs = report["packages"].as_array().cloned().unwrap_or_default();
+    let find = |dir: &str| {
+        pkgs.iter()
+            .find(|p| p["import_path"] == format!("example.com/h/{dir}"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {dir} in {report:#}"))
+    };
+    assert_eq!(find("cmd/good")["link"]["result"], "static");
+    for (dir, message) in SPECIAL {
+        let link = &find(dir)["link"];
+        assert_eq!(link["result"], "fails", "{dir}: {link:#}");
+        let error = link["error"].as_str().unwrap_or("");
+        assert!(error.contains(message), "{dir}: {error}");
+    }
+    // The C file that cannot be read is left out: predicted all the same.
+    assert!(find("cmd/cfifo")["link"]["result"].is_string());
+}
+
+#[test]
+fn special_files_as_sources_serve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let _sock = special_files(root);
+    // The server's stdin is its LSP input: /dev/stdin and /proc/self/fd/0
+    // must not be read.
+    let mut s = serve(root);
+    let st = responsive(&mut s, &root.join("cmd/good/main.go"), "special files");
+    assert_eq!(st["verdict"], "static");
+    for (dir, message) in SPECIAL {
+        let st = status(&mut s.client, &root.join(dir).join("main.go"));
+        assert_eq!(st["verdict"], "fails", "{dir}: {st}");
+        let md = st["markdown"].as_str().unwrap_or("");
+        assert!(md.contains(message), "{dir}: {md}");
+    }
+    finish(s);
+}
+
+/// What `go build -o OUT PKG` in `dir` says: the link of the ELF it wrote
+/// ("static"/"dynamic", as readelf would say), or its error output.
+fn go_build_link(dir: &Path, pkg: &std::ffi::OsStr) -> Result<&'static str, String> {
+    let out_file = dir.join("go-build.out");
+    let out = Command::new("go")
+        .arg("build")
+        .arg("-o")
+        .arg(&out_file)
+        .arg(pkg)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env_remove("GOFLAGS")
+        .output()
+        .expect("go is required (install Go, or put it on PATH)");
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    let bytes = std::fs::read(&out_file).unwrap();
+    std::fs::remove_file(&out_file).unwrap();
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+    let dynamic = elf.interpreter.is_some() || !elf.libraries.is_empty();
+    Ok(if dynamic { "dynamic" } else { "static" })
+}
+
+/// File and directory names that are not UTF-8: go reads `\xc0.go` (names
+/// are bytes), and fails a package whose directory makes its import path
+/// invalid UTF-8. linklens must agree with the real build on both.
+#[test]
+fn non_utf8_file_and_directory_names_match_go_build() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    module(root);
+    // main needs the file: its os/user import is what makes the link
+    // dynamic (cgo on by default where gcc is installed).
+    write(
+        root,
+        "cmd/file/main.go",
+        "package main\n\nfunc main() { lookup() }\n",
+    );
+    let file = root
+        .join("cmd/file")
+        .join(std::ffi::OsStr::from_bytes(b"\xc0.go"));
+    std::fs::write(
+        &file,
+        "package main\n\nimport \"os/user\"\n\nfunc lookup() { user.Current() }\n",
+    )
+    .unwrap();
+    let dir = root.join("cmd").join(std::ffi::OsStr::from_bytes(b"\xc0"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.go"), GOOD).unwrap();
+
+    let file_truth = go_build_link(root, "./cmd/file".as_ref());
+    let dir_truth = go_build_link(root, std::ffi::OsStr::from_bytes(b"./cmd/\xc0"));
+    eprintln!("go build: \\xc0.go {file_truth:?}, dir \\xc0 {dir_truth:?}");
+    let file_truth = file_truth.expect("go builds a package with a file named \\xc0.go");
+    let dir_error = dir_truth.expect_err("go fails a package in a directory named \\xc0");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_linklens"))
+        .args(["check", "--json"])
+        .current_dir(root)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env_remove("GOFLAGS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pkgs = report["packages"].as_array().cloned().unwrap_or_default();
+    let find = |ip: &str| {
+        pkgs.iter()
+            .find(|p| p["import_path"] == ip)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {ip} in {report:#}"))
+    };
+    let link = &find("example.com/h/cmd/file")["link"];
+    assert_eq!(link["result"], file_truth, "{link:#}");
+    // Shown lossily, as go list -json shows it.
+    let link = &find("example.com/h/cmd/\u{fffd}")["link"];
+    assert_eq!(link["result"], "fails", "{link:#}");
+    assert_eq!(link["error"], dir_error, "{link:#}");
+    assert_eq!(find("example.com/h/cmd/good")["link"]["result"], "static");
 }

@@ -13,6 +13,7 @@ pub mod modules;
 pub mod par;
 pub mod predict;
 pub mod profiles;
+pub mod regular;
 pub mod report;
 
 #[cfg(test)]

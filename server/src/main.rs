@@ -1,7 +1,22 @@
 use linklens::cli;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments are taken as text: one that is not UTF-8 is a usage error
+    // (std::env::args would panic on it).
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect()
+    {
+        Ok(args) => args,
+        Err(bad) => {
+            eprintln!(
+                "linklens: argument {:?} is not valid UTF-8",
+                bad.to_string_lossy()
+            );
+            std::process::exit(2);
+        }
+    };
     let code = match args.first().map(String::as_str) {
         Some("check") => cli::check::run(&args[1..]),
         Some("inspect") => cli::inspect::run(&args[1..]),

@@ -264,7 +264,11 @@ fn engine(dir: &Path, ctx: &TagContext) -> Lists {
         l.imports
             .extend(f.header.imports.iter().map(|i| i.path.clone()));
     }
-    l.ignored = pkg.ignored.iter().map(|(n, _)| n.clone()).collect();
+    l.ignored = pkg
+        .ignored
+        .iter()
+        .map(|(n, _)| n.to_string_lossy().into_owned())
+        .collect();
     for e in &pkg.errors {
         if let LoadError::BadFile { file, .. } = e {
             let n = base(file);

@@ -97,7 +97,7 @@ impl CToolchain {
         let specs = text
             .as_deref()
             .and_then(specs_path)
-            .and_then(|p| std::fs::read_to_string(p).ok());
+            .and_then(|p| crate::regular::read_to_string(p).ok());
         let musl = program.contains("musl") || text.as_deref().is_some_and(|t| t.contains("musl"));
         if musl {
             tc.libc = Libc::Musl;
@@ -223,7 +223,7 @@ fn read_small_text(path: &Path) -> Option<String> {
     if meta.len() > 64 * 1024 {
         return None;
     }
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = crate::regular::read_all(path).ok()?;
     if bytes.starts_with(b"\x7fELF") {
         return None;
     }
@@ -274,7 +274,7 @@ fn driver_defaults_as_needed(driver: &Path) -> bool {
         return false;
     }
     const SPEC: &[u8] = b":--as-needed}";
-    std::fs::read(&real).is_ok_and(|b| b.windows(SPEC.len()).any(|w| w == SPEC))
+    crate::regular::read_all(&real).is_ok_and(|b| b.windows(SPEC.len()).any(|w| w == SPEC))
 }
 
 /// `/usr/lib/gcc/<triple>/<newest version>`.

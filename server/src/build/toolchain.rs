@@ -137,7 +137,7 @@ impl Toolchain {
             .unwrap_or_else(|| default_gomodcache(env));
         tc.version = get("GOVERSION").or_else(|| {
             let root = tc.goroot.as_ref()?;
-            let text = std::fs::read_to_string(root.join("VERSION")).ok()?;
+            let text = crate::regular::read_to_string(root.join("VERSION")).ok()?;
             text.lines().next().map(str::to_string)
         });
         if let Some(root) = &tc.goroot {
@@ -305,7 +305,7 @@ pub fn user_cache_dir(env: &Environ) -> Option<PathBuf> {
 }
 
 fn disk_cache_get(env: &Environ, key: &str) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(disk_cache_file(env)?).ok()?;
+    let text = crate::regular::read_to_string(disk_cache_file(env)?).ok()?;
     let map: BTreeMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
     map.get(key).cloned()
 }
@@ -314,7 +314,7 @@ fn disk_cache_put(env: &Environ, key: &str, tags: &[String]) {
     let Some(file) = disk_cache_file(env) else {
         return;
     };
-    let mut map: BTreeMap<String, Vec<String>> = std::fs::read_to_string(&file)
+    let mut map: BTreeMap<String, Vec<String>> = crate::regular::read_to_string(&file)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
@@ -362,7 +362,7 @@ fn user_config_dir(env: &Environ) -> Option<PathBuf> {
 
 /// Reads a go/env-style file: `KEY=VALUE` lines, `#` comments.
 pub fn read_env_file(path: &Path) -> Environ {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::regular::read_to_string(path) else {
         return Environ::new();
     };
     text.lines()

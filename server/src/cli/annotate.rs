@@ -82,7 +82,7 @@ fn collect(
             )) {
                 continue;
             }
-            let text = std::fs::read(&f.file).unwrap_or_default();
+            let text = crate::regular::read_all(&f.file).unwrap_or_default();
             let start = line_col(&text, f.span.start);
             let end = line_col(&text, f.span.end);
             out.push(Located { f, start, end });
@@ -150,7 +150,7 @@ pub fn sarif(engine: &Engine, cfg: &Config, cwd: &Path, report: &Report, require
                 .iter()
                 .enumerate()
                 .map(|(i, (loc, msg))| {
-                    let text = std::fs::read(&loc.file).unwrap_or_default();
+                    let text = crate::regular::read_all(&loc.file).unwrap_or_default();
                     let (sl, sc) = line_col(&text, loc.span.start);
                     json!({"id": i, "message": {"text": msg},
                         "physicalLocation": {"artifactLocation": artifact(&loc.file),

@@ -89,7 +89,8 @@ mod tests {
     /// when it is installed (skipped otherwise).
     #[test]
     fn tables_match_installed_go_source() {
-        let Ok(src) = std::fs::read_to_string("/usr/local/go/src/internal/syslist/syslist.go")
+        let Ok(src) =
+            crate::regular::read_to_string("/usr/local/go/src/internal/syslist/syslist.go")
         else {
             eprintln!("skipped: no Go source tree");
             return;

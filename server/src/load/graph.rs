@@ -2,7 +2,7 @@
 //! chain recorded for each package is a shortest one (`main → net/http →
 //! net`), and the loader that fills it from a shared package cache.
 
-use super::package::{Import, Package};
+use super::package::{Import, LoadError, Package};
 use super::source::{PathMap, Sources};
 use crate::build::Config;
 use crate::gosrc::TagContext;
@@ -673,6 +673,13 @@ impl<'a> Loader<'a> {
                 let (mut pkg, queries) = crate::gosrc::tags::record(|| {
                     Package::load(self.sources, import_path, dir, standard, tags)
                 });
+                // A directory name that is not UTF-8 (shown as U+FFFD).
+                if !standard
+                    && import_path.contains('\u{fffd}')
+                    && let Some(e) = self.resolver.dir_import_path_error(dir)
+                {
+                    pkg.errors.insert(0, LoadError::MalformedImportPath(e));
+                }
                 pkg.module = module;
                 pkg.tag_queries = queries;
                 let pkg = Arc::new(pkg);

@@ -437,26 +437,12 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
     (at == body_end).then_some(out)
 }
 
-/// The contents of `file` if it is a regular file of at most `limit` bytes.
-/// Opened without blocking and checked after opening: a FIFO or device put
-/// at the index's path can neither hang the run nor feed it forever.
+/// The contents of `file` if it is a regular file of at most `limit` bytes
+/// (see `crate::regular`: a FIFO or device at the index's path can neither
+/// hang the run nor feed it forever).
 fn read_regular(file: &Path, limit: u64) -> Option<Vec<u8>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    /// O_NONBLOCK (the same value on every Linux architecture we build for).
-    const O_NONBLOCK: i32 = 0o4000;
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(O_NONBLOCK)
-        .open(file)
-        .ok()?;
-    let m = f.metadata().ok()?;
-    if !m.is_file() || m.len() > limit {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(m.len() as usize);
-    f.take(limit).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    let bytes = crate::regular::read(file, limit.saturating_add(1)).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
 }
 
 /// Keeps the newest `MAX_INDEX_FILES` index files (projects come and go;
@@ -600,7 +586,7 @@ mod tests {
 
         let index = open(tmp.path());
         let got = index.lookup_listing(&dir, &FileStamp::of_dir(&dir).unwrap());
-        let names = |l: &[DirEntry]| -> Vec<(String, bool, bool)> {
+        let names = |l: &[DirEntry]| -> Vec<(std::ffi::OsString, bool, bool)> {
             l.iter()
                 .map(|e| (e.name.clone(), e.is_dir, e.is_file))
                 .collect()

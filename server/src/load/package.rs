@@ -8,6 +8,7 @@ use crate::gosrc::select::{Exclusion, select_file};
 use crate::gosrc::{
     CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, Span, TagContext, TagQuery,
 };
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,6 +42,8 @@ pub enum LoadError {
     /// `.c` and friends in a package that does not use cgo.
     CSourcesWithoutCgo(Vec<String>),
     MultiplePackages(String, String),
+    /// A directory whose import path go rejects (go's message).
+    MalformedImportPath(String),
     /// A header that go/build rejects (syntax error, NUL byte, bad constraint).
     BadFile {
         file: PathBuf,
@@ -53,7 +56,7 @@ impl LoadError {
     /// The message `go build` prints for this error, as close as we can.
     pub fn go_message(&self, dir: &Path) -> String {
         match self {
-            LoadError::Unreadable(e) => e.clone(),
+            LoadError::Unreadable(e) | LoadError::MalformedImportPath(e) => e.clone(),
             LoadError::NoGoFiles => format!("no Go files in {}", dir.display()),
             LoadError::ConstraintsExcludeAll { .. } => format!(
                 "build constraints exclude all Go files in {}",
@@ -84,15 +87,15 @@ pub struct Package {
     /// Go files that build, cgo files included.
     pub files: Vec<SourceFile>,
     /// Go files left out, with why (for explanations and cross-checks).
-    pub ignored: Vec<(String, Exclusion)>,
+    pub ignored: Vec<(OsString, Exclusion)>,
     /// Imports in source order, one entry per spec (implicit cgo imports
     /// carry the span of `import "C"`).
     pub imports: Vec<Import>,
     /// `#cgo` directives that apply under the configuration.
     pub cgo_directives: Vec<(PathBuf, CgoDirective)>,
     /// Non-Go sources by kind (`.c`, `.cc`, `.s`, `.syso`...), after file-name rules.
-    pub c_files: Vec<String>,
-    pub syso_files: Vec<String>,
+    pub c_files: Vec<OsString>,
+    pub syso_files: Vec<OsString>,
     pub errors: Vec<LoadError>,
     /// Some file in `files` uses cgo (`uses_cgo`; walks ask it of every
     /// package).
@@ -169,9 +172,10 @@ impl Package {
         let mut name_file: Option<(String, String)> = None;
         let mut cgo_excluded_only = true;
         for entry in entries.iter().filter(|e| !e.is_dir) {
-            let name = entry.name.as_str();
+            let rule_name = entry.rule_name();
+            let name = &*rule_name;
             if !name.ends_with(".go") {
-                pkg.add_other_file(sources, name, ctx);
+                pkg.add_other_file(sources, &entry.name, name, ctx);
                 continue;
             }
             let by_name = crate::gosrc::filename::exclude_by_name(name, ctx);
@@ -184,12 +188,12 @@ impl Package {
             // standard directory).
             if standard && let Some(ex) = by_name {
                 if ex != NameExclusion::Test {
-                    pkg.ignored.push((name.to_string(), Exclusion::Name(ex)));
+                    pkg.ignored.push((entry.name.clone(), Exclusion::Name(ex)));
                     cgo_excluded_only = false;
                 }
                 continue;
             }
-            let path = dir.join(name);
+            let path = dir.join(&entry.name);
             let header = match sources.header_of(&path, entry.is_file) {
                 Ok(h) => h,
                 Err(e) => {
@@ -222,7 +226,7 @@ impl Package {
             }
             if let Some(ex) = by_name {
                 if ex != NameExclusion::Test {
-                    pkg.ignored.push((name.to_string(), Exclusion::Name(ex)));
+                    pkg.ignored.push((entry.name.clone(), Exclusion::Name(ex)));
                     cgo_excluded_only = false;
                 }
                 continue;
@@ -247,7 +251,7 @@ impl Package {
                     if ex != Exclusion::CgoDisabled {
                         cgo_excluded_only = false;
                     }
-                    pkg.ignored.push((name.to_string(), ex));
+                    pkg.ignored.push((entry.name.clone(), ex));
                     continue;
                 }
             }
@@ -348,14 +352,19 @@ impl Package {
                 });
             }
         } else if !pkg.c_files.is_empty() && !pkg.files.iter().any(|f| f.is_cgo) {
-            pkg.errors
-                .push(LoadError::CSourcesWithoutCgo(pkg.c_files.clone()));
+            pkg.errors.push(LoadError::CSourcesWithoutCgo(
+                pkg.c_files
+                    .iter()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .collect(),
+            ));
         }
         pkg.has_cgo = pkg.files.iter().any(|f| f.is_cgo);
         pkg
     }
 
-    fn add_other_file(&mut self, sources: &Sources, name: &str, ctx: &TagContext) {
+    /// `file` as the directory holds it; `name`, the same for name rules.
+    fn add_other_file(&mut self, sources: &Sources, file: &OsStr, name: &str, ctx: &TagContext) {
         const C_LIKE: &[&str] = &[
             ".c", ".cc", ".cpp", ".cxx", ".m", ".s", ".S", ".sx", ".f", ".F", ".for", ".f90",
             ".swig", ".swigcxx",
@@ -378,17 +387,17 @@ impl Package {
         // go/build applies //go:build lines to C and assembly files too
         // (x/sys/cpu's cpu_gccgo_x86.c is `//go:build gccgo`).
         if ext != ".syso"
-            && let Ok(h) = sources.header(&self.dir.join(name))
+            && let Ok(h) = sources.header(&self.dir.join(file))
             && !h.constraint_holds(ctx)
         {
             return;
         }
         if ext == ".syso" {
-            self.syso_files.push(name.to_string());
+            self.syso_files.push(file.to_owned());
         } else if !matches!(ext, ".s" | ".S" | ".sx" | ".swig" | ".swigcxx") {
             // Assembly goes to the Go assembler; C, C++, Objective-C and
             // Fortran need cgo (cmd/go's "C source files not allowed").
-            self.c_files.push(name.to_string());
+            self.c_files.push(file.to_owned());
         }
     }
 }

@@ -168,24 +168,21 @@ fn visit(
     if has_gomod && !is_root {
         return (false, Vec::new()); // a nested module
     }
-    let go_file = |e: &&super::source::DirEntry| !e.is_dir && e.name.ends_with(".go");
+    let hidden = |e: &super::source::DirEntry| {
+        e.name.as_encoded_bytes().starts_with(b".") || e.name.as_encoded_bytes().starts_with(b"_")
+    };
+    let go_file =
+        |e: &&super::source::DirEntry| !e.is_dir && e.name.as_encoded_bytes().ends_with(b".go");
     resolver.note_listing(
         dir,
         has_gomod,
         entries.iter().filter(go_file).any(|e| !e.is_symlink),
     );
-    let has_go = entries
-        .iter()
-        .filter(go_file)
-        .any(|e| !e.name.starts_with(['.', '_']));
+    let has_go = entries.iter().filter(go_file).any(|e| !hidden(e));
     let subdirs = entries
         .iter()
         .filter(|e| {
-            e.is_dir
-                && !e.is_symlink
-                && !e.name.starts_with(['.', '_'])
-                && e.name != "testdata"
-                && e.name != "vendor"
+            e.is_dir && !e.is_symlink && !hidden(e) && e.name != "testdata" && e.name != "vendor"
         })
         .map(|e| dir.join(&e.name))
         .collect();

@@ -68,13 +68,23 @@ type InFlight<T> = Arc<OnceLock<Result<Arc<T>, String>>>;
 /// A directory entry relevant to package loading.
 #[derive(Debug, Clone)]
 pub struct DirEntry {
-    pub name: String,
+    /// As the directory holds it: names need not be UTF-8 (go takes them).
+    pub name: OsString,
     /// A directory, or a symlink to one (go/build follows them).
     pub is_dir: bool,
     /// A symlink (`./...` does not descend into symlinked directories).
     pub is_symlink: bool,
     /// A regular file (not a symlink, FIFO or device).
     pub is_file: bool,
+}
+
+impl DirEntry {
+    /// The name for go/build's name rules, which look only at ASCII
+    /// (`.go`, `_test`, a leading `_` or `.`): an invalid byte shown as
+    /// U+FFFD changes no answer. Open files by `name`, never by this.
+    pub fn rule_name(&self) -> std::borrow::Cow<'_, str> {
+        self.name.to_string_lossy()
+    }
 }
 
 impl Sources {
@@ -340,7 +350,7 @@ impl Sources {
                 if p.parent() == Some(dir)
                     && let Some(name) = p.file_name()
                 {
-                    let name = name.to_string_lossy().into_owned();
+                    let name = name.to_owned();
                     if !out.iter().any(|e| e.name == name) {
                         out.push(DirEntry {
                             name,
@@ -388,7 +398,7 @@ impl Sources {
         if let Some(b) = self.overlay_contents(path) {
             return Some(b.to_vec());
         }
-        read_prefix(path, limit).ok()
+        crate::regular::read(path, limit).ok()
     }
 }
 
@@ -403,7 +413,7 @@ fn list_disk_dir(dir: &Path) -> std::io::Result<Vec<DirEntry>> {
             let is_symlink = ft.is_some_and(|t| t.is_symlink());
             DirEntry {
                 is_file: ft.is_some_and(|t| t.is_file()),
-                name: e.file_name().to_string_lossy().into_owned(),
+                name: e.file_name(),
                 is_dir: match ft {
                     Some(t) if !t.is_symlink() => t.is_dir(),
                     _ => e.path().is_dir(),
@@ -417,8 +427,9 @@ fn list_disk_dir(dir: &Path) -> std::io::Result<Vec<DirEntry>> {
 /// The header of the Go file at `path`, reading no more of it than needed.
 fn read_header(path: &Path, regular: bool) -> Result<FileHeader, String> {
     use std::io::Read;
-    let err = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut f = std::fs::File::open(path).map_err(err)?;
+    // Without the path: the package's error names the file.
+    let err = |e: std::io::Error| crate::regular::go_error_text(&e);
+    let (mut f, _) = crate::regular::open(path).map_err(err)?;
     let mut buf = vec![0u8; HEADER_PREFIX];
     let mut filled = 0;
     let mut at_eof = false;
@@ -460,16 +471,6 @@ fn read_header(path: &Path, regular: bool) -> Result<FileHeader, String> {
         .read_to_end(&mut buf)
         .map_err(err)?;
     Ok(scan_header(&buf))
-}
-
-fn read_prefix(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut buf = Vec::new();
-    f.take(limit)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(buf)
 }
 
 fn hash(bytes: &[u8]) -> u64 {

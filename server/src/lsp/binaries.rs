@@ -65,8 +65,8 @@ pub fn is_candidate(p: &Path) -> bool {
         return false;
     }
     let mut magic = [0u8; 4];
-    std::fs::File::open(p)
-        .and_then(|mut f| f.read_exact(&mut magic))
+    crate::regular::open(p)
+        .and_then(|(mut f, _)| f.read_exact(&mut magic))
         .is_ok()
         && has_magic(&magic)
 }

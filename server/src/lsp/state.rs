@@ -232,7 +232,7 @@ impl State {
             .docs
             .get(&p)
             .map(|d| d.text.to_string())
-            .or_else(|| std::fs::read_to_string(&p).ok());
+            .or_else(|| crate::regular::read_to_string(&p).ok());
         self.folders[i].layers.vscode_file = text.and_then(|t| parse_jsonc(&t).ok());
     }
 
@@ -1141,7 +1141,7 @@ impl State {
             return Some(t.clone());
         }
         let text: Arc<str> =
-            Arc::from(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned());
+            Arc::from(String::from_utf8_lossy(&crate::regular::read_all(path).ok()?).into_owned());
         let starts: Arc<[usize]> = super::position::line_starts(&text).into();
         self.texts
             .insert(path.to_path_buf(), (text.clone(), starts.clone()));

@@ -277,7 +277,7 @@ impl Resolver {
         };
         let modules_txt = vendor_dir.join("modules.txt");
         let in_workspace = go_work.is_some();
-        let txt = match fs::read(&modules_txt) {
+        let txt = match crate::regular::read_all(&modules_txt) {
             Ok(b) => Some(parse_modules_txt(&String::from_utf8_lossy(&b))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
@@ -393,8 +393,27 @@ impl Resolver {
     }
 
     /// The import path of the package in `dir`, if `dir` is inside a main
-    /// module.
+    /// module; a directory name that is not UTF-8 shows as U+FFFD (as in
+    /// `go list -json`), and `dir_import_path_error` says the package fails.
     pub fn import_path_for_dir(&self, dir: &Path) -> Option<String> {
+        let raw = self.raw_import_path_for_dir(dir)?;
+        Some(String::from_utf8_lossy(&raw).into_owned())
+    }
+
+    /// Why go rejects the import path of the package in `dir`: it takes
+    /// the path's bytes from the directory names, and fails a package
+    /// whose path is not UTF-8.
+    pub fn dir_import_path_error(&self, dir: &Path) -> Option<String> {
+        let raw = self.raw_import_path_for_dir(dir)?;
+        std::str::from_utf8(&raw).is_err().then(|| {
+            format!(
+                "malformed import path {}: invalid UTF-8",
+                crate::gosrc::go_quote(&raw)
+            )
+        })
+    }
+
+    fn raw_import_path_for_dir(&self, dir: &Path) -> Option<Vec<u8>> {
         let dir = absolute(dir).ok()?;
         let (m, rel) = self
             .mains
@@ -411,10 +430,10 @@ impl Resolver {
                 return None;
             }
         }
-        let mut path = m.path.clone();
+        let mut path = m.path.clone().into_bytes();
         for c in rel.components() {
-            path.push('/');
-            path.push_str(c.as_os_str().to_str()?);
+            path.push(b'/');
+            path.extend_from_slice(c.as_os_str().as_encoded_bytes());
         }
         Some(path)
     }
@@ -477,7 +496,7 @@ impl Resolver {
                 c.go_line.insert(k, v);
             },
             || {
-                let src = fs::read(&gomod).ok()?;
+                let src = crate::regular::read_all(&gomod).ok()?;
                 parse_go_mod(&String::from_utf8_lossy(&src)).go_version
             },
         )?;
@@ -937,7 +956,7 @@ fn check_import_path(path: &str) -> Result<(), String> {
 }
 
 fn read(p: &Path) -> Result<String, String> {
-    fs::read(p)
+    crate::regular::read_all(p)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .map_err(|e| format!("reading {}: {e}", p.display()))
 }

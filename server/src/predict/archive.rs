@@ -120,7 +120,7 @@ pub fn read(path: &Path, members: bool, machine: Option<u16>) -> Result<Arc<Arch
     let result = if meta.len() > MAX_ARCHIVE_BYTES {
         Err(ReadError::TooLarge(meta.len()))
     } else {
-        match std::fs::read(path) {
+        match crate::regular::read_all(path) {
             Ok(bytes) => parse(&bytes, members, machine).map(Arc::new),
             Err(e) => Err(ReadError::Unreadable(e.to_string())),
         }
@@ -431,7 +431,12 @@ mod tests {
         } else {
             "arm64"
         };
-        let ar = parse(&std::fs::read(&a).unwrap(), true, elf_machine(other)).unwrap();
+        let ar = parse(
+            &crate::regular::read_all(&a).unwrap(),
+            true,
+            elf_machine(other),
+        )
+        .unwrap();
         assert!(
             ar.members[0]
                 .as_ref()
@@ -455,7 +460,7 @@ mod tests {
             return;
         };
         assert!(st.success());
-        let m = parse_member("l.o", &std::fs::read(&o).unwrap(), None);
+        let m = parse_member("l.o", &crate::regular::read_all(&o).unwrap(), None);
         assert!(m.unwrap_err().contains("LTO"));
     }
 
@@ -472,7 +477,7 @@ mod tests {
         ) else {
             return;
         };
-        let good = std::fs::read(&a).unwrap();
+        let good = crate::regular::read_all(&a).unwrap();
         // Every truncation of a real archive, and bytes flipped throughout it.
         for n in 0..good.len() {
             let _ = parse(&good[..n], true, None);

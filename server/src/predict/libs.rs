@@ -61,7 +61,7 @@ fn shared_files_cached(path: &Path) -> Vec<LibFile> {
 /// `INPUT (...)`) naming the real files; `AS_NEEDED (...)` members are
 /// left out, since they only matter when a symbol needs them.
 fn shared_files(path: &Path, depth: u32) -> Vec<LibFile> {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = crate::regular::read_all(path) else {
         return Vec::new();
     };
     if bytes.starts_with(b"\x7fELF") {
@@ -202,7 +202,7 @@ pub fn defined_symbols(path: &Path) -> Arc<HashSet<String>> {
 
 fn read_defined_symbols(path: &Path) -> HashSet<String> {
     let mut out = HashSet::new();
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = crate::regular::read_all(path) else {
         return out;
     };
     let Ok(elf) = goblin::elf::Elf::parse(&bytes) else {

@@ -236,7 +236,11 @@ fn objects(sources: &Sources, pkgs: &[&Package], blind: &mut Vec<String>) -> Inp
             }
         }
         for f in &pkg.c_files {
-            if [".cc", ".cpp", ".cxx", ".C"].iter().any(|e| f.ends_with(e)) {
+            let name = f.as_encoded_bytes();
+            if [".cc", ".cpp", ".cxx", ".C"]
+                .iter()
+                .any(|e| name.ends_with(e.as_bytes()))
+            {
                 blind.push(format!(
                     "{} has C++ sources (g++ links libstdc++, which is not modelled)",
                     pkg.import_path
@@ -440,7 +444,7 @@ impl Builder<'_> {
             return;
         }
         if word.ends_with(".o") {
-            match std::fs::read(path) {
+            match crate::regular::read_all(path) {
                 Ok(bytes) => {
                     let member = archive::parse_member(word, &bytes, self.machine);
                     self.push(Input::Archive {
@@ -492,7 +496,7 @@ impl Builder<'_> {
             return None;
         };
         if head.starts_with(b"\x7fELF") {
-            let bytes = std::fs::read(path).ok()?;
+            let bytes = crate::regular::read_all(path).ok()?;
             return Some(Input::Shared {
                 soname: libs::soname_of(&bytes, path),
                 symbols: libs::defined_symbols(path),
@@ -504,7 +508,7 @@ impl Builder<'_> {
 
     /// A GNU ld script: its files, as one group.
     fn script(&mut self, path: &Path, system: bool, as_needed: bool) -> Option<Input> {
-        let bytes = std::fs::read(path).unwrap_or_default();
+        let bytes = crate::regular::read_all(path).unwrap_or_default();
         let files = libs::script_inputs(&bytes);
         if self.script_depth >= 4 {
             let msg = format!("{} nests ld scripts too deeply", path.display());
@@ -595,7 +599,7 @@ impl Builder<'_> {
 fn read_head(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut buf = vec![0u8; 8];
-    let mut f = std::fs::File::open(path).ok()?;
+    let (mut f, _) = crate::regular::open(path).ok()?;
     let n = f.read(&mut buf).ok()?;
     buf.truncate(n);
     Some(buf)

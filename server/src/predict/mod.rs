@@ -19,7 +19,7 @@ use crate::load::{Import, LoadError, Package};
 use crate::modules::Resolution;
 use platform::*;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,9 +100,27 @@ impl Link {
     }
 }
 
+/// A path in JSON output: shown lossily (a file name need not be UTF-8,
+/// and serde would refuse it, cutting the output short).
+pub fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+/// `serialize_path` for an optional path.
+pub fn serialize_opt_path<S: serde::Serializer>(
+    p: &Option<PathBuf>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => serialize_path(p, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// A place in a file (a byte span), for diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
+    #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
     pub span: Span,
 }
@@ -168,6 +186,7 @@ pub struct Fix {
 #[derive(Debug, Clone, Serialize)]
 pub struct Prediction {
     pub import_path: String,
+    #[serde(serialize_with = "serialize_path")]
     pub dir: PathBuf,
     pub link: Link,
     pub cgo_enabled: bool,
@@ -1002,14 +1021,14 @@ fn dynamic_libs(
 fn c_identifiers_of(pkg: &Package, _cfg: &Config) -> std::collections::HashSet<String> {
     let mut ids = std::collections::HashSet::new();
     for f in pkg.cgo_files() {
-        if let (Ok(src), Some(ic)) = (std::fs::read(&f.path), &f.header.import_c) {
+        if let (Ok(src), Some(ic)) = (crate::regular::read_all(&f.path), &f.header.import_c) {
             ids.extend(libs::c_identifiers(&preamble(&src, ic.span.start)));
             // Go code calls C functions as C.name: those are references too.
             ids.extend(libs::go_c_references(&String::from_utf8_lossy(&src)));
         }
     }
     for c in &pkg.c_files {
-        if let Ok(src) = std::fs::read_to_string(pkg.dir.join(c)) {
+        if let Ok(src) = crate::regular::read_to_string(pkg.dir.join(c)) {
             ids.extend(libs::c_identifiers(&src));
         }
     }

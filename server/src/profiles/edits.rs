@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 /// One text change. `range: None` creates `file` with `text`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    #[serde(serialize_with = "crate::predict::serialize_path")]
     pub file: PathBuf,
     pub range: Option<Span>,
     pub text: String,

@@ -18,6 +18,7 @@ pub enum Severity {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    #[serde(serialize_with = "crate::predict::serialize_path")]
     pub file: PathBuf,
     pub span: Span,
     /// 1-based line of `span.start`.

@@ -71,6 +71,7 @@ pub enum ImageClass {
 pub struct Runtime {
     pub image: String,
     pub class: ImageClass,
+    #[serde(serialize_with = "crate::predict::serialize_path")]
     pub file: PathBuf,
     /// The image reference (FROM's image word, or the YAML value).
     pub span: Span,
@@ -109,6 +110,7 @@ pub struct Profile {
     /// For people: `make build`, `Dockerfile stage build`, `goreleaser app linux/arm64`.
     pub name: String,
     /// The file defining it (none for the editor profile).
+    #[serde(serialize_with = "crate::predict::serialize_opt_path")]
     pub file: Option<PathBuf>,
     /// The `go build` command or build entry in that file.
     pub span: Option<Span>,
@@ -123,6 +125,7 @@ pub struct Profile {
     /// `go build` arguments as go spells them: flags, then packages.
     pub args: Vec<String>,
     /// Where `go build` runs.
+    #[serde(serialize_with = "crate::predict::serialize_path")]
     pub dir: PathBuf,
     pub c_compiler: CCompiler,
     /// Where the binary runs, when the profile says (Dockerfile, ko).
@@ -378,7 +381,7 @@ pub fn default_binary_name(dir: &Path, pkg: &str) -> String {
     if pkg != "." && !pkg.is_empty() {
         return pkg.rsplit('/').next().unwrap_or(pkg).to_string();
     }
-    let module = std::fs::read_to_string(dir.join("go.mod"))
+    let module = crate::regular::read_to_string(dir.join("go.mod"))
         .ok()
         .and_then(|t| {
             t.lines().find_map(|l| {
@@ -436,7 +439,7 @@ impl Source {
         if !md.is_file() || md.len() > MAX_FILE {
             return None;
         }
-        let bytes = std::fs::read(path).ok()?;
+        let bytes = crate::regular::read_all(path).ok()?;
         Some(String::from_utf8_lossy(&bytes).into_owned())
     }
 }

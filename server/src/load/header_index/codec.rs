@@ -111,7 +111,7 @@ pub fn decode(bytes: &[u8]) -> Option<FileHeader> {
 pub fn encode_listing(entries: &[DirEntry], out: &mut Vec<u8>) {
     let mut w = Writer(out);
     w.list(entries, |w, e| {
-        w.str(&e.name);
+        w.bytes(e.name.as_encoded_bytes());
         w.0.push(u8::from(e.is_dir) | u8::from(e.is_symlink) << 1 | u8::from(e.is_file) << 2);
     });
 }
@@ -119,7 +119,8 @@ pub fn encode_listing(entries: &[DirEntry], out: &mut Vec<u8>) {
 pub fn decode_listing(bytes: &[u8]) -> Option<Vec<DirEntry>> {
     let mut r = Reader { b: bytes, at: 0 };
     let entries = r.list(|r| {
-        let name = r.str()?;
+        // Names are bytes (go reads non-UTF-8 ones too).
+        let name = std::os::unix::ffi::OsStringExt::from_vec(r.bytes()?.to_vec());
         let flags = r.byte()?;
         (flags < 8).then_some(DirEntry {
             name,
@@ -160,8 +161,12 @@ impl Writer<'_> {
     }
 
     fn str(&mut self, s: &str) {
-        self.uint(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.uint(b.len() as u64);
+        self.0.extend_from_slice(b);
     }
 
     fn span(&mut self, s: Span) {
@@ -216,7 +221,7 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn byte(&mut self) -> Option<u8> {
         let v = *self.b.get(self.at)?;
         self.at += 1;
@@ -255,10 +260,15 @@ impl Reader<'_> {
     }
 
     fn str(&mut self) -> Option<String> {
+        Some(std::str::from_utf8(self.bytes()?).ok()?.to_string())
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.count()?;
-        let s = std::str::from_utf8(&self.b[self.at..self.at + n]).ok()?;
+        let all: &'a [u8] = self.b;
+        let b = &all[self.at..self.at + n];
         self.at += n;
-        Some(s.to_string())
+        Some(b)
     }
 
     fn span(&mut self) -> Option<Span> {
