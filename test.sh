@@ -2,17 +2,20 @@
 # Runs the whole test suite: Rust unit and end-to-end tests (real go build
 # ground truth, LSP over stdio, Neovim), then the VS Code extension's unit
 # tests and its end-to-end test in a real VS Code (code-server + Chromium).
-# Prerequisites: Rust, Go, gcc, musl-tools, neovim, Node 20 (see README).
+# Prerequisites: Rust, Go and Node 20; scripts/test-deps.sh installs the rest (musl-tools,
+# neovim, chromium, the musl Rust target, code-server) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 export GOTOOLCHAIN=local GOFLAGS=
+
+scripts/test-deps.sh
 
 missing=()
 for tool in go gcc musl-gcc cargo; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "missing: ${missing[*]} (apt-get install musl-tools for musl-gcc; Go and Rust from their installers)" >&2
+  echo "missing: ${missing[*]} (Go and Rust come from their installers; scripts/test-deps.sh installs the rest)" >&2
   exit 1
 fi
 

@@ -261,3 +261,114 @@ fn every_subcommand_answers_help() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("--format takes text, json, sarif or github"));
 }
+
+/// Runs the real `go build` in `dir` with `flags`; returns its stderr.
+fn go_build(dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new("go");
+    cmd.arg("build")
+        .args(flags)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "")
+        .env_remove("CGO_ENABLED");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .expect("these tests need the real `go` on PATH");
+    text(&out.stderr)
+}
+
+/// The static-glibc caveat names, per package, exactly the symbols ld warns
+/// about in the real build (issue 17, item 8: it said os/user calls
+/// getaddrinfo).
+#[test]
+fn nss_caveat_names_what_ld_warns_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(root.join("go.mod"), "module nss\n\ngo 1.22\n").unwrap();
+    for (dir, src) in [
+        (
+            "user",
+            "package main\n\nimport \"os/user\"\n\nfunc main() { _, _ = user.Current() }\n",
+        ),
+        (
+            "net",
+            "package main\n\nimport \"net\"\n\nfunc main() { _, _ = net.LookupHost(\"x\") }\n",
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        std::fs::write(root.join(dir).join("main.go"), src).unwrap();
+    }
+    let flags = ["-ldflags", "-linkmode external -extldflags \"-static\""];
+    for (dir, other) in [("user", "getaddrinfo"), ("net", "getpwnam_r")] {
+        let stderr = go_build(
+            root,
+            &[&flags[..], &["-o", "/dev/null", &format!("./{dir}")]].concat(),
+            &[],
+        );
+        let warned: Vec<&str> = stderr
+            .split("Using '")
+            .skip(1)
+            .filter_map(|s| s.split('\'').next())
+            .collect();
+        assert!(
+            !warned.is_empty(),
+            "{dir}: ld warned about nothing:\n{stderr}"
+        );
+        let out = linklens(
+            root,
+            &[&["check", "--json"][..], &flags, &[&format!("./{dir}")]].concat(),
+            &[],
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let caveat = report["packages"][0]["caveats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "glibc-static-nss")
+            .unwrap_or_else(|| panic!("{dir}: no glibc-static-nss caveat: {report:#}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for sym in &warned {
+            assert!(
+                caveat.contains(sym),
+                "{dir}: ld warns about {sym}, caveat: {caveat}"
+            );
+        }
+        assert!(
+            !caveat.contains(other),
+            "{dir}: caveat names {other}: {caveat}"
+        );
+    }
+}
+
+/// `CC=nosuch-gcc`: go turns cgo on without looking the compiler up, then
+/// fails; the reason must not claim the compiler was found.
+#[test]
+fn cc_set_but_missing_is_not_found_on_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(root.join("go.mod"), "module x\n\ngo 1.22\n").unwrap();
+    std::fs::write(
+        root.join("main.go"),
+        "package main\n\nimport \"net\"\n\nfunc main() { _ = net.ParseIP }\n",
+    )
+    .unwrap();
+    let stderr = go_build(root, &["-o", "/dev/null", "."], &[("CC", "nosuch-gcc")]);
+    assert!(
+        stderr.contains("C compiler \"nosuch-gcc\" not found"),
+        "{stderr}"
+    );
+    let out = linklens(root, &["check"], &[("CC", "nosuch-gcc")]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("build fails"), "{stdout}");
+    assert!(
+        stdout.contains("C compiler \"nosuch-gcc\" not found"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("found on PATH"), "{stdout}");
+    assert!(stdout.contains("CC set (`nosuch-gcc`"), "{stdout}");
+}

@@ -22,8 +22,9 @@ pub enum CgoReason {
     NoCompiler { compiler: String },
     /// The platform does not support cgo.
     Unsupported,
-    /// The default: native build with a C compiler on PATH.
-    Default { compiler: String },
+    /// The default for a native build: CC is set (go does not check that
+    /// it exists), or the default C compiler is on PATH.
+    Default { compiler: String, cc_set: bool },
 }
 
 impl CgoReason {
@@ -41,7 +42,13 @@ impl CgoReason {
                 )
             }
             CgoReason::Unsupported => "CGO_ENABLED=0: cgo is not supported on this platform".into(),
-            CgoReason::Default { compiler } => {
+            CgoReason::Default {
+                compiler,
+                cc_set: true,
+            } => format!(
+                "CGO_ENABLED=1: default for a native build with CC set (`{compiler}`; go does not check that it exists)"
+            ),
+            CgoReason::Default { compiler, .. } => {
                 format!("CGO_ENABLED=1: default for a native build, `{compiler}` found on PATH")
             }
         }
@@ -144,12 +151,10 @@ impl Config {
                 },
             )
         } else {
-            let compiler = env
-                .get("CC")
-                .filter(|c| !c.is_empty())
-                .cloned()
-                .unwrap_or_else(|| default_cc.to_string());
-            (true, CgoReason::Default { compiler })
+            let set = env.get("CC").filter(|c| !c.is_empty()).cloned();
+            let cc_set = set.is_some();
+            let compiler = set.unwrap_or_else(|| default_cc.to_string());
+            (true, CgoReason::Default { compiler, cc_set })
         };
         // go env reports the toolchain's own decision for the unmodified
         // environment; if it disagrees with ours, say so (a toolchain built

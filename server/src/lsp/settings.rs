@@ -205,12 +205,28 @@ impl Layers {
             .find_map(|(g, n)| Some((env_map(gopls_key(g, "env")?)?, n.replace("{}", "env"))))
         {
             (s.env, s.env_source) = (env, src);
+        } else if let Some((env, src)) = self.go_tools_env_vars(client_untrusted) {
+            // vscode-go's env for the Go tools it runs (gopls among them).
+            (s.env, s.env_source) = (env, src);
         }
         if client_untrusted {
             s.env_source
                 .push_str(" (untrusted workspace: .vscode/settings.json env ignored)");
         }
         s
+    }
+
+    fn go_tools_env_vars(&self, untrusted: bool) -> Option<(BTreeMap<String, String>, String)> {
+        let from_file = self
+            .vscode_file
+            .as_ref()
+            .filter(|_| !untrusted)
+            .and_then(|f| env_map(f.get("go.toolsEnvVars")?));
+        if let Some(env) = from_file {
+            return Some((env, "go.toolsEnvVars in .vscode/settings.json".into()));
+        }
+        let env = env_map(self.client_go.as_ref()?.get("toolsEnvVars")?)?;
+        Some((env, "go.toolsEnvVars (editor settings)".into()))
     }
 
     fn go_build_tags(&self) -> Option<(String, String)> {
@@ -264,6 +280,23 @@ mod tests {
         }
         .resolve();
         assert_eq!(only_go.build_flags, vec!["-tags", "foo"]);
+        let tools_env = Layers {
+            client_go: Some(json!({"toolsEnvVars": {"CGO_ENABLED": "0"}})),
+            ..Default::default()
+        }
+        .resolve();
+        assert_eq!(
+            tools_env.env.get("CGO_ENABLED").map(String::as_str),
+            Some("0")
+        );
+        assert_eq!(tools_env.env_source, "go.toolsEnvVars (editor settings)");
+        let untrusted_file = Layers {
+            vscode_file: Some(json!({"go.toolsEnvVars": {"PATH": "/ws/bin"}})),
+            init_options: Some(json!({"runGo": false})),
+            ..Default::default()
+        }
+        .resolve();
+        assert!(untrusted_file.env.is_empty());
     }
 
     /// The workspace's file cannot turn `go` on against the client, nor

@@ -1090,17 +1090,26 @@ fn external_link(
             return link;
         }
         if cfg.c_toolchain.libc == Libc::Glibc && (uses(p, "net") || uses(p, "os/user")) {
-            let which: Vec<&str> = ["net", "os/user"]
-                .into_iter()
-                .filter(|x| uses(p, x))
-                .collect();
+            // What ld warns about, per package (measured: go1.26.8, glibc
+            // 2.36): the symbols each package's cgo code links.
+            let calls: Vec<String> = [
+                ("net", "getaddrinfo"),
+                (
+                    "os/user",
+                    "getpwnam_r, getpwuid_r, getgrnam_r, getgrgid_r and getgrouplist",
+                ),
+            ]
+            .into_iter()
+            .filter(|(pkg, _)| uses(p, pkg))
+            .map(|(pkg, syms)| format!("{pkg} calls {syms}"))
+            .collect();
             p.caveats.push(Caveat {
                 code: "glibc-static-nss".into(),
                 message: format!(
-                    "glibc static link: {} still call getaddrinfo/getpwnam through glibc's NSS, which loads the host's shared glibc at run time \
-                     (the linker warns \"Using 'getaddrinfo' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
+                    "glibc static link: {} through glibc's NSS, which loads the host's shared glibc at run time \
+                     (the linker warns \"Using '…' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
                      Add `-tags netgo,osusergo` or build with musl.",
-                    which.join(" and ")
+                    calls.join("; ")
                 ),
             });
         }
