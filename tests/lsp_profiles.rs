@@ -322,3 +322,91 @@ fn project_without_build_files_gets_a_makefile_offer() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Issue 17, items 1 and 2: from the Go file's diagnostic, the first offer
+/// edits the Makefile that really builds the binary, is preferred, and is
+/// the least invasive fix that reaches static (`-tags netgo`, not
+/// CGO_ENABLED=0); the editor-settings fixes come last, labelled as
+/// prediction only, and no offer leads anywhere but static. Applied as a
+/// client would, the real `make build` then writes a static binary.
+#[test]
+fn go_file_fix_edits_the_makefile_and_make_builds_static() {
+    let (_t, root) = temp_fixture("../../examples/shop");
+    std::fs::write(
+        root.join("Makefile"),
+        "build:\n\tgo build -o bin/api ./cmd/api\n",
+    )
+    .unwrap();
+    let mut c = start(&root);
+    let api = root.join("cmd/api/main.go");
+    let uri = file_uri(&api);
+    c.open(&api, 1);
+    let d = c.await_diagnostics(&uri, |d| !d.is_empty());
+    let actions = c.call(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d[0]["range"], "context": {"diagnostics": d}}),
+    );
+    let actions = actions.as_array().unwrap().clone();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    eprintln!("{titles:#?}");
+    let first = &actions[0];
+    assert_eq!(
+        first["data"]["file"].as_str().map(PathBuf::from),
+        Some(root.join("Makefile")),
+        "the first offer is not the Makefile's: {titles:#?}"
+    );
+    assert_eq!(first["isPreferred"], true, "{first:#}");
+    assert!(first["data"]["fix"] == "netgo-osusergo", "{first:#}");
+    assert_eq!(
+        actions.iter().filter(|a| a["isPreferred"] == true).count(),
+        1,
+        "{titles:#?}"
+    );
+    let first_editor = titles
+        .iter()
+        .position(|t| t.contains("editor prediction only"))
+        .expect("editor settings fixes are still offered");
+    assert!(
+        titles[..first_editor]
+            .iter()
+            .all(|t| !t.contains("editor prediction only"))
+            && titles[first_editor..]
+                .iter()
+                .all(|t| t.contains("editor prediction only") || t.contains("Makefile")),
+        "editor fixes must come after the build's: {titles:#?}"
+    );
+    for t in &titles {
+        assert!(!t.contains("→ fails") && !t.contains("→ dynamic"), "{t}");
+    }
+    let resolved = c.call("codeAction/resolve", first.clone());
+    let changed = apply(&resolved["edit"]);
+    assert_eq!(changed, vec![root.join("Makefile")]);
+    let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
+    assert!(makefile.contains("netgo"), "{makefile}");
+    let _ = c.drain(Duration::from_millis(50));
+    assert_eq!(c.shutdown(), Some(0));
+
+    let make = std::process::Command::new("make")
+        .arg("build")
+        .current_dir(&root)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "")
+        .env_remove("CGO_ENABLED")
+        .output()
+        .expect("make");
+    assert!(
+        make.status.success(),
+        "make build: {}",
+        String::from_utf8_lossy(&make.stderr)
+    );
+    let inspect = std::process::Command::new(env!("CARGO_BIN_EXE_linklens"))
+        .args(["inspect", "--json"])
+        .arg(root.join("bin/api"))
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(info[0]["linking"], "static", "{info:#}");
+}

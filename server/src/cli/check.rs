@@ -339,9 +339,21 @@ fn render_one(p: &Prediction) -> String {
     for c in &p.caveats {
         s.push_str(&format!("  caveat ({}): {}\n", c.code, c.message));
     }
-    if !p.fixes.is_empty() {
-        s.push_str("  to build it static:\n");
-        for f in &p.fixes {
+    // Only fixes predicted to reach static are offered as fixes; the
+    // others are shown apart, as information.
+    let (fixes, others): (Vec<_>, Vec<_>) = p
+        .fixes
+        .iter()
+        .partition(|f| f.link.result == Verdict::Static);
+    for (heading, list) in [
+        ("to build it static:", fixes),
+        ("also predicted (not static):", others),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("  {heading}\n"));
+        for f in list {
             let mut line = format!("    {:<64} → {}", f.title, f.link.label());
             if f.link.result == Verdict::Fails
                 && let Some(e) = &f.link.error

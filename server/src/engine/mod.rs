@@ -323,10 +323,12 @@ impl Engine {
         if pred.link.result == Verdict::Static {
             return Vec::new();
         }
-        let mut variants = vec![Variant::cgo_disabled()];
+        // Least invasive first (see `fixes::invasiveness`).
+        let mut variants = Vec::new();
         if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
             variants.push(v);
         }
+        variants.push(Variant::cgo_disabled());
         variants.push(Variant::musl_static());
         variants
             .into_iter()

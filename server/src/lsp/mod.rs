@@ -13,6 +13,7 @@ pub mod settings;
 pub mod settings_edit;
 pub mod state;
 pub mod watch;
+use crate::predict::fixes;
 pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
@@ -880,6 +881,9 @@ impl LanguageServer for Backend {
         };
         // An unparsable settings file gets no edit: the offers say why.
         let folder = st.mains[main].folder;
+        let main_dir = st.mains[main].pred.dir.clone();
+        let mut builds = st.profile_fixes_for_main(folder, &main_dir);
+        builds.sort_by_key(|(_, e)| fixes::invasiveness(&e.fix));
         let blocked = settings_blocked(&mut st, folder)
             .filter(|_| st.caps.disabled_actions)
             .map(|reason| CodeActionDisabled { reason });
@@ -891,12 +895,36 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let ours = our_diagnostics(&p);
+        let mut editor = engine.fixes(cfg, &m.pred);
+        // Fixes are offered where the build is defined first (the Makefile,
+        // Dockerfile, goreleaser or CI build that really makes the binary),
+        // then in the editor's settings, which change only the prediction.
+        // Only fixes predicted to reach static are offered; the least
+        // invasive one is preferred.
+        editor.retain(|f| f.available && f.link.result == crate::predict::Verdict::Static);
+        editor.sort_by_key(|f| fixes::invasiveness(&f.id));
         let mut actions = Vec::new();
-        let mut preferred = false;
-        for f in engine.fixes(cfg, &m.pred) {
-            if !f.available {
-                continue;
-            }
+        let least = builds
+            .first()
+            .map(|(_, e)| fixes::invasiveness(&e.fix))
+            .into_iter()
+            .chain(editor.first().map(|f| fixes::invasiveness(&f.id)))
+            .min();
+        let mut preferred_given = false;
+        for (profile, e) in &builds {
+            let Some(file) = &profile.file else { continue };
+            let preferred = !preferred_given && Some(fixes::invasiveness(&e.fix)) == least;
+            preferred_given |= preferred;
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("{}: {}", profile.name, e.title),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: (!ours.is_empty()).then(|| ours.clone()),
+                is_preferred: Some(preferred),
+                data: Some(json!({"profile": e.profile, "fix": e.fix, "file": file, "uri": uri})),
+                ..Default::default()
+            }));
+        }
+        for f in editor {
             let what = match f.id.as_str() {
                 "musl-static" => {
                     "musl static settings (CC=musl-gcc, -linkmode external -extldflags -static)"
@@ -904,17 +932,23 @@ impl LanguageServer for Backend {
                 }
                 _ => f.title.clone(),
             };
-            let is_static = f.link.result == crate::predict::Verdict::Static;
+            let preferred = !preferred_given
+                && builds.is_empty()
+                && blocked.is_none()
+                && Some(fixes::invasiveness(&f.id)) == least;
+            preferred_given |= preferred;
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title: format!("Build with {what} (→ {})", f.link.label()),
+                title: format!(
+                    "Build with {what} (→ {}) — editor prediction only (.vscode/settings.json)",
+                    f.link.label()
+                ),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: (!ours.is_empty()).then(|| ours.clone()),
-                is_preferred: Some(is_static && !preferred && blocked.is_none()),
+                is_preferred: Some(preferred),
                 disabled: blocked.clone(),
                 data: Some(json!({"fix": f.id, "main": m.pred.dir, "uri": uri})),
                 ..Default::default()
             }));
-            preferred |= is_static;
         }
         // A project with no build definition at all: offer to write one.
         if let Some(e) = st.create_makefile_edit(folder) {

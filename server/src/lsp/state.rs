@@ -471,6 +471,55 @@ impl State {
         fp.edits_for(engine, &env, id)
     }
 
+    /// The project's own builds (not the editor's default) that build the
+    /// main package in `main_dir` and do not link it statically, each with
+    /// its checked edits that make it static: where a Go file's fix belongs.
+    pub fn profile_fixes_for_main(
+        &mut self,
+        folder: usize,
+        main_dir: &Path,
+    ) -> Vec<(crate::profiles::Profile, crate::profiles::Edit)> {
+        let env = self.profile_env();
+        let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&folder)) else {
+            return Vec::new();
+        };
+        let builds: Vec<(crate::profiles::Profile, String)> = fp
+            .discovery
+            .profiles
+            .iter()
+            .zip(&fp.preds)
+            .filter(|(p, pr)| {
+                p.file.is_some()
+                    && pr
+                        .packages
+                        .iter()
+                        .any(|k| k.dir == main_dir && k.link.result != Verdict::Static)
+            })
+            .map(|(p, pr)| {
+                let import_path = pr
+                    .packages
+                    .iter()
+                    .find(|k| k.dir == main_dir)
+                    .map(|k| k.import_path.clone())
+                    .unwrap_or_default();
+                (p.clone(), import_path)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (p, import_path) in builds {
+            for e in fp.edits_for(engine, &env, &p.id) {
+                let makes_static = e
+                    .result
+                    .iter()
+                    .any(|(pkg, l)| *pkg == import_path && l.result == Verdict::Static);
+                if makes_static {
+                    out.push((p.clone(), e));
+                }
+            }
+        }
+        out
+    }
+
     fn reload_folder(&mut self, i: usize, out: &mut Out) {
         self.reconfigure(i);
         self.refresh_profiles(i, true);

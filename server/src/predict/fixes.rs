@@ -109,6 +109,20 @@ impl Variant {
     }
 }
 
+/// How much a fix changes, least first: the pure-Go tags touch two
+/// packages, CGO_ENABLED=0 drops every package's C code, a static C link
+/// changes the toolchain. Fixes are offered in this order and the least
+/// invasive one that reaches static is preferred.
+pub fn invasiveness(id: &str) -> u8 {
+    match id {
+        "netgo-osusergo" => 0,
+        "cgo-disabled" => 1,
+        "musl-static" => 2,
+        "glibc-static" => 3,
+        _ => 4,
+    }
+}
+
 /// What a fix changes in behaviour, beyond the link.
 pub fn breaks(variant: &Variant, cgo: &[CgoPackage], result: Verdict) -> Vec<String> {
     let mut out = Vec::new();
