@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use common::lsp_client::{LspClient, TIMEOUT, file_uri, proc_status_kib, temp_fixture};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -424,7 +424,7 @@ fn broken_framing_is_reported_and_resynchronised() {
         }
     }
     assert_eq!(errors, 3, "one error per broken frame");
-    let status = rss_kib(child.id());
+    let status = proc_status_kib(child.id(), "VmRSS");
     assert!(
         status < 200_000,
         "RSS {status} KiB after a huge Content-Length"
@@ -433,12 +433,12 @@ fn broken_framing_is_reported_and_resynchronised() {
     let _ = child.wait();
 }
 
-/// VmRSS of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+/// The LSP spec: `exit` exits with 0 after `shutdown`, with 1 without it.
+#[test]
+fn exit_status_says_whether_shutdown_came_first() {
+    let (_tmp, root) = fixture();
+    let c = start(&root);
+    assert_eq!(c.exit(), Some(1));
+    let c = start(&root);
+    assert_eq!(c.shutdown(), Some(0));
 }

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Mutex;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
@@ -32,6 +33,8 @@ pub struct Backend {
     watcher: Arc<std::sync::Mutex<Option<notify::RecommendedWatcher>>>,
     /// The client-side watch registration and the folders it covers.
     watched: Arc<Mutex<watch::Watched>>,
+    /// Set by `shutdown`: the exit status is 0 only then (the LSP spec).
+    shut_down: Arc<AtomicBool>,
 }
 
 /// Runs the server on stdin/stdout until `exit`; returns the exit code.
@@ -47,8 +50,9 @@ pub fn run() -> i32 {
             return 1;
         }
     };
+    let shut_down = Arc::new(AtomicBool::new(false));
     rt.block_on(async {
-        let (service, socket) = LspService::build(Backend::new)
+        let (service, socket) = LspService::build(|c| Backend::new(c, shut_down.clone()))
             .custom_method("linklens/status", Backend::status)
             .custom_method(framing::PARSE_ERROR_METHOD, Backend::parse_error)
             .custom_method(framing::INVALID_REQUEST_METHOD, Backend::invalid_request)
@@ -61,12 +65,18 @@ pub fn run() -> i32 {
     });
     // The stdin reader is a blocking thread that never returns on its own.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    0
+    // Exit without shutdown, or the input closed before it: a failure.
+    if shut_down.load(Ordering::SeqCst) {
+        0
+    } else {
+        1
+    }
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
         Backend {
+            shut_down,
             client,
             state: Arc::new(Mutex::new(State::new(crate::build::trust::process_env()))),
             watcher: Arc::new(std::sync::Mutex::new(None)),
@@ -701,6 +711,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
         if let Ok(mut w) = self.watcher.lock() {
             *w = None;
         }
