@@ -33,8 +33,6 @@ pub struct Backend {
     watcher: Arc<std::sync::Mutex<Option<notify::RecommendedWatcher>>>,
     /// The client-side watch registration and the folders it covers.
     watched: Arc<Mutex<watch::Watched>>,
-    /// Set by `shutdown`: the exit status is 0 only then (the LSP spec).
-    shut_down: Arc<AtomicBool>,
 }
 
 /// Runs the server on stdin/stdout until `exit`; returns the exit code.
@@ -52,20 +50,32 @@ pub fn run() -> i32 {
     };
     let shut_down = Arc::new(AtomicBool::new(false));
     rt.block_on(async {
-        let (service, socket) = LspService::build(|c| Backend::new(c, shut_down.clone()))
+        let (service, socket) = LspService::build(Backend::new)
             .custom_method("linklens/status", Backend::status)
-            .custom_method(framing::PARSE_ERROR_METHOD, Backend::parse_error)
-            .custom_method(framing::INVALID_REQUEST_METHOD, Backend::invalid_request)
             .finish();
+        // stdin → framing::pump → tower-lsp; tower-lsp's messages and the
+        // pump's error answers → one writer of stdout.
         let (server_in, pump_out) = tokio::io::duplex(1 << 16);
-        tokio::spawn(framing::pump(tokio::io::stdin(), pump_out));
-        Server::new(server_in, tokio::io::stdout(), socket)
+        let (server_out, frames_in) = tokio::io::duplex(1 << 16);
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(framing::pump(
+            tokio::io::stdin(),
+            pump_out,
+            tx.clone(),
+            shut_down.clone(),
+        ));
+        tokio::spawn(framing::frames(frames_in, tx));
+        let writer = tokio::spawn(framing::write_out(rx, tokio::io::stdout()));
+        Server::new(server_in, server_out, socket)
             .serve(service)
             .await;
+        // What the server wrote last is still on its way out (bounded: the
+        // client may not be reading).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), writer).await;
     });
     // The stdin reader is a blocking thread that never returns on its own.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    // Exit without shutdown, or the input closed before it: a failure.
+    // The LSP spec: 1 for exit without shutdown (or input closed before).
     if shut_down.load(Ordering::SeqCst) {
         0
     } else {
@@ -74,9 +84,8 @@ pub fn run() -> i32 {
 }
 
 impl Backend {
-    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
+    pub fn new(client: Client) -> Backend {
         Backend {
-            shut_down,
             client,
             state: Arc::new(Mutex::new(State::new(crate::build::trust::process_env()))),
             watcher: Arc::new(std::sync::Mutex::new(None)),
@@ -349,14 +358,6 @@ impl Backend {
         if let Some(p) = ongoing {
             p.finish_with_message(format!("{n} main packages")).await;
         }
-    }
-
-    async fn parse_error(&self) -> Result<()> {
-        Err(Error::parse_error())
-    }
-
-    async fn invalid_request(&self) -> Result<()> {
-        Err(Error::invalid_request())
     }
 
     /// `linklens/status`: the contract of the VS Code status item.
@@ -711,7 +712,6 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.shut_down.store(true, Ordering::SeqCst);
         if let Ok(mut w) = self.watcher.lock() {
             *w = None;
         }
