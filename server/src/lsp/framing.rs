@@ -254,14 +254,13 @@ impl<R: AsyncRead + Unpin> Input<R> {
     }
 
     /// Appends what the next read gives; false at EOF or on an error.
+    /// Into spare capacity: a client writing a byte at a time must not
+    /// cost a chunk's zeroing per byte.
     async fn fill(&mut self) -> bool {
         self.buf.drain(..self.pos);
         self.pos = 0;
-        let len = self.buf.len();
-        self.buf.resize(len + CHUNK, 0);
-        let n = self.r.read(&mut self.buf[len..]).await.unwrap_or(0);
-        self.buf.truncate(len + n);
-        n > 0
+        self.buf.reserve(CHUNK);
+        self.r.read_buf(&mut self.buf).await.is_ok_and(|n| n > 0)
     }
 }
 
