@@ -86,3 +86,52 @@ fn the_index_changes_no_prediction_and_never_hides_an_edit() {
     assert_eq!(paths, ["example.com/m", "example.com/m/two"], "{grown:#}");
     assert_eq!(grown, check(&m, &cache, false));
 }
+
+/// A save that fails mid-write (a full disk; here the file size limit,
+/// which holds for root too) leaves no temporary file in the cache, and
+/// the run still succeeds.
+#[test]
+fn a_failed_index_write_leaves_no_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let m = tmp.path().join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
+    std::fs::write(m.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    // Enough files for an index over 4 KiB, the size at which writes
+    // fail below (EFBIG, SIGXFSZ ignored).
+    for i in 0..60 {
+        let text = format!("package main\n\nimport _ \"os\"\n\nvar v{i} = {i}\n");
+        std::fs::write(m.join(format!("f{i}.go")), text).unwrap();
+    }
+    // The index keeps only files unchanged for two seconds.
+    std::thread::sleep(Duration::from_millis(2100));
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 8 && exec \"$0\" check --json ./...",
+            env!("CARGO_BIN_EXE_linklens"),
+        ])
+        .current_dir(&m)
+        .env("GOTOOLCHAIN", "local")
+        .env_remove("GOFLAGS")
+        .env("XDG_CACHE_HOME", &cache)
+        .env("LINKLENS_INDEX", "on")
+        .output()
+        .expect("run linklens");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let index_dir = cache.join("linklens/index");
+    let left: Vec<_> = std::fs::read_dir(&index_dir)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    // Without the limit, that run saves an index: the write was tried.
+    check(&m, &cache, true);
+    let saved: Vec<_> = std::fs::read_dir(&index_dir).unwrap().flatten().collect();
+    assert_eq!(saved.len(), 1);
+    assert!(saved[0].metadata().unwrap().len() > 4096);
+}

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use common::lsp_client::{LspClient, TIMEOUT, file_uri, proc_status_kib, temp_fixture};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -402,11 +402,12 @@ fn broken_framing_is_reported_and_resynchronised() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     initialize(&mut stdin, &mut stdout, &root);
     let mut send = |b: &[u8]| stdin.write_all(b).unwrap();
-    // A Content-Length far over the limit (the server must not allocate
-    // it), a header block without Content-Length, an unparsable length.
-    send(b"Content-Length: 999999999999999\r\n\r\n");
+    // A header block without Content-Length, an unparsable length, and a
+    // Content-Length far over the limit (the server must not allocate it;
+    // it skips that much, or up to the next header).
     send(b"X-Nonsense: 1\r\n\r\n");
     send(b"Content-Length: -5\r\n\r\n");
+    send(b"Content-Length: 999999999999999\r\n\r\n");
     send(&frame(
         &json!({"jsonrpc":"2.0","id":2,"method":"linklens/noSuchMethod"}),
     ));
@@ -424,7 +425,7 @@ fn broken_framing_is_reported_and_resynchronised() {
         }
     }
     assert_eq!(errors, 3, "one error per broken frame");
-    let status = rss_kib(child.id());
+    let status = proc_status_kib(child.id(), "VmRSS");
     assert!(
         status < 200_000,
         "RSS {status} KiB after a huge Content-Length"
@@ -433,12 +434,152 @@ fn broken_framing_is_reported_and_resynchronised() {
     let _ = child.wait();
 }
 
-/// VmRSS of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+/// What a user depends on after any framing abuse: the next request is
+/// answered, promptly, with the state it had.
+fn assert_answers_within_a_second(c: &mut LspClient, root: &Path) {
+    let id = c.request(
+        "linklens/status",
+        json!({"textDocument": {"uri": file_uri(&root.join("cmd/pure/main.go"))}}),
+    );
+    let r = c.await_response(id, Duration::from_secs(1));
+    assert_eq!(r["result"]["verdict"], "static", "{r}");
+}
+
+fn status_frame(root: &Path, id: i64) -> Vec<u8> {
+    frame(
+        &json!({"jsonrpc":"2.0","id":id,"method":"linklens/status","params":{"textDocument":{"uri":file_uri(&root.join("cmd/pure/main.go"))}}}),
+    )
+}
+
+/// A message over the 64 MiB cap is skipped without being held in memory
+/// and answered with an error; the next one is served.
+#[test]
+fn over_cap_message_is_skipped_unbuffered_and_answered() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let before = c.proc_status_kib("VmHWM");
+    let pad = "x".repeat((64 << 20) + 1);
+    let body = json!({"jsonrpc":"2.0","id":900,"method":"linklens/status","params":{"pad":pad}});
+    c.send_raw(body.to_string().as_bytes());
+    drop(pad);
+    let grown = c.proc_status_kib("VmHWM") - before;
+    eprintln!("a 64 MiB + 1 message: peak RSS +{grown} KiB");
+    assert!(grown < 32 << 10, "peak RSS grew by {grown} KiB");
+    assert_answers_within_a_second(&mut c, &root);
+    let e = c.await_notification_or_response_error();
+    assert_eq!(e["error"]["code"], -32600, "{e}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// A Content-Length a few bytes short or long costs that message (an
+/// error), not the session; even a length that overlaps several later
+/// messages costs only the one it overlaps.
+#[test]
+fn wrong_content_length_costs_only_that_message() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let body = json!({"jsonrpc":"2.0","id":800,"method":"linklens/status","params":{"textDocument":{"uri":file_uri(&root.join("cmd/pure/main.go"))}}})
+        .to_string();
+    for delta in [-5i64, -1, 1, 7, 5000] {
+        let len = body.len() as i64 + delta;
+        c.send_unframed(format!("Content-Length: {len}\r\n\r\n{body}").as_bytes());
+        // A length too long is only found out when more comes.
+        assert_answers_within_a_second(&mut c, &root);
+        let e = c.await_notification_or_response_error();
+        assert_eq!(e["error"]["code"], -32700, "length off by {delta}: {e}");
+    }
+    // A pretty-printed body (raw newlines) cut short: its tail is not
+    // taken for headers.
+    let pretty = serde_json::to_string_pretty(&json!({"jsonrpc":"2.0","id":801,"method":"linklens/status","params":{"textDocument":{"uri":"file:///x.go"}}})).unwrap();
+    c.send_unframed(format!("Content-Length: 20\r\n\r\n{pretty}").as_bytes());
+    assert_answers_within_a_second(&mut c, &root);
+    let e = c.await_notification_or_response_error();
+    assert_eq!(e["error"]["code"], -32700, "{e}");
+    // One error per broken message, no more.
+    let extra: Vec<Value> = c
+        .drain(Duration::from_millis(100))
+        .into_iter()
+        .filter(|m| m.get("error").is_some())
+        .collect();
+    assert!(extra.is_empty(), "{extra:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// Header lines are bytes: a non-ASCII or invalid UTF-8 byte in an unknown
+/// header is ignored, in the Content-Length line it costs that message.
+#[test]
+fn non_ascii_bytes_in_header_lines() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let mut msg = b"X-Note: caf\xc3\xa9 \xff\xfe\r\n".to_vec();
+    msg.extend_from_slice(&status_frame(&root, 700));
+    c.send_unframed(&msg);
+    let r = c.await_response(700, Duration::from_secs(1));
+    assert_eq!(r["result"]["verdict"], "static", "{r}");
+    let body = br#"{"jsonrpc":"2.0","id":701,"method":"linklens/status","params":{}}"#;
+    let mut msg = format!("Content-Length: {}", body.len()).into_bytes();
+    msg.extend_from_slice(b"\xff\r\n\r\n");
+    msg.extend_from_slice(body);
+    c.send_unframed(&msg);
+    c.send_unframed(b"Content-L\xe9ngth: 3\r\n\r\n");
+    for _ in 0..2 {
+        let e = c.await_notification_or_response_error();
+        assert_eq!(e["error"]["code"], -32700, "{e}");
+    }
+    assert_answers_within_a_second(&mut c, &root);
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// `Content-Length: 999999999999` and then bytes without a newline, after
+/// the blank line or instead of it: memory stays bounded (nothing is
+/// buffered beyond a header line's cap) and the next message is served.
+#[test]
+fn huge_content_length_then_endless_line_keeps_memory_bounded() {
+    const JUNK: usize = 128 << 20;
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let chunk = vec![b'x'; 1 << 20];
+    for (i, head) in [
+        "Content-Length: 999999999999\r\n\r\n",
+        "Content-Length: 999999999999\r\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let before = c.proc_status_kib("VmHWM");
+        c.send_unframed(head.as_bytes());
+        // Written from here: the pipe only takes what the server reads.
+        for _ in 0..JUNK / chunk.len() {
+            c.send_unframed(&chunk);
+        }
+        let grown = c.proc_status_kib("VmHWM") - before;
+        eprintln!(
+            "{head:?} + {} MiB without a newline: peak RSS +{grown} KiB",
+            JUNK >> 20
+        );
+        assert!(grown < 32 << 10, "{head:?}: peak RSS grew by {grown} KiB");
+        let id = 600 + i as i64;
+        c.send_unframed(&status_frame(&root, id));
+        let r = c.await_response(id, Duration::from_secs(1));
+        assert_eq!(r["result"]["verdict"], "static", "{r}");
+        // One error for the broken message (the over-cap length, or the
+        // header block over its cap).
+        let e = c.await_notification_or_response_error();
+        assert!(
+            e["error"]["code"] == -32600 || e["error"]["code"] == -32700,
+            "{e}"
+        );
+    }
+    assert_answers_within_a_second(&mut c, &root);
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// The LSP spec: `exit` exits with 0 after `shutdown`, with 1 without it.
+#[test]
+fn exit_status_says_whether_shutdown_came_first() {
+    let (_tmp, root) = fixture();
+    let c = start(&root);
+    assert_eq!(c.exit(), Some(1));
+    let c = start(&root);
+    assert_eq!(c.shutdown(), Some(0));
 }

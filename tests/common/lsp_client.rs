@@ -409,11 +409,27 @@ impl LspClient {
         );
     }
 
+    /// Writes `bytes` as they are, without a header (framing abuse).
+    pub fn send_unframed(&mut self, bytes: &[u8]) {
+        let _ = self.stdin.write_all(bytes);
+        let _ = self.stdin.flush();
+    }
+
+    /// A `/proc/<pid>/status` field of the server in KiB (`VmRSS`, `VmHWM`).
+    pub fn proc_status_kib(&self, field: &str) -> u64 {
+        proc_status_kib(self.pid(), field)
+    }
+
     /// shutdown + exit; returns the exit status.
     pub fn shutdown(mut self) -> Option<i32> {
         let id = self.request("shutdown", Value::Null);
         let r = self.await_response(id, TIMEOUT);
         assert!(r.get("error").is_none(), "shutdown failed: {r}");
+        self.exit()
+    }
+
+    /// Sends `exit` (after `shutdown` or not) and returns the exit status.
+    pub fn exit(mut self) -> Option<i32> {
         self.notify("exit", Value::Null);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -436,7 +452,16 @@ impl Drop for LspClient {
     }
 }
 
-/// Copies a fixture tree into a fresh temp dir (tests edit files).
+/// A `/proc/<pid>/status` field in KiB (0 when it cannot be read).
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Copies `tests/fixtures/<rel>` into a fresh temporary directory (as its
 /// last path element) so a test can edit it; the TempDir keeps it alive.
 pub fn temp_fixture(rel: &str) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -467,9 +492,13 @@ pub fn copy_fixture(src: &Path, dst: &Path) {
 impl LspClient {
     /// The next error response with a null id (a parse error).
     pub fn await_notification_or_response_error(&mut self) -> Value {
+        let is_it = |m: &Value| m.get("error").is_some() && m["id"].is_null();
+        if let Some(i) = self.backlog.iter().position(is_it) {
+            return self.backlog.remove(i).unwrap();
+        }
         let deadline = Instant::now() + TIMEOUT;
         while let Some(m) = self.next_message(deadline) {
-            if m.get("error").is_some() && m["id"].is_null() {
+            if is_it(&m) {
                 return m;
             }
             self.backlog.push_back(m);

@@ -21,11 +21,12 @@ use crate::gosrc::FileHeader;
 use crate::load::source::DirEntry;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
+use std::io::Write;
 use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
@@ -357,12 +358,37 @@ impl HeaderIndex {
         let dir = self.file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         // Write then rename: a concurrent run reads the old index or the
-        // new one, never half of one.
-        let tmp = self
-            .file
-            .with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, &out)?;
-        std::fs::rename(&tmp, &self.file)?;
+        // new one, never half of one. A new name, created exclusively: no
+        // file already there (or a symlink's target) is written over.
+        static SEQ: AtomicU32 = AtomicU32::new(0);
+        let tmp = self.file.with_extension(format!(
+            "tmp{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        let done = f.write_all(&out).and_then(|()| {
+            drop(f);
+            // Replacing a file deletes it: only an index, or nothing.
+            if std::fs::symlink_metadata(&self.file).is_ok() && !holds_index(&self.file) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "{} is not a linklens index: left alone",
+                        self.file.display()
+                    ),
+                ));
+            }
+            std::fs::rename(&tmp, &self.file)
+        });
+        if let Err(e) = done {
+            // A full disk, say: no half-written file stays behind.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         prune(dir);
         Ok(true)
     }
@@ -447,24 +473,46 @@ fn read_regular(file: &Path, limit: u64) -> Option<Vec<u8>> {
 
 /// Keeps the newest `MAX_INDEX_FILES` index files (projects come and go;
 /// test runs make many), and removes temporary files a run left behind.
+///
+/// The directory may hold anything: `$XDG_CACHE_HOME` or the index
+/// directory may be a symlink to a shared place, and the cache may be set
+/// by a workspace's environment. Following such a symlink is fine (users
+/// move caches to other disks so) because only our files are ever
+/// removed: named as we name them, regular files (not symlinks), and
+/// starting with an index's magic (any version's). A temporary file is
+/// written whole by one write, so a crashed run's has the magic too,
+/// unless it died before writing: such an empty file stays.
 fn prune(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     let mut files: Vec<(SystemTime, PathBuf)> = Vec::new();
     for e in rd.flatten() {
-        let Some(modified) = e.metadata().ok().and_then(|m| m.modified().ok()) else {
+        let Some(temporary) = our_name(e.file_name().as_bytes()) else {
             continue;
         };
-        if e.path().extension().is_none() {
-            files.push((modified, e.path()));
-        } else if modified
-            .elapsed()
-            .is_ok_and(|age| age > Duration::from_secs(60))
-        {
-            // Another run's file while it is being written; a minute
-            // later, a crashed run's.
-            let _ = std::fs::remove_file(e.path());
+        let path = e.path();
+        let Some(modified) = std::fs::symlink_metadata(&path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+        else {
+            continue;
+        };
+        // Another run's temporary file while it is being written; a
+        // minute later, a crashed run's.
+        let settled = || {
+            modified
+                .elapsed()
+                .is_ok_and(|age| age > Duration::from_secs(60))
+        };
+        if (temporary && !settled()) || !holds_index(&path) {
+            continue;
+        }
+        if temporary {
+            let _ = std::fs::remove_file(&path);
+        } else {
+            files.push((modified, path));
         }
     }
     if files.len() <= MAX_INDEX_FILES {
@@ -474,6 +522,51 @@ fn prune(dir: &Path) {
     for (_, p) in &files[..files.len() - MAX_INDEX_FILES] {
         let _ = std::fs::remove_file(p);
     }
+}
+
+/// Whether `name` is one we give: `Some(false)` for an index file (16 hex
+/// digits), `Some(true)` for a temporary one (`<index>.tmp<pid>-<n>`, or
+/// `.tmp<pid>` as earlier versions wrote).
+fn our_name(name: &[u8]) -> Option<bool> {
+    let hex = |b: &[u8]| b.len() == 16 && b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+    if hex(name) {
+        return Some(false);
+    }
+    let (index, tail) = (name.get(..16)?, name.get(16..)?.strip_prefix(b".tmp")?);
+    let (pid, n) = match tail.iter().position(|&c| c == b'-') {
+        Some(i) => (&tail[..i], Some(&tail[i + 1..])),
+        None => (tail, None),
+    };
+    (hex(index) && digits(pid) && n.is_none_or(digits)).then_some(true)
+}
+
+/// Whether `path` is a regular file, not a symlink, that starts with an
+/// index's magic: `LLHIDX` and a two-digit version.
+fn holds_index(path: &Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(link) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !link.is_file() {
+        return false;
+    }
+    // Opened as workspace files are (no FIFO blocks it), and the same file
+    // as the one checked: not what a symlink swapped in since points to.
+    let Ok((f, _)) = crate::regular::open(path) else {
+        return false;
+    };
+    if !f
+        .metadata()
+        .is_ok_and(|m| (m.dev(), m.ino()) == (link.dev(), link.ino()))
+    {
+        return false;
+    }
+    let mut head = [0; 8];
+    f.take(8).read_exact(&mut head).is_ok()
+        && head[..6] == MAGIC[..6]
+        && head[6..].iter().all(u8::is_ascii_digit)
 }
 
 /// This linklens binary: its version, size and modification time.
@@ -629,11 +722,11 @@ mod tests {
         };
         for i in 0..MAX_INDEX_FILES as u64 + 5 {
             let p = dir.join(format!("{i:016x}"));
-            std::fs::write(&p, b"old").unwrap();
+            std::fs::write(&p, b"LLHIDX02 an older version's").unwrap();
             age(&p, i);
         }
-        let orphan = dir.join("0000000000000000.tmp123");
-        std::fs::write(&orphan, b"half").unwrap();
+        let orphan = dir.join("0000000000000000.tmp123-0");
+        std::fs::write(&orphan, b"LLHIDX03 half").unwrap();
         age(&orphan, 0);
 
         let go = tmp.path().join("a.go");
@@ -653,6 +746,114 @@ mod tests {
         // one), and the crashed run's temporary file.
         assert_eq!(left[0], format!("{:016x}", 6));
         assert_eq!(left.last().unwrap(), "ffffffffffffffff");
+    }
+
+    /// The index directory a symlink to a directory of other files (some
+    /// named like ours): saves, many more than the files kept, remove
+    /// only files of ours.
+    #[test]
+    fn only_our_files_are_ever_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = tmp.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        let long_ago = SystemTime::now() - Duration::from_secs(3600);
+        let an_index = tmp.path().join("an-index");
+        std::fs::write(&an_index, b"LLHIDX03").unwrap();
+        let mut foreign = Vec::new();
+        for i in 0..50u64 {
+            let p = shared.join(match i % 5 {
+                0 | 1 => format!("{i:016x}"),
+                2 => format!("{i:016x}.tmp{i}"),
+                3 => format!("{i:016x}.tmp1-{i}"),
+                _ => format!("notes{i}.txt"),
+            });
+            match i {
+                // A symlink named like an index, to an index: not ours.
+                0 => std::os::unix::fs::symlink(&an_index, &p).unwrap(),
+                // Nearly our magic.
+                1 | 2 => std::fs::write(&p, b"LLHIDXab").unwrap(),
+                _ => std::fs::write(&p, format!("user file {i}")).unwrap(),
+            }
+            if i != 0 {
+                let f = std::fs::File::options().write(true).open(&p).unwrap();
+                f.set_modified(long_ago).unwrap();
+            }
+            foreign.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+        let dir = tmp.path().join("index");
+        std::os::unix::fs::symlink(&shared, &dir).unwrap();
+        let go = tmp.path().join("a.go");
+        let stamp = write(&go, "package a\n");
+        for i in 0..MAX_INDEX_FILES + 18 {
+            let file = dir.join(format!("{:016x}", 0xf000 + i));
+            let index = HeaderIndex::open(file, 42, Duration::ZERO);
+            index.record(&go, stamp, &scan_header(b"package a\n"));
+            assert!(index.save().unwrap());
+        }
+        for (p, text) in &foreign {
+            assert_eq!(
+                std::fs::read(p).ok().as_ref(),
+                Some(text),
+                "{}",
+                p.display()
+            );
+        }
+        let ours = std::fs::read_dir(&shared)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("000000000000f"))
+            .count();
+        assert_eq!(ours, MAX_INDEX_FILES);
+    }
+
+    /// A save that fails (here: a directory, then a file not ours, where
+    /// the index goes) leaves no temporary file, and replaces nothing.
+    #[test]
+    fn a_failed_save_leaves_nothing_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("00000000000000aa");
+        let go = tmp.path().join("a.go");
+        let stamp = write(&go, "package a\n");
+        let save = || {
+            let index = HeaderIndex::open(file.clone(), 42, Duration::ZERO);
+            index.record(&go, stamp, &scan_header(b"package a\n"));
+            index.save()
+        };
+        let names = || {
+            let mut v: Vec<String> = std::fs::read_dir(tmp.path())
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        std::fs::create_dir(&file).unwrap();
+        assert!(save().is_err());
+        assert_eq!(names(), ["00000000000000aa", "a.go"]);
+        std::fs::remove_dir(&file).unwrap();
+        std::fs::write(&file, b"user data").unwrap();
+        assert!(save().is_err());
+        assert_eq!(names(), ["00000000000000aa", "a.go"]);
+        assert_eq!(std::fs::read(&file).unwrap(), b"user data");
+    }
+
+    #[test]
+    fn our_names() {
+        assert_eq!(our_name(b"0123456789abcdef"), Some(false));
+        assert_eq!(our_name(b"0123456789abcdef.tmp12-3"), Some(true));
+        assert_eq!(our_name(b"0123456789abcdef.tmp12"), Some(true));
+        for name in [
+            &b"0123456789ABCDEF"[..],
+            b"0123456789abcde",
+            b"0123456789abcdef.tmp",
+            b"0123456789abcdef.tmp1-",
+            b"0123456789abcdef.tmpx",
+            b"0123456789abcdef.txt",
+            b"index",
+        ] {
+            assert_eq!(our_name(name), None, "{}", String::from_utf8_lossy(name));
+        }
     }
 
     /// A checksum-valid file whose entry has an empty body (no kind byte).

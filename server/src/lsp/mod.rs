@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use state::{Out, State, path_uri, uri_path};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Mutex;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
@@ -48,21 +49,39 @@ pub fn run() -> i32 {
             return 1;
         }
     };
+    let shut_down = Arc::new(AtomicBool::new(false));
     rt.block_on(async {
         let (service, socket) = LspService::build(Backend::new)
             .custom_method("linklens/status", Backend::status)
-            .custom_method(framing::PARSE_ERROR_METHOD, Backend::parse_error)
-            .custom_method(framing::INVALID_REQUEST_METHOD, Backend::invalid_request)
             .finish();
+        // stdin → framing::pump → tower-lsp; tower-lsp's messages and the
+        // pump's error answers → one writer of stdout.
         let (server_in, pump_out) = tokio::io::duplex(1 << 16);
-        tokio::spawn(framing::pump(tokio::io::stdin(), pump_out));
-        Server::new(server_in, tokio::io::stdout(), socket)
+        let (server_out, frames_in) = tokio::io::duplex(1 << 16);
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(framing::pump(
+            tokio::io::stdin(),
+            pump_out,
+            tx.clone(),
+            shut_down.clone(),
+        ));
+        tokio::spawn(framing::frames(frames_in, tx));
+        let writer = tokio::spawn(framing::write_out(rx, tokio::io::stdout()));
+        Server::new(server_in, server_out, socket)
             .serve(service)
             .await;
+        // What the server wrote last is still on its way out (bounded: the
+        // client may not be reading).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), writer).await;
     });
     // The stdin reader is a blocking thread that never returns on its own.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    0
+    // The LSP spec: 1 for exit without shutdown (or input closed before).
+    if shut_down.load(Ordering::SeqCst) {
+        0
+    } else {
+        1
+    }
 }
 
 impl Backend {
@@ -340,14 +359,6 @@ impl Backend {
         if let Some(p) = ongoing {
             p.finish_with_message(format!("{n} main packages")).await;
         }
-    }
-
-    async fn parse_error(&self) -> Result<()> {
-        Err(Error::parse_error())
-    }
-
-    async fn invalid_request(&self) -> Result<()> {
-        Err(Error::invalid_request())
     }
 
     /// `linklens/status`: the contract of the VS Code status item.
