@@ -210,7 +210,17 @@ fn sarif_points_at_the_culprit_imports() {
             .unwrap()
             .contains("dynamically linked")
     );
-    assert!(results.iter().any(|r| r["ruleId"] == "cgo-import-c"));
+    // Library packages get no findings by default (issue 17, item 3): the
+    // import "C" in internal/imaging is reached through cmd/thumbnail's import.
+    assert!(
+        results.iter().all(
+            |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("cmd/")
+        ),
+        "{results:#?}"
+    );
 }
 
 #[test]
@@ -371,4 +381,104 @@ fn cc_set_but_missing_is_not_found_on_path() {
     );
     assert!(!stdout.contains("found on PATH"), "{stdout}");
     assert!(stdout.contains("CC set (`nosuch-gcc`"), "{stdout}");
+}
+
+/// Issue 17, item 3: `//linklens:expect dynamic` on a main package and
+/// `//linklens:ignore <reason>` on an import are honoured by `--require`,
+/// the JSON and the annotations; the verdict is unchanged (the real build
+/// is still dynamic), and a directive linklens does not understand says so.
+#[test]
+fn directives_suppress_as_go_directives_do() {
+    let (_t, root) = shop();
+    let api = root.join("cmd/api/main.go");
+    let src = std::fs::read_to_string(&api).unwrap();
+    std::fs::write(
+        &api,
+        src.replace(
+            "\t\"net/http\"\n",
+            "\t\"net/http\" //linklens:ignore we ship on debian images\n",
+        ),
+    )
+    .unwrap();
+    let admin = root.join("cmd/admin/main.go");
+    let src = std::fs::read_to_string(&admin).unwrap();
+    std::fs::write(&admin, format!("//linklens:expect dynamic\n{src}")).unwrap();
+    let mains = ["./cmd/api", "./cmd/admin", "./cmd/worker"];
+
+    let out = linklens(
+        &root,
+        &[&["check", "--require", "static"][..], &mains].concat(),
+        &[],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("example.com/shop/cmd/admin: dynamic")
+            && err.contains("accepted: //linklens:expect dynamic"),
+        "{err}"
+    );
+    assert!(
+        err.contains("example.com/shop/cmd/api: dynamic")
+            && err
+                .contains("accepted: every import that brings in cgo is marked //linklens:ignore"),
+        "{err}"
+    );
+
+    let json = linklens(&root, &[&["check", "--json"][..], &mains].concat(), &[]);
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let pkg = |name: &str| {
+        report["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["import_path"] == name)
+            .unwrap()
+            .clone()
+    };
+    let api_p = pkg("example.com/shop/cmd/api");
+    assert_eq!(api_p["link"]["result"], "dynamic");
+    let net = api_p["cgo_packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["import_path"] == "net")
+        .unwrap();
+    assert_eq!(net["ignored"]["reason"], "we ship on debian images");
+    assert_eq!(
+        pkg("example.com/shop/cmd/admin")["expect"]["value"],
+        "dynamic"
+    );
+
+    // The build itself does not change: still dynamic for real.
+    let stderr = go_build(&root, &["-o", "bin/api", "./cmd/api"], &[]);
+    assert!(root.join("bin/api").is_file(), "{stderr}");
+    let inspect = Command::new(env!("CARGO_BIN_EXE_linklens"))
+        .args(["inspect", "--json"])
+        .arg(root.join("bin/api"))
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(info[0]["linking"], "dynamic");
+
+    let gh = linklens(
+        &root,
+        &[&["check", "--format", "github"][..], &mains].concat(),
+        &[],
+    );
+    let gh = text(&gh.stdout);
+    assert!(
+        !gh.contains("cmd/api/main.go"),
+        "an acknowledged import was annotated: {gh}"
+    );
+
+    std::fs::write(&admin, format!("//linklens:expect sometimes\n{src}")).unwrap();
+    let out = linklens(&root, &["check", "--require", "static", "./cmd/admin"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let plain = linklens(&root, &["check", "./cmd/admin"], &[]);
+    assert!(
+        text(&plain.stdout).contains("//linklens:expect sometimes in")
+            && text(&plain.stdout).contains("takes static, dynamic or report"),
+        "{}",
+        text(&plain.stdout)
+    );
 }

@@ -58,10 +58,15 @@ struct Served {
 /// Starts the server on `root` and waits for its first load (the good main
 /// package predicted).
 fn serve(root: &Path) -> Served {
+    serve_with(root, json!({}))
+}
+
+/// `serve` with initializationOptions.
+fn serve_with(root: &Path, init_options: Value) -> Served {
     let mut client = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
     let pid = client.pid();
     let t = Instant::now();
-    client.initialize(root, json!({}), json!({}));
+    client.initialize(root, json!({}), init_options);
     let good = root.join("cmd/good/main.go");
     loop {
         if status(&mut client, &good)["verdict"].is_string() {
@@ -334,7 +339,8 @@ fn deep_import_chain_and_cycle() {
         "cmd/cyc/main.go",
         "package main\n\nimport _ \"example.com/h/cyc/a\"\n\nfunc main() {}\n",
     );
-    let mut s = serve(root);
+    // Diagnostics on every hop are asked for (libraries get none by default).
+    let mut s = serve_with(root, json!({"libraryDiagnostics": true}));
     let deep = root.join("cmd/deep/main.go");
     let st = responsive(&mut s, &deep, "500-level chain");
     // os/user at the bottom of the chain uses cgo: dynamic, found 500 deep.

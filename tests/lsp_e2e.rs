@@ -280,10 +280,21 @@ fn diagnostics_hover_fix_and_updates() {
             .contains("net/http → net")
     );
 
-    // Diagnostics in a non-main package reached from a main package.
+    // A non-main package reached from a main package: no diagnostics by
+    // default (the main package's own import carries them), every hop with
+    // linklens.libraryDiagnostics.
     let web = root.join("internal/web/web.go");
     let web_uri = file_uri(&web);
     c.open(&web, 1);
+    let d = c.await_diagnostics(&web_uri, |_| true);
+    assert!(d.is_empty(), "{d:#?}");
+    // (the same settings file as above)
+    std::fs::create_dir_all(root.join(".vscode")).unwrap();
+    std::fs::write(&settings, r#"{"linklens.libraryDiagnostics": true}"#).unwrap();
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    );
     let d = c.await_diagnostics(&web_uri, |d| !d.is_empty());
     assert_eq!(codes(&d), ["cgo-dynamic-import"]);
     assert!(
@@ -292,6 +303,12 @@ fn diagnostics_hover_fix_and_updates() {
             .unwrap()
             .contains("example.com/shop/cmd/web will be dynamically linked")
     );
+    std::fs::remove_file(&settings).unwrap();
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    );
+    c.await_diagnostics(&web_uri, |d| d.is_empty());
 
     // A pure main package gets nothing.
     let pure = root.join("cmd/pure/main.go");

@@ -410,3 +410,62 @@ fn go_file_fix_edits_the_makefile_and_make_builds_static() {
     let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
     assert_eq!(info[0]["linking"], "static", "{info:#}");
 }
+
+/// Issue 17, item 3, in the editor: the quick fixes that add
+/// `//linklens:ignore` to the import and `//linklens:expect dynamic` to the
+/// main package; applied as a client would, the warning goes away (ignore)
+/// or becomes information (expect dynamic).
+#[test]
+fn suppression_quick_fixes() {
+    let (_t, root) = temp_fixture("../../examples/shop");
+    let mut c = start(&root);
+    for (file, title, check) in [
+        ("cmd/api/main.go", "Acknowledge this import", "gone"),
+        (
+            "cmd/admin/main.go",
+            "Mark this main package as meant to be dynamic",
+            "information",
+        ),
+    ] {
+        let path = root.join(file);
+        let uri = file_uri(&path);
+        c.open(&path, 1);
+        let d = c.await_diagnostics(&uri, |d| !d.is_empty());
+        assert_eq!(d[0]["severity"], 2, "{d:#?}");
+        let actions = c.call(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d[0]["range"], "context": {"diagnostics": [d[0]]}}),
+        );
+        let a = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["title"].as_str().unwrap().starts_with(title))
+            .unwrap_or_else(|| panic!("no {title:?} in {actions:#?}"))
+            .clone();
+        assert_ne!(a["isPreferred"], true);
+        let changed = apply(&a["edit"]);
+        assert_eq!(changed, vec![path.clone()]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        c.change(&path, 2, &text);
+        match check {
+            "gone" => {
+                assert!(text.contains("\"net/http\" //linklens:ignore "), "{text}");
+                c.await_diagnostics(&uri, |d| d.is_empty());
+            }
+            _ => {
+                // Just above the clause: inside the package doc comment
+                // group, where go doc hides `//tool:directive` lines.
+                assert!(
+                    text.contains("\n//linklens:expect dynamic\npackage main\n"),
+                    "{text}"
+                );
+                c.await_diagnostics(&uri, |d| {
+                    !d.is_empty() && d.iter().all(|d| d["severity"] == 3)
+                });
+            }
+        }
+    }
+    let _ = c.drain(Duration::from_millis(50));
+    assert_eq!(c.shutdown(), Some(0));
+}

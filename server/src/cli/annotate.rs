@@ -51,8 +51,12 @@ fn collect(
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for p in &report.packages {
-        let mut fs = findings::for_prediction(p, true, &cx);
-        let unmet = require && p.link.result != Verdict::Static;
+        let opts = findings::Options {
+            expect_static: true,
+            libraries: false,
+        };
+        let mut fs = findings::for_prediction(p, opts, &cx);
+        let unmet = require && p.link.result != Verdict::Static && p.accepted().is_none();
         if unmet
             && fs.is_empty()
             && let Some(loc) = cx.main_clause(&p.dir)

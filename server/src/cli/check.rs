@@ -266,10 +266,23 @@ fn run_in(
     if !require {
         return 0;
     }
-    let unmet: Vec<&Prediction> = report
+    for p in report
         .packages
         .iter()
         .filter(|p| p.link.result != Verdict::Static)
+    {
+        if let Some(why) = p.accepted() {
+            eprintln!(
+                "linklens check: {}: {} (accepted: {why})",
+                p.import_path,
+                crate::report::verdict_line(p)
+            );
+        }
+    }
+    let unmet: Vec<&Prediction> = report
+        .packages
+        .iter()
+        .filter(|p| p.link.result != Verdict::Static && p.accepted().is_none())
         .collect();
     for p in &unmet {
         eprintln!(

@@ -44,10 +44,27 @@ pub trait Context {
 /// size quadratic (a 500-deep chain sent 50 MB and took 20 s to load).
 const MAX_RELATED: usize = 16;
 
-/// The findings of one main package's prediction. `expect_static`: the
-/// project wants static binaries (dynamic linking is a warning, else
-/// information).
-pub fn for_prediction(p: &Prediction, expect_static: bool, cx: &dyn Context) -> Vec<GoFinding> {
+/// What the user asked to see.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The project wants static binaries: dynamic linking is a warning,
+    /// else information (a `//linklens:expect` directive decides first).
+    pub expect_static: bool,
+    /// Findings in library packages too (every hop of a chain, `import
+    /// "C"` in libraries); by default only the main package's own files
+    /// and go.mod get them, so a library's `net` import does not warn once
+    /// per main package that uses it.
+    pub libraries: bool,
+}
+
+/// The findings of one main package's prediction.
+pub fn for_prediction(p: &Prediction, opts: Options, cx: &dyn Context) -> Vec<GoFinding> {
+    use crate::predict::directives::Expect;
+    let expect_static = match p.expect.as_ref().map(|e| e.value) {
+        Some(Expect::Static) => true,
+        Some(Expect::Dynamic | Expect::Report) => false,
+        None => opts.expect_static,
+    };
     let warn = if expect_static {
         Severity::Warning
     } else {
@@ -61,8 +78,9 @@ pub fn for_prediction(p: &Prediction, expect_static: bool, cx: &dyn Context) -> 
                 .iter()
                 .all(|c| c.import_path == "runtime/cgo");
             for cp in &p.cgo_packages {
-                // runtime/cgo rides along with every other cgo package.
-                if cp.import_path == "runtime/cgo" && !only_runtime {
+                // runtime/cgo rides along with every other cgo package; an
+                // acknowledged chain (`//linklens:ignore`) is left alone.
+                if (cp.import_path == "runtime/cgo" && !only_runtime) || cp.ignored.is_some() {
                     continue;
                 }
                 let related: Vec<(Location, String)> = cp
@@ -141,6 +159,12 @@ pub fn for_prediction(p: &Prediction, expect_static: bool, cx: &dyn Context) -> 
             }
         }
         Verdict::Static | Verdict::Unknown => {}
+    }
+    if !opts.libraries {
+        out.retain(|f| {
+            f.file.parent() == Some(p.dir.as_path())
+                || f.file.file_name().is_some_and(|n| n == "go.mod")
+        });
     }
     if !p.caveats.is_empty()
         && let Some(loc) = cx.main_clause(&p.dir)

@@ -37,6 +37,9 @@ pub struct FileHeader {
     pub import_c: Option<ImportC>,
     /// Whether `embed` is imported (go/build then scans for `//go:embed`).
     pub imports_embed: bool,
+    /// `//linklens:` directive comments in the header (see
+    /// [`LinklensDirective`]).
+    pub directives: Vec<LinklensDirective>,
     /// Problems found while scanning (syntax errors, NUL bytes, several
     /// `//go:build` lines, bad constraint expressions...). A file with errors
     /// still yields whatever could be read before the error.
@@ -53,6 +56,22 @@ pub struct ImportSpec {
     pub span: Span,
     /// Span of the path literal including its quotes.
     pub path_span: Span,
+}
+
+/// A `//linklens:` line comment in a file's header, go-directive style
+/// (no space after `//`): `//linklens:expect dynamic` anywhere in the
+/// header of a main package's file, `//linklens:ignore <reason>` at the end
+/// of an import spec's line or on the line just above it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinklensDirective {
+    /// The words after `//linklens:` (`expect dynamic`, `ignore we ship on
+    /// Debian`).
+    pub text: String,
+    /// The comment, from `//` to the end of its line.
+    pub span: Span,
+    /// The import path of the spec it annotates, if it sits on that spec's
+    /// line or on the line above it.
+    pub import: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +217,7 @@ fn scan_read(src: &[u8], start: usize, read: super::reader::ReadResult) -> FileH
         );
     }
     record_imports(src, parsed.imports, &mut h);
+    h.directives = linklens_directives(src, start, read.header_end, &h.imports);
     // Errors found at the end of input point just past it; keep every span
     // sliceable.
     for e in &mut h.errors {
@@ -205,6 +225,107 @@ fn scan_read(src: &[u8], start: usize, read: super::reader::ReadResult) -> FileH
         e.span.start = e.span.start.min(e.span.end);
     }
     h
+}
+
+const DIRECTIVE: &[u8] = b"//linklens:";
+
+/// The `//linklens:` line comments between `start` and the header's end
+/// (and to the end of that line, where an import's trailing comment sits).
+/// A comment counts only outside `/* */` and after nothing but blanks or a
+/// complete import spec on its line, so a `//linklens:` inside a cgo
+/// preamble's block comment or a string is never taken.
+fn linklens_directives(
+    src: &[u8],
+    start: usize,
+    end: usize,
+    imports: &[ImportSpec],
+) -> Vec<LinklensDirective> {
+    let end = src[end.min(src.len())..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(src.len(), |i| end + i);
+    let region = &src[start.min(end)..end];
+    if !region.windows(DIRECTIVE.len()).any(|w| w == DIRECTIVE) {
+        return Vec::new();
+    }
+    let line_of = |at: usize| {
+        src[..at.min(src.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+    };
+    let mut out = Vec::new();
+    let mut in_block = false;
+    let mut line_start = start;
+    for line in region.split_inclusive(|&b| b == b'\n') {
+        let here = line_start;
+        line_start += line.len();
+        let mut i = 0;
+        let mut code_before = false;
+        while i < line.len() {
+            if in_block {
+                match line[i..].windows(2).position(|w| w == b"*/") {
+                    Some(j) => {
+                        in_block = false;
+                        i += j + 2;
+                    }
+                    None => break,
+                }
+                continue;
+            }
+            match line[i] {
+                b'/' if line[i..].starts_with(b"/*") => {
+                    in_block = true;
+                    i += 2;
+                }
+                b'/' if line[i..].starts_with(b"//") => {
+                    let at = here + i;
+                    let body = &line[i..];
+                    let comment_end =
+                        at + body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
+                    if body.starts_with(DIRECTIVE) {
+                        let text = String::from_utf8_lossy(&src[at + DIRECTIVE.len()..comment_end])
+                            .trim()
+                            .to_string();
+                        let this_line = line_of(at);
+                        // Trailing an import spec on its line, else alone on
+                        // the line above one.
+                        let import = if code_before {
+                            imports.iter().find(|s| line_of(s.span.end) == this_line)
+                        } else {
+                            imports
+                                .iter()
+                                .find(|s| line_of(s.span.start) == this_line + 1)
+                        };
+                        if !code_before || import.is_some() {
+                            out.push(LinklensDirective {
+                                text,
+                                span: Span::new(at, comment_end),
+                                import: import.map(|s| s.path.clone()),
+                            });
+                        }
+                    }
+                    break;
+                }
+                b'"' | b'`' => {
+                    // Skip a string literal (an import path).
+                    let q = line[i];
+                    i += 1;
+                    while i < line.len() && line[i] != q {
+                        i += if line[i] == b'\\' && q == b'"' { 2 } else { 1 };
+                    }
+                    i += 1;
+                    code_before = true;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                _ => {
+                    code_before = true;
+                    i += 1;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// go/build `parseFileHeader` + the `+build` half of `shouldBuild`. Only the

@@ -15,8 +15,8 @@ mod unicode;
 
 pub use constraint::Expr;
 pub use header::{
-    CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, ImportC, ImportSpec, scan_header,
-    scan_header_prefix,
+    CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, ImportC, ImportSpec,
+    LinklensDirective, scan_header, scan_header_prefix,
 };
 pub use select::{Exclusion, select_file};
 pub use tags::{TagContext, TagQuery, arch_feature_tags, release_tags};

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
-const MAGIC: &[u8; 8] = b"LLHIDX03";
+const MAGIC: &[u8; 8] = b"LLHIDX04";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -726,7 +726,7 @@ mod tests {
             age(&p, i);
         }
         let orphan = dir.join("0000000000000000.tmp123-0");
-        std::fs::write(&orphan, b"LLHIDX03 half").unwrap();
+        std::fs::write(&orphan, b"LLHIDX04 half").unwrap();
         age(&orphan, 0);
 
         let go = tmp.path().join("a.go");
@@ -758,7 +758,7 @@ mod tests {
         std::fs::create_dir(&shared).unwrap();
         let long_ago = SystemTime::now() - Duration::from_secs(3600);
         let an_index = tmp.path().join("an-index");
-        std::fs::write(&an_index, b"LLHIDX03").unwrap();
+        std::fs::write(&an_index, b"LLHIDX04").unwrap();
         let mut foreign = Vec::new();
         for i in 0..50u64 {
             let p = shared.join(match i % 5 {

@@ -961,6 +961,37 @@ impl LanguageServer for Backend {
                 ..Default::default()
             }));
         }
+        // Saying the dynamic linking is intended, go-directive style.
+        let code = ours
+            .first()
+            .and_then(|d| match &d.code {
+                Some(NumberOrString::String(c)) => Some(c.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for (title, file, at, text) in st.suppression_edits(&path, offset, &code, &main_dir) {
+            let (Some(pos), Some(file_uri)) = (st.position_at(&file, at), path_uri(&file)) else {
+                continue;
+            };
+            #[allow(clippy::mutable_key_type)]
+            let changes = std::collections::HashMap::from([(
+                file_uri,
+                vec![TextEdit {
+                    range: Range::new(pos, pos),
+                    new_text: text,
+                }],
+            )]);
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title,
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: (!ours.is_empty()).then(|| ours.clone()),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(changes),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }));
+        }
         // A project with no build definition at all: offer to write one.
         if let Some(e) = st.create_makefile_edit(folder) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {

@@ -33,6 +33,8 @@ pub struct Settings {
     pub build_flags: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub codelens: bool,
+    /// Diagnostics in library packages too (`linklens.libraryDiagnostics`).
+    pub library_diagnostics: bool,
     pub run_go: bool,
     /// Where the build flags and env came from, in words.
     pub flags_source: String,
@@ -46,6 +48,7 @@ impl Default for Settings {
             build_flags: Vec::new(),
             env: BTreeMap::new(),
             codelens: true,
+            library_diagnostics: false,
             run_go: true,
             flags_source: "none set".into(),
             env_source: "the server's environment only".into(),
@@ -160,6 +163,9 @@ impl Layers {
         }
         if let Some((v, _)) = self.first("codelens", Value::as_bool) {
             s.codelens = v;
+        }
+        if let Some((v, _)) = self.first("libraryDiagnostics", Value::as_bool) {
+            s.library_diagnostics = v;
         }
         // Only the client can allow `go` to run; the file may only forbid it.
         let client_run_go = self

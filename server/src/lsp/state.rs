@@ -471,6 +471,71 @@ impl State {
         fp.edits_for(engine, &env, id)
     }
 
+    /// The suppression quick fixes for a diagnostic at `at` in `path` on
+    /// main package `main_dir`: `//linklens:ignore` at the end of the
+    /// import's line (for a chain hop), and `//linklens:expect dynamic`
+    /// above the main package's clause. Each as (title, file, offset, text).
+    pub fn suppression_edits(
+        &mut self,
+        path: &Path,
+        at: usize,
+        code: &str,
+        main_dir: &Path,
+    ) -> Vec<(String, PathBuf, usize, String)> {
+        let mut out = Vec::new();
+        let Some(text) = self.text_of(path) else {
+            return out;
+        };
+        if code == "cgo-dynamic-import" {
+            let eol = text[at.min(text.len())..]
+                .find('\n')
+                .map_or(text.len(), |i| at + i);
+            let eol = if text[..eol].ends_with('\r') {
+                eol - 1
+            } else {
+                eol
+            };
+            out.push((
+                "Acknowledge this import: add //linklens:ignore with a reason".to_string(),
+                path.to_path_buf(),
+                eol,
+                " //linklens:ignore dynamic linking is intended here".to_string(),
+            ));
+        }
+        let cx = FindingContext {
+            state: self,
+            folder: 0,
+            dir: main_dir,
+        };
+        if let Some(loc) = findings::Context::main_clause(&cx, main_dir) {
+            let Some(main_text) = self.text_of(&loc.file) else {
+                return out;
+            };
+            // The clause's line start (`package` is first on its line).
+            let line_start = main_text[..loc.span.start.min(main_text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            out.push((
+                "Mark this main package as meant to be dynamic: add //linklens:expect dynamic"
+                    .to_string(),
+                loc.file,
+                line_start,
+                "//linklens:expect dynamic\n".to_string(),
+            ));
+        }
+        out
+    }
+
+    /// A position of `offset` in `path` in the negotiated encoding.
+    pub fn position_at(
+        &mut self,
+        path: &Path,
+        offset: usize,
+    ) -> Option<tower_lsp_server::ls_types::Position> {
+        let text = self.text_of(path)?;
+        Some(LineIndex::new(&text).position(offset, self.caps.encoding))
+    }
+
     /// The project's own builds (not the editor's default) that build the
     /// main package in `main_dir` and do not link it statically, each with
     /// its checked edits that make it static: where a Go file's fix belongs.
@@ -1137,22 +1202,28 @@ impl State {
             folder,
             dir: &p.dir,
         };
-        let mut out: Vec<Contrib> =
-            findings::for_prediction(p, settings.expect == Expect::Static, &cx)
-                .into_iter()
-                .map(|f| Contrib {
-                    file: f.file,
-                    span: f.span,
-                    code: f.code,
-                    severity: match f.severity {
-                        findings::Severity::Error => DiagnosticSeverity::ERROR,
-                        findings::Severity::Warning => DiagnosticSeverity::WARNING,
-                        findings::Severity::Information => DiagnosticSeverity::INFORMATION,
-                    },
-                    message: f.message,
-                    related: f.related,
-                })
-                .collect();
+        let mut out: Vec<Contrib> = findings::for_prediction(
+            p,
+            findings::Options {
+                expect_static: settings.expect == Expect::Static,
+                libraries: settings.library_diagnostics,
+            },
+            &cx,
+        )
+        .into_iter()
+        .map(|f| Contrib {
+            file: f.file,
+            span: f.span,
+            code: f.code,
+            severity: match f.severity {
+                findings::Severity::Error => DiagnosticSeverity::ERROR,
+                findings::Severity::Warning => DiagnosticSeverity::WARNING,
+                findings::Severity::Information => DiagnosticSeverity::INFORMATION,
+            },
+            message: f.message,
+            related: f.related,
+        })
+        .collect();
         if let Some(lb) = last.filter(|lb| !lb.diffs.is_empty())
             && let Some(loc) = findings::Context::main_clause(&cx, &p.dir)
         {

@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod csource;
+pub mod directives;
 pub mod fixes;
 pub mod ldsim;
 pub mod libs;
@@ -153,6 +154,9 @@ pub struct CgoPackage {
     pub internal_link_ok: bool,
     /// `#cgo LDFLAGS` that apply.
     pub ldflags: Vec<String>,
+    /// Acknowledged with `//linklens:ignore` on an import of its chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<directives::Ignored>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -198,6 +202,9 @@ pub struct Prediction {
     pub fixes: Vec<Fix>,
     /// Where a failure comes from (the import or file), if known.
     pub error_location: Option<Location>,
+    /// `//linklens:expect` on the main package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<directives::Expectation>,
     /// The import graph it was predicted from (for incremental updates:
     /// which main packages an edited package affects).
     #[serde(skip)]
@@ -229,9 +236,15 @@ pub fn predict_graph(loader: &Loader, mut graph: Graph) -> Prediction {
         reasons: vec![cfg.cgo_reason.describe(cfg.cgo_enabled)],
         fixes: Vec::new(),
         error_location: None,
+        expect: None,
         graph: Arc::default(),
     };
     p.link = decide(loader, &mut graph, &mut p);
+    directives::apply(
+        &mut p,
+        graph.get(&graph.main).map(|m| m.as_ref()),
+        loader.sources,
+    );
     p.graph = Arc::new(graph);
     p
 }
@@ -736,6 +749,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
             purpose,
             internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path),
             ldflags: pkg.cgo_args(CgoVerb::LdFlags),
+            ignored: None,
         });
     }
     for c in &p.cgo_packages {

@@ -4,7 +4,8 @@
 //! is a cache, so a bad entry is only a miss.
 
 use crate::gosrc::{
-    CgoDirective, CgoVerb, ErrorKind, Expr, FileHeader, HeaderError, ImportC, ImportSpec, Span,
+    CgoDirective, CgoVerb, ErrorKind, Expr, FileHeader, HeaderError, ImportC, ImportSpec,
+    LinklensDirective, Span,
 };
 use crate::load::source::DirEntry;
 
@@ -43,6 +44,11 @@ pub fn encode(h: &FileHeader, out: &mut Vec<u8>) {
         });
     });
     w.0.push(u8::from(h.imports_embed));
+    w.list(&h.directives, |w, d| {
+        w.str(&d.text);
+        w.span(d.span);
+        w.option(&d.import, |w, i| w.str(i));
+    });
     w.list(&h.errors, |w, e| {
         w.str(&e.message);
         w.span(e.span);
@@ -87,6 +93,13 @@ pub fn decode(bytes: &[u8]) -> Option<FileHeader> {
             })
         })?,
         imports_embed: r.bool()?,
+        directives: r.list(|r| {
+            Some(LinklensDirective {
+                text: r.str()?,
+                span: r.span()?,
+                import: r.option(Reader::str)?,
+            })
+        })?,
         errors: r.list(|r| {
             Some(HeaderError {
                 message: r.str()?,
@@ -335,7 +348,7 @@ mod tests {
     fn headers_round_trip_with_every_field() {
         let h = round_trip(
             b"// +build linux,amd64 !windows\n\n//go:build (linux && amd64) || !windows\n\n\
-              package main\n\nimport (\n\tfoo \"example.com/foo\"\n\t_ \"embed\"\n)\n\n\
+              //linklens:expect dynamic\npackage main\n\nimport (\n\tfoo \"example.com/foo\" //linklens:ignore a reason\n\t_ \"embed\"\n)\n\n\
               // #cgo linux,amd64 LDFLAGS: -lm \"-L/a b\"\n// #cgo pkg-config: sqlite3\n\
               // #cgo CFLAGS -bad\nimport \"C\"\n",
         );
@@ -344,6 +357,8 @@ mod tests {
         assert_eq!((h.plus_build.len(), h.imports.len()), (1, 2));
         assert_eq!(h.import_c.map(|c| c.directives.len()), Some(2));
         assert!(!h.errors.is_empty());
+        assert_eq!(h.directives.len(), 2);
+        assert_eq!(h.directives[1].import.as_deref(), Some("example.com/foo"));
         round_trip(b"package p\nimport \"bad\\x00path\"\n");
         round_trip(b"//go:build a\n//go:build b\npackage p\n");
         round_trip(b"package \x00");
