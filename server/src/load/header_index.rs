@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
+/// The layout is documented in docs/index-format.md.
 const MAGIC: &[u8; 8] = b"LLHIDX04";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -353,7 +354,7 @@ impl HeaderIndex {
             count += 1;
         }
         out[16..20].copy_from_slice(&count.to_le_bytes());
-        let sum = hash_bytes(&out);
+        let sum = crc32fast::hash(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         let dir = self.file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
@@ -411,9 +412,9 @@ fn put_entry(out: &mut Vec<u8>, path: &[u8], s: &FileStamp, misses: u8, body: &[
 /// The entries of an index file written by `identity`, or `None` if it is
 /// another's, truncated or corrupt.
 fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
-    let body_end = bytes.len().checked_sub(8)?;
-    let sum = u64::from_le_bytes(bytes[body_end..].try_into().ok()?);
-    if bytes.get(..8)? != MAGIC || sum != hash_bytes(&bytes[..body_end]) {
+    let body_end = bytes.len().checked_sub(4)?;
+    let sum = u32::from_le_bytes(bytes[body_end..].try_into().ok()?);
+    if bytes.get(..8)? != MAGIC || sum != crc32fast::hash(&bytes[..body_end]) {
         return None;
     }
     let mut at = 8usize;
@@ -869,7 +870,7 @@ mod tests {
         out.extend_from_slice(&2u32.to_le_bytes());
         put_entry(&mut out, go.as_os_str().as_bytes(), &stamp, 0, &[]);
         put_entry(&mut out, b"", &stamp, 0, &[0]);
-        let sum = hash_bytes(&out);
+        let sum = crc32fast::hash(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         std::fs::write(&file, &out).unwrap();
         let index = HeaderIndex::open(file, 42, Duration::ZERO);
