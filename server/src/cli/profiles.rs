@@ -197,7 +197,7 @@ pub fn render(a: &Analysis) -> String {
             p.summary()
         ));
         for n in &p.notes {
-            s.push_str(&format!("  note: {n}\n"));
+            s.push_str(&format!("  note: {}\n", profiles::shell::clean(n)));
         }
         for u in &pr.unknown {
             s.push_str(&format!("  unknown: {} — {}\n", u.field, u.reason));
