@@ -112,7 +112,11 @@ pub fn run(
             findings: &a.findings,
             create: a.create.clone(),
         };
-        let _ = serde_json::to_writer_pretty(&mut out, &o);
+        // Unknown markers are cleaned where they are serialized; this walk
+        // makes sure none of a value's text escapes through a field missed.
+        let mut v = serde_json::to_value(&o).unwrap_or_default();
+        clean_json(&mut v);
+        let _ = serde_json::to_writer_pretty(&mut out, &v);
         let _ = writeln!(out);
     } else {
         let _ = write!(out, "{}", render(&a));
@@ -170,6 +174,17 @@ pub fn run(
         }
     }
     i32::from(failed > 0)
+}
+
+fn clean_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if profiles::shell::has_unknown(s) => {
+            *s = profiles::shell::clean(s);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
+        serde_json::Value::Object(o) => o.values_mut().for_each(clean_json),
+        _ => {}
+    }
 }
 
 fn rel(root: &Path, f: &Path) -> String {

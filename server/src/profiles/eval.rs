@@ -108,13 +108,19 @@ pub fn predict(engine: &Engine, base: &Environ, p: &Profile) -> ProfilePredictio
     }
     match engine.check(&dir, &cfg, &pkgs, false) {
         Ok(r) => {
-            pp.config = Some(r.config);
+            // The flags go in as written: `-X v=<template>` keeps its marker.
+            let mut c = r.config;
+            c.summary = super::shell::clean(&c.summary);
+            c.cgo_reason = super::shell::clean(&c.cgo_reason);
+            c.cc = super::shell::clean(&c.cc);
+            c.notes = c.notes.iter().map(|n| super::shell::clean(n)).collect();
+            pp.config = Some(c);
             pp.packages = r.packages;
             if pp.packages.is_empty() {
                 pp.error = Some(format!("no main package matches {}", pkgs.join(" ")));
             }
         }
-        Err(e) => pp.error = Some(e),
+        Err(e) => pp.error = Some(super::shell::clean(&e)),
     }
     pp
 }

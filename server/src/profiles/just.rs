@@ -343,11 +343,8 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skip
         });
     }
     let mut env: BTreeMap<String, String> = BTreeMap::new();
-    if dotenv_load {
-        match src.read(&dir.join(".env")) {
-            Some(t) => env.extend(super::taskfile::dotenv(&t)),
-            None => {}
-        }
+    if dotenv_load && let Some(t) = src.read(&dir.join(".env")) {
+        env.extend(super::taskfile::dotenv(&t));
     }
     let names: Vec<String> = if export_all {
         vars.keys().cloned().collect()
@@ -420,7 +417,6 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skip
             r.lines.iter().map(|l| vec![*l]).collect()
         };
         let mut scripts: Vec<String> = Vec::new();
-        let mut session_for_script = Session::default();
         for g in groups {
             let (Some(first), Some(last)) = (g.first(), g.last()) else {
                 continue;
@@ -428,16 +424,15 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skip
             let raw = &text[first.0..last.1];
             let script = interpolate(raw, &rvars, &mut unk);
             scripts.push(script.clone());
-            if !shebang || session_for_script.vars.is_empty() {
-                session_for_script = Session {
-                    vars: renv.clone(),
-                    exported: renv.clone(),
-                    cwd: String::new(),
-                };
-            }
+            // A fresh shell per line (per script for a shebang recipe).
+            let mut session = Session {
+                vars: renv.clone(),
+                exported: renv.clone(),
+                cwd: String::new(),
+            };
             let base = first.0;
             let map = |at: usize| Some(base + at);
-            for sr in shell::script_runs(&script, raw, &map, &mut session_for_script, &mut unk) {
+            for sr in shell::script_runs(&script, raw, &map, &mut session, &mut unk) {
                 let span = sr.span.unwrap_or(Span::new(first.0, last.1));
                 let mut p = Profile::new(
                     ProfileKind::Just,

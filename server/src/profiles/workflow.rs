@@ -117,7 +117,7 @@ fn combos(matrix: Option<&Node>) -> Result<Vec<Combo>, String> {
         for c in &out {
             for item in v.items() {
                 let x = flat(key, item)
-                    .ok_or(format!("matrix.{key} has a value that is not literal"))?;
+                    .ok_or_else(|| format!("matrix.{key} has a value that is not literal"))?;
                 let mut c = c.clone();
                 c.extend(x);
                 next.push(c);
@@ -134,7 +134,7 @@ fn combos(matrix: Option<&Node>) -> Result<Vec<Combo>, String> {
         let mut c = Combo::new();
         for (k, v) in n.entries() {
             let key = k.as_str().unwrap_or("");
-            c.extend(flat(key, v).ok_or(format!("matrix entry {key} is not literal"))?);
+            c.extend(flat(key, v).ok_or_else(|| format!("matrix entry {key} is not literal"))?);
         }
         Ok(c)
     };
