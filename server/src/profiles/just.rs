@@ -51,13 +51,16 @@ fn eval(e: &str, vars: &BTreeMap<String, String>, unk: &mut Unknowns) -> String 
                 let mut s = String::new();
                 i += 1;
                 while i < b.len() && b[i] != q {
-                    if q == b'"' && b[i] == b'\\' && i + 1 < b.len() {
-                        s.push(match b[i + 1] {
-                            b'n' => '\n',
-                            b't' => '\t',
-                            x => x as char,
+                    if q == b'"'
+                        && b[i] == b'\\'
+                        && let Some(x) = e[i + 1..].chars().next()
+                    {
+                        s.push(match x {
+                            'n' => '\n',
+                            't' => '\t',
+                            x => x,
                         });
-                        i += 2;
+                        i += 1 + x.len_utf8();
                         continue;
                     }
                     let ch = e[i..].chars().next().unwrap_or('\u{fffd}');
@@ -122,8 +125,10 @@ fn interpolate(s: &str, vars: &BTreeMap<String, String>, unk: &mut Unknowns) -> 
             rest = &rest[p + 4..];
             continue;
         }
-        let end = rest[p..].find("}}").map_or(rest.len(), |e| p + e + 2);
-        let inner = rest[p + 2..end.saturating_sub(2).max(p + 2)].to_string();
+        let (inner, end) = match rest[p + 2..].find("}}") {
+            Some(e) => (rest[p + 2..p + 2 + e].to_string(), p + e + 4),
+            None => (rest[p + 2..].to_string(), rest.len()),
+        };
         out.push_str(&eval(&inner, vars, unk));
         rest = &rest[end..];
     }
@@ -131,17 +136,19 @@ fn interpolate(s: &str, vars: &BTreeMap<String, String>, unk: &mut Unknowns) -> 
     out
 }
 
+/// A recipe parameter: name, default expression, exported with `$`.
+type Param = (String, Option<String>, bool);
+
 struct Recipe {
     name: String,
-    /// Parameters: (name, default expression, exported with `$`).
-    params: Vec<(String, Option<String>, bool)>,
+    params: Vec<Param>,
     /// Body lines: (start, end) of the text after indentation and `@`/`-`.
     lines: Vec<(usize, usize)>,
     header: Span,
 }
 
 /// `name p1 p2="d" $p3 +rest: deps` → name and parameters.
-fn header(line: &str) -> Option<(String, Vec<(String, Option<String>, bool)>)> {
+fn header(line: &str) -> Option<(String, Vec<Param>)> {
     let line = line.strip_prefix('@').unwrap_or(line);
     let colon = line.find(':')?;
     if line[colon..].starts_with(":=") {
@@ -316,7 +323,7 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skip
         };
         // The body: the indented lines that follow (blank lines included).
         let mut body = Vec::new();
-        let mut indent: Option<String> = None;
+        let mut indent: Option<usize> = None;
         while i < lines.len() {
             let (bs, be) = lines[i];
             let l = &text[bs..be];
@@ -327,10 +334,10 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skip
             if !l.starts_with([' ', '\t']) {
                 break;
             }
-            let ind = indent
-                .get_or_insert_with(|| l[..l.len() - l.trim_start().len()].to_string())
-                .len();
-            let content = &l[ind.min(l.len())..];
+            // Blanks only: a body line may be indented less than the first.
+            let own = l.len() - l.trim_start_matches([' ', '\t']).len();
+            let ind = (*indent.get_or_insert(own)).min(own);
+            let content = &l[ind..];
             let skip = content.len() - content.trim_start_matches(['@', '-']).len();
             body.push((bs + ind + skip, be));
             i += 1;
@@ -517,5 +524,19 @@ mod tests {
         let r: Vec<&str> = s.list.iter().map(|x| x.reason.as_str()).collect();
         assert!(r.iter().any(|x| x.contains("python3")), "{r:?}");
         assert!(r.iter().any(|x| x.contains("other.just")), "{r:?}");
+    }
+
+    #[test]
+    fn hostile_justfiles() {
+        for t in [
+            // A body line indented less than the first, with a multi-byte blank.
+            "a:\n    go build .\n \u{3000}# x\n",
+            "x := \"\\é\nb:\n  go build -o {{x}} .\n",
+            "b:\n  go build {{ unterminated é",
+            "set shell := [\nb:\n\tgo build .\n",
+            "b x=\"é:\n  go build .\n",
+        ] {
+            let _ = read_str(t);
+        }
     }
 }

@@ -301,11 +301,7 @@ pub fn read(
                     "the job runs on `{}`, which is only known when GitHub runs it",
                     shell::clean(&runs_on)
                 ))
-            } else if lower.contains("windows") {
-                Err(format!(
-                    "the job runs on {runs_on}; linklens predicts Linux builds"
-                ))
-            } else if lower.contains("macos") {
+            } else if lower.contains("windows") || lower.contains("macos") {
                 Err(format!(
                     "the job runs on {runs_on}; linklens predicts Linux builds"
                 ))
