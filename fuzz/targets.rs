@@ -9,7 +9,9 @@ use linklens::gosrc::constraint::{parse_go_build, parse_plus_build};
 use linklens::gosrc::{TagContext, scan_header, select_file};
 use linklens::inspect::{inspect_bytes, parse_build_info};
 use linklens::modules::{gomod, gowork, modcache, semver, vendor};
-use linklens::profiles::{ProfileKind, Source, dockerfile, makefile, release, yaml};
+use linklens::profiles::{
+    ProfileKind, Skips, Source, dockerfile, just, makefile, release, taskfile, workflow, yaml,
+};
 use std::path::Path;
 
 /// Two configurations that differ in everything tag-related, so that both
@@ -138,20 +140,35 @@ pub fn inspect(data: &[u8]) {
 }
 
 /// The build-definition readers (Dockerfile, Makefile, shell script,
-/// goreleaser and ko YAML) on the same text. The root does not exist, so a
-/// Makefile `include` reads nothing real.
+/// goreleaser and ko YAML, workflow, Taskfile, justfile) on the same text.
+/// The root does not exist, so a Makefile `include` reads nothing real.
 pub fn profiles(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let root = Path::new("/nonexistent-linklens-fuzz");
-    let _ = dockerfile::read(root, &root.join("Dockerfile"), &text);
-    let _ = makefile::read(root, &root.join("Makefile"), &text, &Source::default());
+    let src = Source::default();
+    let sk = &mut Skips::default();
+    let _ = dockerfile::read(root, &root.join("Dockerfile"), &text, sk);
+    let _ = makefile::read(root, &root.join("Makefile"), &text, &src, sk);
     let _ = makefile::read_script(root, &root.join("build.sh"), &text, Default::default(), "");
     let _ = release::read(
         ProfileKind::Goreleaser,
         root,
         &root.join(".goreleaser.yaml"),
         &text,
+        &src,
+        sk,
     );
-    let _ = release::read(ProfileKind::Ko, root, &root.join(".ko.yaml"), &text);
+    let _ = release::read(
+        ProfileKind::Ko,
+        root,
+        &root.join(".ko.yaml"),
+        &text,
+        &src,
+        sk,
+    );
+    let wf = root.join(".github/workflows/ci.yml");
+    let _ = workflow::read(root, &wf, &text, &src, sk);
+    let _ = taskfile::read(root, &root.join("Taskfile.yml"), &text, &src, sk);
+    let _ = just::read(root, &root.join("justfile"), &text, &src, sk);
     let _ = yaml::parse(&text);
 }

@@ -2,7 +2,11 @@
 //! real on this machine (make, Dockerfile builder-stage RUN lines as shell,
 //! goreleaser/ko parameters as go build); the ELF must match the prediction.
 //! Then every offered edit is applied to a fresh copy, re-predicted (static
-//! expected) and built again.
+//! expected) and built again. The `readers` fixture has one build per kind
+//! of file read since issue 17 (workflow steps with env at three levels and
+//! a matrix, Taskfile tasks, just recipes, a Dockerfile heredoc, goreleaser
+//! v1 `build:` with `main: main.go`, make `include`): each must be found,
+//! and link as its comment in the fixture says.
 
 #[path = "profiles_support.rs"]
 mod support;
@@ -15,7 +19,41 @@ use linklens::profiles::{self, Source, edits};
 use std::path::Path;
 use support::*;
 
-const PROJECTS: [&str; 3] = ["webapp", "cgoapp", "bare"];
+const PROJECTS: [&str; 4] = ["webapp", "cgoapp", "bare", "readers"];
+
+/// The readers fixture's builds and how the real build links each, as
+/// the fixture's comments say.
+const READERS: [(&str, Verdict); 14] = [
+    ("workflow ci.yml job build step \"levels\"", Verdict::Static),
+    (
+        "workflow ci.yml job build step \"step over job\"",
+        Verdict::Dynamic,
+    ),
+    (
+        "workflow ci.yml job build step \"step over workflow\"",
+        Verdict::Static,
+    ),
+    (
+        "workflow ci.yml job build step \"in a directory\"",
+        Verdict::Dynamic,
+    ),
+    (
+        "workflow ci.yml job matrix step #1 [cgo=0, os=ubuntu-latest]",
+        Verdict::Static,
+    ),
+    (
+        "workflow ci.yml job matrix step #1 [cgo=1, os=ubuntu-latest]",
+        Verdict::Dynamic,
+    ),
+    ("task build", Verdict::Static),
+    ("task dyn", Verdict::Dynamic),
+    ("just build", Verdict::Static),
+    ("just dyn", Verdict::Dynamic),
+    ("Dockerfile stage build", Verdict::Dynamic),
+    ("goreleaser readers linux/amd64", Verdict::Static),
+    ("make build", Verdict::Static),
+    ("make file", Verdict::Dynamic),
+];
 
 #[test]
 fn profiles_match_real_builds() {
@@ -23,6 +61,7 @@ fn profiles_match_real_builds() {
     let engine = Engine::new(Toolchain::discover(&env));
     let (mut passed, mut failed, mut skipped) = (0, 0, Vec::new());
     let mut failures = Vec::new();
+    let mut readers_built: Vec<(String, Verdict)> = Vec::new();
     for project in PROJECTS {
         let tmp = copy_fixture(project);
         let root = tmp.path();
@@ -62,6 +101,9 @@ fn profiles_match_real_builds() {
             match res {
                 Ok(label) => {
                     passed += 1;
+                    if project == "readers" {
+                        readers_built.push((p.name.clone(), pkg.link.result));
+                    }
                     println!(
                         "ok   {project:<7} {:<34} {:<28} {label}",
                         p.name,
@@ -83,6 +125,23 @@ fn profiles_match_real_builds() {
             }
         }
     }
+    for (name, want) in READERS {
+        match readers_built.iter().find(|(n, _)| n == name) {
+            Some((_, got)) if *got == want => {}
+            Some((_, got)) => {
+                failed += 1;
+                failures.push(format!(
+                    "readers {name}: built {}, the fixture says {}",
+                    got.as_str(),
+                    want.as_str()
+                ));
+            }
+            None => {
+                failed += 1;
+                failures.push(format!("readers {name}: not found or not built"));
+            }
+        }
+    }
     for s in &skipped {
         println!("skip {s}");
     }
@@ -94,7 +153,7 @@ fn profiles_match_real_builds() {
         skipped.len()
     );
     assert_eq!(failed, 0, "{failures:#?}");
-    assert!(passed >= 15, "too few profiles checked: {passed}");
+    assert!(passed >= 29, "too few profiles checked: {passed}");
 }
 
 /// Applies `e` to a fresh copy of `project`: returns the copy.
@@ -206,4 +265,45 @@ fn edits_make_real_builds_static() {
     println!("{passed} passed, {failed} failed");
     assert_eq!(failed, 0, "{failures:#?}");
     assert!(passed >= 8, "too few edits checked: {passed}");
+}
+
+/// `check --profiles`, text and JSON, on every fixture project: unknown
+/// values show as `<unknown>`, never as linklens' internal marker.
+#[test]
+fn no_internal_placeholder_in_output() {
+    let mut projects: Vec<String> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    projects.sort();
+    assert!(projects.len() >= 4, "{projects:?}");
+    for project in &projects {
+        let tmp = copy_fixture(project);
+        for json in [true, false] {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_linklens"));
+            c.args(["check", "--profiles"])
+                .current_dir(tmp.path())
+                .env("GOTOOLCHAIN", "local")
+                .env("GOFLAGS", "")
+                .env_remove("CGO_ENABLED");
+            if json {
+                c.arg("--json");
+            }
+            let out = c.output().expect("run linklens");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(out.stdout.len() > 100, "{project}: {text}");
+            if let Some(at) = text.find("@@") {
+                panic!(
+                    "{project} (json: {json}): internal placeholder in the output: ...{}...",
+                    &text[at.saturating_sub(200)..(at + 60).min(text.len())]
+                );
+            }
+        }
+    }
 }

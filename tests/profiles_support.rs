@@ -1,7 +1,9 @@
 //! Shared by the profile ground-truth tests: copy a fixture, run the build a
 //! profile describes for real on this machine (make, the Dockerfile stage's
-//! RUN lines as shell, goreleaser/ko parameters as `go build`), and compare
-//! the binary with the prediction.
+//! RUN lines as shell, goreleaser/ko parameters as `go build`; a workflow
+//! step, task or just recipe as its shell scripts, with the environment the
+//! tool gives them, in real bash/sh), and compare the binary with the
+//! prediction.
 
 #![allow(dead_code)]
 
@@ -172,6 +174,25 @@ pub fn build(p: &Profile, root: &Path, env: &Environ) -> Result<Vec<PathBuf>, St
                 .env("GOTOOLCHAIN", "local");
             run(c, &format!("go build {}", p.args_display().join(" ")))?;
             p.dir.join(p.output.clone().ok_or("no output")?)
+        }
+        ProfileKind::Workflow | ProfileKind::Taskfile | ProfileKind::Just => {
+            let r = p.replay.as_ref().ok_or("no replay")?;
+            let mut e = env.clone();
+            for (k, v) in &r.env {
+                e.insert(k.clone(), v.clone());
+            }
+            for script in &r.scripts {
+                let mut c = Command::new(&r.shell);
+                c.args(&r.shell_args)
+                    .arg("-c")
+                    .arg(script)
+                    .current_dir(&r.dir)
+                    .env_clear()
+                    .envs(&e)
+                    .env("GOTOOLCHAIN", "local");
+                run(c, &format!("{} -c {script}", r.shell))?;
+            }
+            p.local_output().ok_or("no output path")?
         }
         ProfileKind::Editor => return Err("the editor profile is not a build".into()),
     };

@@ -276,9 +276,9 @@ fn untrusted_client_is_final_over_the_workspace_file() {
     t.assert_safe("untrusted", false);
 }
 
-/// Finding 3: `check --profiles` with a Makefile recipe, a goreleaser build
-/// and a ko build whose env names the workspace's `go` on PATH and a new
-/// GOEXPERIMENT.
+/// Finding 3: `check --profiles` with a Makefile recipe, a goreleaser build,
+/// a ko build, a workflow step, a task and a just recipe whose env names
+/// the workspace's `go` on PATH and a new GOEXPERIMENT.
 #[test]
 fn build_files_never_choose_the_go_that_runs() {
     let t = Trap::new();
@@ -301,13 +301,39 @@ fn build_files_never_choose_the_go_that_runs() {
             "builds:\n  - id: net\n    main: ./cmd/net\n    env:\n      - PATH={ws}/bin\n      - GOEXPERIMENT=boringcrypto\n"
         ),
     );
+    std::fs::create_dir_all(t.ws.join(".github/workflows")).unwrap();
+    write(
+        &t.ws.join(".github/workflows/ci.yml"),
+        format!(
+            "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    env:\n      PATH: {ws}/bin\n      GOEXPERIMENT: boringcrypto\n    steps:\n      - run: CC={ws}/gcc go build ./cmd/net\n"
+        ),
+    );
+    write(
+        &t.ws.join("Taskfile.yml"),
+        format!(
+            "version: '3'\nenv:\n  PATH: {ws}/bin\n  GOEXPERIMENT: boringcrypto\ntasks:\n  build:\n    cmds:\n      - CC={ws}/gcc go build ./cmd/net\n"
+        ),
+    );
+    write(
+        &t.ws.join("justfile"),
+        format!(
+            "export PATH := \"{ws}/bin\"\nexport GOEXPERIMENT := \"boringcrypto\"\nbuild:\n    CC={ws}/gcc go build ./cmd/net\n"
+        ),
+    );
     let out = t.cli(&["check", "--profiles", "--json"], "");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let text = report.to_string();
-    for source in ["Makefile", ".goreleaser.yaml", ".ko.yaml"] {
+    for source in [
+        "Makefile",
+        ".goreleaser.yaml",
+        ".ko.yaml",
+        "ci.yml",
+        "Taskfile.yml",
+        "justfile",
+    ] {
         assert!(
             text.contains(source),
             "profile from {source} not evaluated: {text}"

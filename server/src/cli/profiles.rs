@@ -112,7 +112,11 @@ pub fn run(
             findings: &a.findings,
             create: a.create.clone(),
         };
-        let _ = serde_json::to_writer_pretty(&mut out, &o);
+        // Unknown markers are cleaned where they are serialized; this walk
+        // makes sure none of a value's text escapes through a field missed.
+        let mut v = serde_json::to_value(&o).unwrap_or_default();
+        clean_json(&mut v);
+        let _ = serde_json::to_writer_pretty(&mut out, &v);
         let _ = writeln!(out);
     } else {
         let _ = write!(out, "{}", render(&a));
@@ -172,6 +176,17 @@ pub fn run(
     i32::from(failed > 0)
 }
 
+fn clean_json(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if profiles::shell::has_unknown(s) => {
+            *s = profiles::shell::clean(s);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(clean_json),
+        serde_json::Value::Object(o) => o.values_mut().for_each(clean_json),
+        _ => {}
+    }
+}
+
 fn rel(root: &Path, f: &Path) -> String {
     f.strip_prefix(root).unwrap_or(f).display().to_string()
 }
@@ -197,7 +212,7 @@ pub fn render(a: &Analysis) -> String {
             p.summary()
         ));
         for n in &p.notes {
-            s.push_str(&format!("  note: {n}\n"));
+            s.push_str(&format!("  note: {}\n", profiles::shell::clean(n)));
         }
         for u in &pr.unknown {
             s.push_str(&format!("  unknown: {} — {}\n", u.field, u.reason));

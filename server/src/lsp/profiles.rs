@@ -1,5 +1,6 @@
 //! Build profiles in the language server: per workspace folder, the
-//! project's own builds (Makefile, Dockerfile, goreleaser, ko) discovered
+//! project's own builds (Makefile, Dockerfile, goreleaser, ko, GitHub
+//! workflows, Taskfile, justfile) discovered
 //! with open buffers as overlay, predicted, and their findings. The profile
 //! data stays as `crate::profiles` computes it; this module only converts it
 //! at the edge (diagnostics, hover rows, workspace edits).
@@ -28,21 +29,22 @@ pub struct FolderProfiles {
 }
 
 /// Whether `path` is a build definition file (Makefile, *.mk, Dockerfile,
-/// goreleaser, ko).
+/// goreleaser, ko, .github/workflows/*.yml, Taskfile, justfile).
 pub fn is_build_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| profiles::file_kind(n).is_some())
+    profiles::path_kind(path).is_some()
 }
 
-/// Whether a change to `path` can change a profile: a build file, or a
-/// shell script (Makefile recipes call scripts, which are read too).
+/// Whether a change to `path` can change a profile: a build file, a shell
+/// script (Makefile recipes call scripts, which are read too) or a dotenv
+/// file (Taskfile `dotenv:`, just `set dotenv-load`).
 pub fn is_profile_input(path: &Path) -> bool {
-    is_build_file(path) || path.extension().is_some_and(|e| e == "sh")
+    is_build_file(path)
+        || path.extension().is_some_and(|e| e == "sh")
+        || path.file_name().is_some_and(|n| n == ".env")
 }
 
 /// Globs for the client's file watcher (a superset of [`is_build_file`]).
-pub const WATCH_GLOBS: [&str; 10] = [
+pub const WATCH_GLOBS: [&str; 14] = [
     "**/Makefile*",
     "**/makefile",
     "**/GNUmakefile",
@@ -53,6 +55,10 @@ pub const WATCH_GLOBS: [&str; 10] = [
     "**/{.,}goreleaser.y*ml",
     "**/.ko.y*ml",
     "**/*.sh",
+    "**/.github/workflows/*.y*ml",
+    "**/[tT]askfile*.y*ml",
+    "**/{justfile,Justfile,JUSTFILE,.justfile}",
+    "**/.env",
 ];
 
 impl FolderProfiles {
@@ -190,9 +196,19 @@ mod tests {
             ".goreleaser.yaml",
             ".goreleaser.yml",
             ".ko.yaml",
+            "/r/.github/workflows/ci.yml",
+            ".github/workflows/release.yaml",
+            "Taskfile.yml",
+            "Taskfile.dist.yaml",
+            "justfile",
+            ".justfile",
+            "Justfile",
         ] {
             assert!(is_build_file(Path::new(f)), "{f}");
         }
+        assert!(!is_build_file(Path::new("/r/.github/ci.yml")));
+        assert!(!is_build_file(Path::new("/r/workflows/ci.yml")));
+        assert!(is_profile_input(Path::new("/r/.env")));
         assert!(is_profile_input(Path::new("scripts/build.sh")));
         assert!(!is_profile_input(Path::new("main.go")));
         assert!(!is_profile_input(Path::new("README.md")));

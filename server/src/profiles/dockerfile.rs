@@ -1,10 +1,14 @@
 //! Dockerfiles: each stage's base image, `ENV`/`ARG` values, `WORKDIR`,
 //! `RUN go build` lines (with `&&` chains, continuations and env prefixes),
 //! and which later stage receives the binary with `COPY --from`. The build
-//! context is taken to be the Dockerfile's directory.
+//! context is taken to be the Dockerfile's directory. `RUN <<EOF` heredocs
+//! are read as the script they are; a stage that builds some other way
+//! (`go run`, make, a script) is reported as not evaluated.
 
 use super::shell::{self, Mode, Session, Unknowns, Word};
-use super::{CCompiler, DockerStage, ImageClass, Origin, Profile, ProfileKind, Runtime, line_of};
+use super::{
+    CCompiler, DockerStage, ImageClass, Origin, Profile, ProfileKind, Runtime, Skips, line_of,
+};
 use crate::gosrc::Span;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,9 +17,42 @@ use std::path::Path;
 #[derive(Debug, Clone)]
 struct Instr {
     keyword: String,
-    /// Argument text (file slice, continuations kept).
+    /// Argument text (file slice, continuations kept), heredoc bodies not included.
     args: Span,
     span: Span,
+    /// Heredocs the instruction opens, in order: body spans (the lines
+    /// between the `<<WORD` line and the line with WORD).
+    heredocs: Vec<Span>,
+}
+
+/// The heredoc words of an instruction line: `<<EOF`, `<<-EOF`, `<<"EOF"`,
+/// with whether leading tabs are stripped (`<<-`).
+fn heredoc_words(line: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(p) = rest.find("<<") {
+        rest = &rest[p + 2..];
+        let dash = rest.starts_with('-');
+        let r = rest.trim_start_matches('-');
+        let (word, used) = match r.chars().next() {
+            Some(q @ ('"' | '\'')) => match r[1..].find(q) {
+                Some(e) => (r[1..1 + e].to_string(), e + 2),
+                None => break,
+            },
+            _ => {
+                let e = r
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(r.len());
+                (r[..e].to_string(), e)
+            }
+        };
+        if word.is_empty() {
+            continue;
+        }
+        out.push((word, dash));
+        rest = &r[used..];
+    }
+    out
 }
 
 fn instructions(text: &str) -> (Vec<Instr>, char) {
@@ -74,12 +111,40 @@ fn instructions(text: &str) -> (Vec<Instr>, char) {
             .find(char::is_whitespace)
             .map_or(end, |p| start + p);
         let args_start = kw_end + (text[kw_end..end].len() - text[kw_end..end].trim_start().len());
+        let keyword = text[start..kw_end].to_ascii_uppercase();
+        // Heredoc bodies follow the instruction line (BuildKit syntax).
+        let mut heredocs = Vec::new();
+        let mut instr_end = end;
+        if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+            let mut at = (end + 1).min(b.len());
+            for (word, dash) in heredoc_words(&text[args_start..end]) {
+                let body_start = at;
+                let mut body_end = b.len();
+                let mut next = b.len();
+                let mut p = at;
+                while p < b.len() {
+                    let le = text[p..].find('\n').map_or(b.len(), |x| p + x);
+                    let l = text[p..le].trim_end_matches('\r');
+                    let l = if dash { l.trim_start_matches('\t') } else { l };
+                    if l == word {
+                        body_end = p;
+                        next = (le + 1).min(b.len());
+                        break;
+                    }
+                    p = le + 1;
+                }
+                heredocs.push(Span::new(body_start, body_end.max(body_start)));
+                instr_end = next.saturating_sub(1).max(body_end);
+                at = next;
+            }
+        }
         out.push(Instr {
-            keyword: text[start..kw_end].to_ascii_uppercase(),
+            keyword,
             args: Span::new(args_start, end),
             span: Span::new(start, end),
+            heredocs,
         });
-        i = end + 1;
+        i = instr_end.max(end) + 1;
     }
     (out, escape)
 }
@@ -141,8 +206,10 @@ struct Stage {
 }
 
 /// Profiles for every `go build` in a `RUN` of any stage.
-pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
+pub fn read(root: &Path, file: &Path, text: &str, skips: &mut Skips) -> Vec<Profile> {
     let (instrs, escape) = instructions(text);
+    // Per stage: RUN commands that may build the binary some other way.
+    let mut other_builds: Vec<Vec<(Span, String)>> = Vec::new();
     let ctx = file.parent().unwrap_or(root).to_path_buf();
     let mut unk = Unknowns::default();
     let mut global_args: BTreeMap<String, String> = BTreeMap::new();
@@ -211,6 +278,7 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
                 st.from_line_end = ins.span.end;
                 // Global ARGs are not visible inside a stage unless redeclared.
                 stages.push(st);
+                other_builds.push(Vec::new());
             }
             "ARG" => {
                 for w in expand(args, &mut unk) {
@@ -294,6 +362,7 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
                 }
             }
             "RUN" => {
+                let si = stages.len().saturating_sub(1);
                 let Some(st) = stages.last_mut() else {
                     continue;
                 };
@@ -306,8 +375,40 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
                     off = e + (args[e..].len() - args[e..].trim_start().len());
                 }
                 let body = &args[off..];
-                let body_start = ins.args.start + off;
-                let (script, mapped): (String, bool) = if body.starts_with('[') {
+                let mut body_start = ins.args.start + off;
+                let first_word = body.split_whitespace().next().unwrap_or("");
+                let (script, mapped): (String, bool) = if let (Some(h), true) = (
+                    ins.heredocs.first(),
+                    body.starts_with("<<")
+                        || matches!(first_word, "sh" | "bash" | "/bin/sh" | "/bin/bash")
+                            && body.contains("<<"),
+                ) {
+                    // The heredoc is the script (`RUN <<EOF`, `RUN bash <<EOF`).
+                    let hs = &text[h.start..h.end];
+                    let interp = hs
+                        .lines()
+                        .next()
+                        .and_then(|l| l.strip_prefix("#!"))
+                        .map(|l| l.trim().to_string());
+                    if let Some(i) = interp.filter(|i| {
+                        !["sh", "bash"].iter().any(|s| {
+                            i.ends_with(&format!("/{s}"))
+                                || i.ends_with(&format!(" {s}"))
+                                || i.contains(&format!("/{s} "))
+                        })
+                    }) {
+                        other_builds[si].push((
+                            ins.span,
+                            format!(
+                                "the RUN heredoc is a `#!{i}` script, which linklens does not read"
+                            ),
+                        ));
+                        st.runs.push(hs.to_string());
+                        continue;
+                    }
+                    body_start = h.start;
+                    (hs.to_string(), escape == '\\')
+                } else if body.starts_with('[') {
                     let v: Vec<String> = serde_json::from_str(body).unwrap_or_default();
                     match v.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                         ["sh" | "/bin/sh" | "bash" | "/bin/bash", "-c", s, ..] => {
@@ -321,8 +422,6 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
                             false,
                         ),
                     }
-                } else if body.starts_with("<<") {
-                    continue; // heredocs: not read
                 } else {
                     (body.to_string(), escape == '\\')
                 };
@@ -342,6 +441,16 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
                 };
                 let env = st.env.clone();
                 let cmds = shell::parse(&script, Mode::Shell, &|n| env.get(n).cloned(), &mut unk);
+                for c in &cmds {
+                    if let Some(what) = other_build(c) {
+                        let span = if mapped {
+                            Span::new(c.span.start + body_start, c.span.end + body_start)
+                        } else {
+                            ins.span
+                        };
+                        other_builds[si].push((span, what));
+                    }
+                }
                 for run in session.walk(&cmds) {
                     let stage_idx = stages.len() - 1;
                     let st = &stages[stage_idx];
@@ -444,6 +553,22 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
             _ => {}
         }
     }
+    // A stage that builds no other way: say what it runs instead.
+    for (si, list) in other_builds.iter().enumerate() {
+        if stage_of.contains(&si) {
+            continue;
+        }
+        for (span, what) in list {
+            skips.add(
+                file,
+                *span,
+                format!(
+                    "stage {}: {what}, so what this stage builds is not predicted",
+                    stages[si].name
+                ),
+            );
+        }
+    }
     // Where does each binary run? The final stage, if it copies it there.
     if let Some(last_idx) = stages.len().checked_sub(1) {
         let last = &stages[last_idx];
@@ -470,6 +595,53 @@ pub fn read(root: &Path, file: &Path, text: &str) -> Vec<Profile> {
         }
     }
     pending
+}
+
+/// The image of the final stage and its span (for goreleaser's `dockers:`).
+pub fn final_image(text: &str) -> Option<(String, Span)> {
+    let (instrs, _) = instructions(text);
+    let from = instrs.iter().rev().find(|i| i.keyword == "FROM")?;
+    let args = &text[from.args.start..from.args.end];
+    let mut off = 0;
+    for w in args.split_whitespace() {
+        let at = args[off..].find(w).map_or(off, |p| off + p);
+        off = at + w.len();
+        if !w.starts_with("--") {
+            return Some((
+                w.to_string(),
+                Span::new(from.args.start + at, from.args.start + off),
+            ));
+        }
+    }
+    None
+}
+
+/// A command that may build a Go binary without `go build` in the text:
+/// `go run`, make, task, just, goreleaser, mage, or a script.
+fn other_build(c: &shell::Command) -> Option<String> {
+    let w: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
+    let i = w.iter().position(|x| shell::assignment(x).is_none())?;
+    let show = || shell::clean(&w[i..].join(" "));
+    let base = w[i].rsplit('/').next().unwrap_or(w[i]);
+    match (base, w.get(i + 1).copied()) {
+        ("go", Some("run" | "generate")) => Some(format!(
+            "RUN `{}` runs a Go program, which linklens does not execute",
+            show()
+        )),
+        ("make" | "gmake" | "task" | "just" | "goreleaser" | "mage" | "bazel", _) => Some(format!(
+            "RUN `{}` hands the build to {base}, which a Dockerfile RUN does not let linklens follow",
+            show()
+        )),
+        ("sh" | "bash", Some(s)) if !s.starts_with('-') => Some(format!(
+            "RUN `{}` runs a script, which linklens does not follow from a Dockerfile",
+            show()
+        )),
+        (_, _) if w[i].ends_with(".sh") || w[i].starts_with("./") => Some(format!(
+            "RUN `{}` runs a script, which linklens does not follow from a Dockerfile",
+            show()
+        )),
+        _ => None,
+    }
 }
 
 fn has_word(s: &str, w: &str) -> bool {
@@ -505,7 +677,62 @@ mod tests {
     use super::*;
 
     fn read_str(t: &str) -> Vec<Profile> {
-        read(Path::new("/w"), Path::new("/w/Dockerfile"), t)
+        read(
+            Path::new("/w"),
+            Path::new("/w/Dockerfile"),
+            t,
+            &mut Skips::default(),
+        )
+    }
+
+    fn skipped(t: &str) -> Vec<String> {
+        let mut s = Skips::default();
+        read(Path::new("/w"), Path::new("/w/Dockerfile"), t, &mut s);
+        s.list
+            .iter()
+            .map(|x| format!("{}:{}", line_of(t, x.span.start), x.reason))
+            .collect()
+    }
+
+    #[test]
+    fn heredocs_are_scripts() {
+        let t = "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY . .\nRUN <<EOF\nset -e\nexport CGO_ENABLED=0\ngo build -tags netgo -o /out/app ./cmd/app\nEOF\nRUN <<-EOT bash\n\tgo build -o /out/b ./cmd/b\n\tEOT\nFROM scratch\nCOPY --from=build /out/app /app\n";
+        let ps = read_str(t);
+        assert_eq!(ps.len(), 2, "{ps:#?}");
+        assert_eq!(ps[0].env["CGO_ENABLED"], "0");
+        assert_eq!(
+            ps[0].args,
+            ["-tags", "netgo", "-o", "/out/app", "./cmd/app"]
+        );
+        assert_eq!(ps[0].line, 7);
+        let sp = ps[0].span.unwrap();
+        assert_eq!(
+            &t[sp.start..sp.end],
+            "go build -tags netgo -o /out/app ./cmd/app"
+        );
+        assert_eq!(ps[1].line, 10);
+        assert!(ps[0].runtime.is_some());
+        // The heredoc body is no instruction of its own, and the stage after it is read.
+        assert_eq!(ps[0].docker.as_ref().unwrap().runs.len(), 1);
+        // A heredoc that is data (cat > file) leaves the command line as the script.
+        let ps = read_str("FROM golang:1.26\nRUN cat <<EOF > /x.txt\ngo build .\nEOF\n");
+        assert!(ps.is_empty(), "{ps:#?}");
+    }
+
+    #[test]
+    fn other_builds_are_reported() {
+        let s = skipped(
+            "FROM golang:1.26 AS build\nCOPY . .\nRUN go run scripts/build.go -o /out/app\nFROM scratch\nCOPY --from=build /out/app /app\n",
+        );
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(s[0].starts_with("3:"), "{s:?}");
+        assert!(s[0].contains("go run scripts/build.go"), "{s:?}");
+        let s = skipped("FROM golang:1.26\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
+        assert!(s[0].contains("python3"), "{s:?}");
+        let s = skipped("FROM golang:1.26\nRUN make build\nRUN ./build.sh\n");
+        assert_eq!(s.len(), 2, "{s:?}");
+        // A stage with a go build: its go run (code generation) is no loss.
+        assert!(skipped("FROM golang:1.26\nRUN go run ./gen && go build -o /a .\n").is_empty());
     }
 
     #[test]

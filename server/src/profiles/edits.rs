@@ -373,26 +373,7 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
                     cs.push(shell_ldflags(file, w)?);
                     cs
                 }
-                "runtime-image" => {
-                    let rt = p.runtime.as_ref()?;
-                    let musl_bin = pred.packages.iter().any(|x| {
-                        x.link
-                            .interpreter
-                            .as_deref()
-                            .is_some_and(|i| i.contains("ld-musl"))
-                    });
-                    let img = rt.image.to_ascii_lowercase();
-                    let new = if musl_bin {
-                        "alpine:3.20".to_string()
-                    } else if img.starts_with("gcr.io/distroless/static") {
-                        rt.image.replacen("static", "base", 1)
-                    } else if img.starts_with("cgr.dev/chainguard/static") {
-                        rt.image.replacen("static", "glibc-dynamic", 1)
-                    } else {
-                        "gcr.io/distroless/base-debian12".to_string()
-                    };
-                    vec![rep(&rt.file, rt.span, new)]
-                }
+                "runtime-image" => vec![docker_runtime_image(p, pred)?],
                 _ => return None,
             })
         }
@@ -404,6 +385,11 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
             f,
         ) => {
             let ko = p.kind == ProfileKind::Ko;
+            let in_goreleaser = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(super::file_kind)
+                == Some(ProfileKind::Goreleaser);
             Some(match (f, ko) {
                 ("cgo-disabled", false) => vec![yaml_list_set(
                     file,
@@ -414,9 +400,12 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
                     "CGO_ENABLED=0",
                 )?],
                 ("cgo-disabled", true) => {
-                    let in_build = b
-                        .get("env")
-                        .is_some_and(|e| e.strings().iter().any(|s| s.starts_with("CGO_ENABLED=")));
+                    // goreleaser's kos: the entry's own env; .ko.yaml: the
+                    // build's env if it sets CGO_ENABLED, else defaultEnv.
+                    let in_build = in_goreleaser
+                        || b.get("env").is_some_and(|e| {
+                            e.strings().iter().any(|s| s.starts_with("CGO_ENABLED="))
+                        });
                     let target = if in_build { b } else { root };
                     let key = if in_build { "env" } else { "defaultEnv" };
                     vec![yaml_list_set(
@@ -464,6 +453,20 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
                         }
                     }
                 }
+                ("runtime-image", false) => {
+                    // goreleaser dockers: the Dockerfile's final image.
+                    vec![docker_runtime_image(p, pred)?]
+                }
+                ("runtime-image", true) if in_goreleaser => {
+                    let img = "cgr.dev/chainguard/glibc-dynamic";
+                    match b.get("base_image") {
+                        Some(n) if !n.aliased && n.as_str().is_some() => {
+                            vec![rep(file, n.span, img.into())]
+                        }
+                        // No base_image line to change: no edit offered.
+                        _ => return None,
+                    }
+                }
                 ("runtime-image", true) => {
                     // ko: a base image with glibc for a cgo build.
                     let img = "cgr.dev/chainguard/glibc-dynamic";
@@ -499,6 +502,28 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
         }
         _ => None,
     }
+}
+
+/// Switches a Dockerfile's runtime image to one with the libc the binary needs.
+fn docker_runtime_image(p: &Profile, pred: &ProfilePrediction) -> Option<Change> {
+    let rt = p.runtime.as_ref()?;
+    let musl_bin = pred.packages.iter().any(|x| {
+        x.link
+            .interpreter
+            .as_deref()
+            .is_some_and(|i| i.contains("ld-musl"))
+    });
+    let img = rt.image.to_ascii_lowercase();
+    let new = if musl_bin {
+        "alpine:3.20".to_string()
+    } else if img.starts_with("gcr.io/distroless/static") {
+        rt.image.replacen("static", "base", 1)
+    } else if img.starts_with("cgr.dev/chainguard/static") {
+        rt.image.replacen("static", "glibc-dynamic", 1)
+    } else {
+        "gcr.io/distroless/base-debian12".to_string()
+    };
+    Some(rep(&rt.file, rt.span, new))
 }
 
 fn file_label(root: &Path, f: &Path) -> String {
@@ -599,12 +624,13 @@ fn check(
         };
         overlay.overlay.insert(f.clone(), new);
     }
-    // A script is only read through the Makefile that calls it.
+    // A script is only read through the Makefile that calls it, and an
+    // included makefile through its includer.
     let d = if p.kind == ProfileKind::Script {
         super::discover(root, &overlay)
     } else {
         let mut d = Discovery::default();
-        d.read_file(root, p.file.as_deref()?, &overlay);
+        d.read_file(root, p.entry.as_deref().or(p.file.as_deref())?, &overlay);
         d
     };
     let np = d.profiles.iter().find(|x| x.id == p.id)?;

@@ -77,7 +77,7 @@ pub fn predict(engine: &Engine, base: &Environ, p: &Profile) -> ProfilePredictio
     let (cfg, mut pkgs) = match config(engine, base, p) {
         Ok(c) => c,
         Err(e) => {
-            pp.error = Some(e);
+            pp.error = Some(super::shell::clean(&e));
             return pp;
         }
     };
@@ -88,6 +88,17 @@ pub fn predict(engine: &Engine, base: &Environ, p: &Profile) -> ProfilePredictio
         Some(c) => p.dir.join(c),
         None => p.dir.clone(),
     };
+    match file_args(&dir, &pkgs) {
+        Ok(Some(pkg)) => pkgs = vec![pkg],
+        Ok(None) => {}
+        Err(reason) => {
+            pp.unknown.push(Unknown {
+                field: "packages".into(),
+                reason,
+            });
+            return pp;
+        }
+    }
     if !dir.is_dir() {
         pp.error = Some(format!(
             "the build directory {} does not exist",
@@ -97,18 +108,112 @@ pub fn predict(engine: &Engine, base: &Environ, p: &Profile) -> ProfilePredictio
     }
     match engine.check(&dir, &cfg, &pkgs, false) {
         Ok(r) => {
-            pp.config = Some(r.config);
+            // The flags go in as written: `-X v=<template>` keeps its marker.
+            let mut c = r.config;
+            c.summary = super::shell::clean(&c.summary);
+            c.cgo_reason = super::shell::clean(&c.cgo_reason);
+            c.cc = super::shell::clean(&c.cc);
+            c.notes = c.notes.iter().map(|n| super::shell::clean(n)).collect();
+            pp.config = Some(c);
             pp.packages = r.packages;
             if pp.packages.is_empty() {
                 pp.error = Some(format!("no main package matches {}", pkgs.join(" ")));
             }
         }
-        Err(e) => pp.error = Some(e),
+        Err(e) => pp.error = Some(super::shell::clean(&e)),
     }
     pp
+}
+
+/// `go build main.go` builds the package `command-line-arguments` from the
+/// named files only. When they are all the Go files of their directory
+/// (test files aside), that is the directory's package: returned as
+/// `./dir`. Otherwise linklens, which predicts whole packages, cannot say.
+fn file_args(dir: &std::path::Path, pkgs: &[String]) -> Result<Option<String>, String> {
+    if !pkgs.iter().any(|p| p.ends_with(".go")) {
+        return Ok(None);
+    }
+    if !pkgs.iter().all(|p| p.ends_with(".go")) {
+        return Err(format!(
+            "`{}` mixes Go files and packages, which go build rejects",
+            pkgs.join(" ")
+        ));
+    }
+    let parent = |p: &str| {
+        std::path::Path::new(p)
+            .parent()
+            .map(|d| d.to_path_buf())
+            .unwrap_or_default()
+    };
+    let d = parent(&pkgs[0]);
+    if pkgs.iter().any(|p| parent(p) != d) {
+        return Err("the Go files named are in different directories".into());
+    }
+    let named: std::collections::BTreeSet<String> = pkgs
+        .iter()
+        .filter_map(|p| std::path::Path::new(p).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    let abs = dir.join(&d);
+    let Ok(rd) = std::fs::read_dir(&abs) else {
+        return Err(format!("the directory {} cannot be read", abs.display()));
+    };
+    let mut others: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".go") && !n.ends_with("_test.go") && !named.contains(n))
+        .collect();
+    if !others.is_empty() {
+        others.sort();
+        return Err(format!(
+            "`go build {}` builds only the named files, and {} has other Go files ({}): linklens predicts whole packages",
+            pkgs.join(" "),
+            if d.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                d.display().to_string()
+            },
+            others.join(", ")
+        ));
+    }
+    let d = d.display().to_string();
+    Ok(Some(if d.is_empty() || d == "." {
+        ".".into()
+    } else if d.starts_with('/') || d.starts_with("./") || d.starts_with("../") {
+        d
+    } else {
+        format!("./{d}")
+    }))
 }
 
 /// Predicts every profile, in order.
 pub fn predict_all(engine: &Engine, base: &Environ, ps: &[Profile]) -> Vec<ProfilePrediction> {
     ps.iter().map(|p| predict(engine, base, p)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_args;
+
+    #[test]
+    fn go_files_as_packages() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("cmd")).unwrap();
+        std::fs::write(t.path().join("main.go"), "package main\n").unwrap();
+        std::fs::write(t.path().join("main_test.go"), "package main\n").unwrap();
+        std::fs::write(t.path().join("cmd/main.go"), "package main\n").unwrap();
+        std::fs::write(t.path().join("cmd/util.go"), "package main\n").unwrap();
+        let a = |v: &[&str]| {
+            file_args(
+                t.path(),
+                &v.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(a(&["./..."]), Ok(None));
+        assert_eq!(a(&["main.go"]), Ok(Some(".".into())));
+        assert_eq!(a(&["cmd/main.go", "cmd/util.go"]), Ok(Some("./cmd".into())));
+        let e = a(&["./cmd/main.go"]).unwrap_err();
+        assert!(e.contains("util.go"), "{e}");
+        assert!(a(&["main.go", "./cmd"]).is_err());
+    }
 }

@@ -112,6 +112,7 @@ fn kind_label(v: &Prediction) -> String {
 /// goreleaser release build of the same package for `host_arch` linux.
 pub fn all(d: &Discovery, preds: &[ProfilePrediction], host_arch: &str) -> Vec<Finding> {
     let mut out = d.problems.clone();
+    let first_own = out.len();
     for (p, pr) in d.profiles.iter().zip(preds) {
         out.extend(for_profile(p, pr));
     }
@@ -168,6 +169,9 @@ pub fn all(d: &Discovery, preds: &[ProfilePrediction], host_arch: &str) -> Vec<F
                 });
             }
         }
+    }
+    for f in &mut out[first_own..] {
+        f.message = super::shell::clean(&f.message);
     }
     out
 }

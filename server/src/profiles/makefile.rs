@@ -2,10 +2,11 @@
 //! that are plain assignments expanded as make would, and simple shell
 //! scripts the recipe calls. Anything make or the shell computes at run time
 //! (`$(shell ...)`, functions, conditionals, variables from the environment)
-//! becomes an unknown with its reason.
+//! becomes an unknown with its reason. `include`d makefiles are read in
+//! place (from the workspace only), so their variables and rules count.
 
 use super::shell::{self, Mode, Session, Unknowns, Word};
-use super::{CCompiler, Origin, Profile, ProfileKind, Source, line_of};
+use super::{CCompiler, Origin, Profile, ProfileKind, Skips, Source, line_of};
 use crate::gosrc::Span;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,9 +22,13 @@ struct Var {
     unknown: Option<String>,
     /// Where the value is written (for edits of the definition).
     span: Span,
+    /// Index in [`Makefile::files`] of the file it is written in.
+    file: usize,
 }
 
 struct Recipe {
+    /// Index in [`Makefile::files`].
+    file: usize,
     target: String,
     prereqs: Vec<String>,
     /// The recipe line's text, after the tab and `@-+` prefixes.
@@ -38,10 +43,24 @@ struct Makefile {
     recipes: Vec<Recipe>,
     /// Reasons for markers inside `:=` values (expanded when defined).
     unk: Unknowns,
+    /// The makefile and those it includes, in reading order: (path, text).
+    files: Vec<(std::path::PathBuf, String)>,
+}
+
+/// How deep `include`s nest before linklens stops following them.
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// Where a makefile is read from: for `include`s.
+struct Ctx<'a> {
+    root: &'a Path,
+    /// make's working directory (the top makefile's), where include names resolve.
+    dir: &'a Path,
+    src: &'a Source,
+    depth: usize,
 }
 
 /// Logical lines: (start, end) byte ranges with backslash-newline kept.
-fn logical_lines(text: &str) -> Vec<(usize, usize)> {
+pub(crate) fn logical_lines(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let b = text.as_bytes();
     let mut start = 0;
@@ -97,8 +116,11 @@ fn strip_comment(s: &str) -> &str {
     s
 }
 
-fn parse(text: &str) -> Makefile {
-    let mut mk = Makefile::default();
+/// Reads the makefile `mk.files[fi]` into `mk`; `ctx` (none in unit tests
+/// of one file) says where `include` names are found.
+fn parse_into(mk: &mut Makefile, fi: usize, ctx: Option<&Ctx>, skips: &mut Skips) {
+    let text = mk.files[fi].1.clone();
+    let text = text.as_str();
     let mut cond_depth = 0usize;
     let mut in_define: Option<String> = None;
     let mut rule: Option<(String, Vec<String>)> = None;
@@ -115,6 +137,7 @@ fn parse(text: &str) -> Makefile {
                             "$({name}) is a multi-line `define`, which linklens does not evaluate"
                         )),
                         span: Span::new(start, start),
+                        file: fi,
                     },
                 );
                 in_define = None;
@@ -125,6 +148,7 @@ fn parse(text: &str) -> Makefile {
             if let Some((t, p)) = &rule {
                 let skip = body.len() - body.trim_start_matches(['@', '-', '+', ' ']).len();
                 mk.recipes.push(Recipe {
+                    file: fi,
                     target: t.clone(),
                     prereqs: p.clone(),
                     span: Span::new(start + 1 + skip, end),
@@ -152,7 +176,14 @@ fn parse(text: &str) -> Makefile {
                 in_define = t.split_whitespace().nth(1).map(str::to_string);
                 continue;
             }
-            "include" | "-include" | "sinclude" | "vpath" | "unexport" => continue,
+            "include" | "-include" | "sinclude" => {
+                let optional = first != "include";
+                let names = t[first.len()..].trim();
+                let span = Span::new(start, end);
+                include(mk, fi, names, optional, span, ctx, skips);
+                continue;
+            }
+            "vpath" | "unexport" => continue,
             ".EXPORT_ALL_VARIABLES:" => {
                 mk.export_all = true;
                 continue;
@@ -195,6 +226,7 @@ fn parse(text: &str) -> Makefile {
                     recursive: old.recursive,
                     unknown: old.unknown.clone().or(unknown),
                     span,
+                    file: fi,
                 },
                 // ?= only sets an undefined variable.
                 ("?=", Some(old)) => old.clone(),
@@ -203,13 +235,14 @@ fn parse(text: &str) -> Makefile {
                     // is harmless, `-tags $(shell ...)` is not.
                     let mut unk = std::mem::take(&mut mk.unk);
                     let mut budget = EXPANSION_BUDGET;
-                    let v = expand_with(&mk, &value, None, 0, &mut unk, &mut budget);
+                    let v = expand_with(mk, &value, None, 0, &mut unk, &mut budget);
                     mk.unk = unk;
                     Var {
                         unknown,
                         value: v,
                         recursive: false,
                         span,
+                        file: fi,
                     }
                 }
                 _ => Var {
@@ -217,6 +250,7 @@ fn parse(text: &str) -> Makefile {
                     recursive,
                     unknown,
                     span,
+                    file: fi,
                 },
             };
             mk.vars.insert(name.to_string(), var);
@@ -249,6 +283,7 @@ fn parse(text: &str) -> Makefile {
                 && let Some(p) = raw.find(r.trim())
             {
                 mk.recipes.push(Recipe {
+                    file: fi,
                     target: target.clone(),
                     prereqs: pre.clone(),
                     span: Span::new(start + p, end),
@@ -257,7 +292,79 @@ fn parse(text: &str) -> Makefile {
             rule = Some((target, pre));
         }
     }
-    mk
+}
+
+/// `include names` at `span` of file `fi`: reads each named makefile in
+/// place. What cannot be read is reported, except a missing file of
+/// `-include`, which make itself skips.
+fn include(
+    mk: &mut Makefile,
+    fi: usize,
+    names: &str,
+    optional: bool,
+    span: Span,
+    ctx: Option<&Ctx>,
+    skips: &mut Skips,
+) {
+    let Some(ctx) = ctx else { return };
+    let from = mk.files[fi].0.clone();
+    let mut unk = std::mem::take(&mut mk.unk);
+    let mut budget = EXPANSION_BUDGET;
+    let expanded = expand_with(mk, names, None, 0, &mut unk, &mut budget);
+    mk.unk = unk;
+    for name in expanded.split_whitespace() {
+        if shell::has_unknown(name) {
+            let why = mk.unk.reasons_in(name).join("; ");
+            skips.add(&from, span, format!("`include {names}`: the file name is computed ({why}), so its variables and rules are not read"));
+            continue;
+        }
+        if name.contains(['*', '?', '[']) {
+            skips.add(&from, span, format!("`include {name}` is a wildcard, which linklens does not expand: those makefiles are not read"));
+            continue;
+        }
+        let path = ctx.dir.join(name);
+        let inside = path.starts_with(ctx.root)
+            && path
+                .components()
+                .all(|c| !matches!(c, std::path::Component::ParentDir));
+        if !inside {
+            skips.add(
+                &from,
+                span,
+                format!("`include {name}` is outside the workspace: not read"),
+            );
+            continue;
+        }
+        if mk.files.iter().any(|(p, _)| *p == path) {
+            continue; // make would loop; read once
+        }
+        if ctx.depth >= MAX_INCLUDE_DEPTH {
+            skips.add(
+                &from,
+                span,
+                format!(
+                    "`include {name}` nests more than {MAX_INCLUDE_DEPTH} includes deep: not read"
+                ),
+            );
+            continue;
+        }
+        let Some(text) = ctx.src.read(&path) else {
+            if !optional {
+                skips.add(&from, span, format!("`include {name}`: no such regular file in the workspace (a rule may make it when make runs), so its variables and rules are not read"));
+            }
+            continue;
+        };
+        mk.files.push((path.clone(), text));
+        if !skips.included.contains(&path) {
+            skips.included.push(path);
+        }
+        let idx = mk.files.len() - 1;
+        let inner = Ctx {
+            depth: ctx.depth + 1,
+            ..*ctx
+        };
+        parse_into(mk, idx, Some(&inner), skips);
+    }
 }
 
 /// `NAME op value` for the assignment operators make knows.
@@ -377,12 +484,21 @@ fn lookup(
 }
 
 /// Profiles for every `go build`/`go install` in the Makefile's recipes.
-pub fn read(root: &Path, file: &Path, text: &str, src: &Source) -> Vec<Profile> {
-    let mk = parse(text);
+pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skips) -> Vec<Profile> {
     let dir = file.parent().unwrap_or(root).to_path_buf();
+    let mut mk = Makefile::default();
+    mk.files.push((file.to_path_buf(), text.to_string()));
+    let ctx = Ctx {
+        root,
+        dir: &dir,
+        src,
+        depth: 0,
+    };
+    parse_into(&mut mk, 0, Some(&ctx), skips);
     let mut out = Vec::new();
     let mut per_target: BTreeMap<String, usize> = BTreeMap::new();
     for r in &mk.recipes {
+        let (rfile, text) = (&mk.files[r.file].0, mk.files[r.file].1.as_str());
         let raw = &text[r.span.start..r.span.end];
         let mut unk = mk.unk.clone();
         let mut budget = EXPANSION_BUDGET;
@@ -438,6 +554,7 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source) -> Vec<Profile> 
                 .iter()
                 .filter(|(k, v)| {
                     v.unknown.is_none()
+                        && v.file == r.file
                         && (raw.contains(&format!("$({k})")) || raw.contains(&format!("${{{k}}}")))
                 })
                 .map(|(k, v)| (k.clone(), v.span))
@@ -445,10 +562,17 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source) -> Vec<Profile> 
             let mut p = Profile::new(
                 ProfileKind::Make,
                 name,
-                Some(file.to_path_buf()),
+                Some(rfile.clone()),
                 Some(span),
                 line_of(text, span.start),
             );
+            if r.file != 0 {
+                p.notes.push(format!(
+                    "recipe from {}, included by {}",
+                    rfile.strip_prefix(root).unwrap_or(rfile).display(),
+                    file.strip_prefix(root).unwrap_or(file).display()
+                ));
+            }
             p.dir = dir.join(&run.cwd);
             p.env = run.env.clone();
             p.args = run.inv.args.clone();
@@ -568,7 +692,7 @@ pub fn read_script(
 }
 
 /// `-o` as written, or go build's default output name (none for go install).
-fn output_of(args: &[String], dir: &Path) -> Option<String> {
+pub(crate) fn output_of(args: &[String], dir: &Path) -> Option<String> {
     let mut bf = crate::build::BuildFlags::default();
     let pkgs = bf.parse_args(args).ok()?;
     bf.output.or_else(|| {
@@ -589,6 +713,7 @@ mod tests {
             Path::new("/w/Makefile"),
             text,
             &Source::default(),
+            &mut Skips::default(),
         )
     }
 
@@ -659,5 +784,45 @@ mod tests {
             profiles("build: ; go build -o x .")[0].args,
             ["-o", "x", "."]
         );
+    }
+
+    #[test]
+    fn includes_are_read_in_place() {
+        let mut src = Source::default();
+        let mk = "include vars.mk\n-include missing.mk\ninclude nothere.mk\ninclude $(shell ls *.mk)\ninclude ../outside.mk\nbuild:\n\tgo build -tags $(TAGS) -o bin/x .\n";
+        src.overlay.insert("/w/Makefile".into(), mk.into());
+        src.overlay.insert(
+            "/w/vars.mk".into(),
+            "TAGS := netgo\nexport CGO_ENABLED = 0\ninclude vars.mk\nrel:\n\tgo build -tags $(TAGS) -o bin/rel ./cmd/rel\n".into(),
+        );
+        let mut skips = Skips::default();
+        let ps = read(
+            Path::new("/w"),
+            Path::new("/w/Makefile"),
+            mk,
+            &src,
+            &mut skips,
+        );
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].args, ["-tags", "netgo", "-o", "bin/rel", "./cmd/rel"]);
+        assert_eq!(ps[0].file.as_deref(), Some(Path::new("/w/vars.mk")));
+        assert_eq!(ps[0].line, 5);
+        assert_eq!(ps[1].env["CGO_ENABLED"], "0");
+        assert_eq!(ps[1].args[..2], ["-tags", "netgo"]);
+        let r: Vec<(usize, &str)> = skips
+            .list
+            .iter()
+            .map(|s| (line_of(mk, s.span.start), s.reason.as_str()))
+            .collect();
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(r[0].0 == 3 && r[0].1.contains("nothere.mk"), "{r:?}");
+        assert!(r[1].0 == 4 && r[1].1.contains("shell"), "{r:?}");
+        assert!(r[2].1.contains("outside the workspace"), "{r:?}");
+        assert_eq!(skips.included, [Path::new("/w/vars.mk")]);
+        // Discovery reads vars.mk through the Makefile only.
+        let d = super::super::discover(Path::new("/w"), &src);
+        let ids: Vec<&str> = d.profiles.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["Makefile:rel", "Makefile:build"]);
+        assert_eq!(d.problems.len(), 3, "{:#?}", d.problems);
     }
 }

@@ -1,6 +1,8 @@
 //! Build profiles: the project's own ways of building — Makefile recipes
-//! (and the scripts they call), Dockerfile stages, `.goreleaser.yaml` and
-//! `.ko.yaml` builds — plus the editor's default. Each profile is a `go
+//! (and the scripts and makefiles they pull in), Dockerfile stages,
+//! `.goreleaser.yaml` builds (with their `dockers:` and `kos:`), `.ko.yaml`
+//! builds, GitHub Actions `run:` steps, Taskfile tasks and justfile recipes
+//! — plus the editor's default. Each profile is a `go
 //! build` configuration with the file span it came from; [`predict`] runs the
 //! engine on it, [`findings`] turns results into diagnostics as plain data,
 //! and [`edits`] changes the profile's own definition (byte-range text edits
@@ -13,9 +15,12 @@ pub mod dockerfile;
 pub mod edits;
 pub mod eval;
 pub mod findings;
+pub mod just;
 pub mod makefile;
 pub mod release;
 pub mod shell;
+pub mod taskfile;
+pub mod workflow;
 pub mod yaml;
 
 pub use edits::{Change, Edit};
@@ -36,6 +41,12 @@ pub enum ProfileKind {
     Dockerfile,
     Goreleaser,
     Ko,
+    /// A GitHub Actions workflow `run:` step.
+    Workflow,
+    /// A go-task `Taskfile.yml` task.
+    Taskfile,
+    /// A `justfile` recipe.
+    Just,
     Editor,
 }
 
@@ -69,6 +80,7 @@ pub enum ImageClass {
 /// ko's base image.
 #[derive(Debug, Clone, Serialize)]
 pub struct Runtime {
+    #[serde(serialize_with = "ser_clean")]
     pub image: String,
     pub class: ImageClass,
     #[serde(serialize_with = "crate::predict::serialize_path")]
@@ -82,14 +94,38 @@ pub struct Runtime {
 #[derive(Debug, Clone, Serialize)]
 pub struct DockerStage {
     pub stage: String,
+    #[serde(serialize_with = "ser_clean")]
     pub image: String,
     /// ENV and ARG values of the stage (what RUN sees).
+    #[serde(serialize_with = "ser_clean_pairs")]
     pub env: Vec<(String, String)>,
+    #[serde(serialize_with = "ser_clean")]
     pub workdir: String,
     /// Where `COPY . <dest>` put the build context.
+    #[serde(serialize_with = "ser_clean")]
     pub context_dest: String,
     /// RUN commands of the stage up to and including the build, as shell text.
+    #[serde(serialize_with = "ser_clean_vec")]
     pub runs: Vec<String>,
+}
+
+/// A build a tool hands to a shell (workflow step, task, just recipe), as
+/// that tool would: the script after the tool's own templating, the
+/// environment the tool adds, and where it runs. Replays use it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    /// `bash`, `sh`.
+    pub shell: String,
+    /// Shell options before `-c` (`-e` for a workflow's bash).
+    pub shell_args: Vec<String>,
+    #[serde(serialize_with = "ser_clean_pairs")]
+    pub env: Vec<(String, String)>,
+    #[serde(serialize_with = "ser_clean_path")]
+    pub dir: PathBuf,
+    /// One script per shell the tool starts, in order (just runs each
+    /// recipe line in its own shell).
+    #[serde(serialize_with = "ser_clean_vec")]
+    pub scripts: Vec<String>,
 }
 
 /// A value a profile needs but linklens cannot evaluate.
@@ -108,6 +144,7 @@ pub struct Profile {
     pub id: String,
     pub kind: ProfileKind,
     /// For people: `make build`, `Dockerfile stage build`, `goreleaser app linux/arm64`.
+    #[serde(serialize_with = "ser_clean")]
     pub name: String,
     /// The file defining it (none for the editor profile).
     #[serde(serialize_with = "crate::predict::serialize_opt_path")]
@@ -117,29 +154,40 @@ pub struct Profile {
     /// 1-based line of `span.start` (0 for the editor profile).
     pub line: usize,
     /// Environment set by the profile, over the base environment (values
-    /// may hold unknown markers until [`Profile::unknowns`] reports them).
+    /// may hold unknown markers until [`Profile::unknowns`] reports them;
+    /// serialized with `<unknown>` in their place).
+    #[serde(serialize_with = "ser_clean_map")]
     pub env: BTreeMap<String, String>,
     /// Variables the build does not inherit from this machine (a container
     /// starts from the image's environment).
     pub env_remove: Vec<String>,
     /// `go build` arguments as go spells them: flags, then packages.
+    #[serde(serialize_with = "ser_clean_vec")]
     pub args: Vec<String>,
     /// Where `go build` runs.
-    #[serde(serialize_with = "crate::predict::serialize_path")]
+    #[serde(serialize_with = "ser_clean_path")]
     pub dir: PathBuf,
     pub c_compiler: CCompiler,
     /// Where the binary runs, when the profile says (Dockerfile, ko).
     pub runtime: Option<Runtime>,
     /// `-o` as written (a container path for Dockerfiles).
+    #[serde(serialize_with = "ser_clean_opt")]
     pub output: Option<String>,
     /// The make target that runs it (Makefile and script profiles).
     pub make_target: Option<String>,
     /// goreleaser/ko build id.
     pub build_id: Option<String>,
     /// How the profile was read or emulated ("alpine's gcc is musl: predicted with CC=musl-gcc").
+    #[serde(serialize_with = "ser_clean_vec")]
     pub notes: Vec<String>,
     /// The Dockerfile stage that runs the build (for replaying it).
     pub docker: Option<DockerStage>,
+    /// The shell run of a workflow step, task or recipe (for replaying it).
+    pub replay: Option<Replay>,
+    /// The file discovery read to find this profile, when it is not `file`
+    /// (a recipe in an included makefile): edits re-read that one.
+    #[serde(skip)]
+    pub(crate) entry: Option<PathBuf>,
     /// Part of the id after the file name (target, stage, build id).
     #[serde(skip)]
     pub(crate) key: String,
@@ -204,6 +252,8 @@ impl Profile {
             build_id: None,
             notes: Vec::new(),
             docker: None,
+            replay: None,
+            entry: None,
             key: String::new(),
             unk: Unknowns::default(),
             origin: Origin::None,
@@ -286,6 +336,9 @@ impl Profile {
             }
             i += 1;
         }
+        if shell::has_unknown(&self.dir.to_string_lossy()) {
+            add("build directory".into(), &self.dir.to_string_lossy());
+        }
         out.dedup();
         out
     }
@@ -341,17 +394,40 @@ impl Profile {
 impl Unknowns {
     /// `s` with markers shown as `<unknown>`.
     pub fn display(&self, s: &str) -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(p) = rest.find("@@linklens-unknown-") {
-            out.push_str(&rest[..p]);
-            out.push_str("<unknown>");
-            rest = &rest[p + "@@linklens-unknown-".len()..];
-            rest = rest.split_once("@@").map_or("", |x| x.1);
-        }
-        out.push_str(rest);
-        out
+        shell::clean(s)
     }
+}
+
+// Serializers that write unknown markers as `<unknown>`: markers are an
+// internal encoding and never part of any output.
+fn ser_clean<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&shell::clean(v))
+}
+
+fn ser_clean_opt<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => ser_clean(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn ser_clean_vec<S: serde::Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|x| shell::clean(x)))
+}
+
+fn ser_clean_pairs<S: serde::Serializer>(v: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|(k, x)| (shell::clean(k), shell::clean(x))))
+}
+
+fn ser_clean_map<S: serde::Serializer>(
+    v: &BTreeMap<String, String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, x)| (shell::clean(k), shell::clean(x))))
+}
+
+fn ser_clean_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&shell::clean(&p.to_string_lossy()))
 }
 
 /// Environment variables that change what `go build` links.
@@ -454,7 +530,8 @@ pub fn line_of(text: &str, at: usize) -> usize {
         + 1
 }
 
-/// What kind of build definition a file name is.
+/// What kind of build definition a file name is (workflows are known by
+/// their directory: see [`path_kind`]).
 pub fn file_kind(name: &str) -> Option<ProfileKind> {
     let lower = name.to_ascii_lowercase();
     if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || lower.ends_with(".mk") {
@@ -471,19 +548,85 @@ pub fn file_kind(name: &str) -> Option<ProfileKind> {
         Some(ProfileKind::Goreleaser)
     } else if matches!(name, ".ko.yaml" | ".ko.yml") {
         Some(ProfileKind::Ko)
+    } else if matches!(
+        name,
+        "Taskfile.yml"
+            | "Taskfile.yaml"
+            | "taskfile.yml"
+            | "taskfile.yaml"
+            | "Taskfile.dist.yml"
+            | "Taskfile.dist.yaml"
+            | "taskfile.dist.yml"
+            | "taskfile.dist.yaml"
+    ) {
+        Some(ProfileKind::Taskfile)
+    } else if lower == "justfile" || lower == ".justfile" {
+        Some(ProfileKind::Just)
     } else {
         None
     }
+}
+
+/// What kind of build definition a path is: [`file_kind`] of its name, or
+/// a GitHub Actions workflow (`.github/workflows/*.yml|*.yaml`).
+pub fn path_kind(path: &Path) -> Option<ProfileKind> {
+    let name = path.file_name()?.to_str()?;
+    if let Some(k) = file_kind(name) {
+        return Some(k);
+    }
+    let parent = path.parent()?;
+    let in_workflows = parent.file_name().is_some_and(|n| n == "workflows")
+        && parent
+            .parent()
+            .and_then(|g| g.file_name())
+            .is_some_and(|n| n == ".github");
+    (in_workflows && (name.ends_with(".yml") || name.ends_with(".yaml")))
+        .then_some(ProfileKind::Workflow)
 }
 
 /// Profiles found in a workspace folder.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Discovery {
     pub profiles: Vec<Profile>,
-    /// Files that could not be read as what their name says (bad YAML...).
+    /// Files that could not be read as what their name says (bad YAML...),
+    /// and parts of build files that were not evaluated.
     pub problems: Vec<Finding>,
     /// Every build definition file looked at.
     pub files: Vec<PathBuf>,
+    /// Makefiles pulled in by `include` (read as part of their includer,
+    /// not on their own).
+    #[serde(skip)]
+    pub(crate) included: Vec<PathBuf>,
+    /// The file whose reading reported each of `problems`.
+    #[serde(skip)]
+    pub(crate) problem_from: Vec<PathBuf>,
+}
+
+/// A part of a build file linklens did not evaluate, reported as a
+/// `profile-unknown` finding at its place.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub file: PathBuf,
+    pub span: Span,
+    pub reason: String,
+}
+
+/// Where readers put what they did not evaluate.
+#[derive(Debug, Default)]
+pub struct Skips {
+    pub list: Vec<Skipped>,
+    /// Files read on behalf of the file being read (included makefiles).
+    pub included: Vec<PathBuf>,
+}
+
+impl Skips {
+    pub fn add(&mut self, file: &Path, span: Span, reason: impl Into<String>) {
+        self.list.push(Skipped {
+            file: file.to_path_buf(),
+            span,
+            reason: reason.into(),
+        });
+    }
 }
 
 /// Directories never searched for build files.
@@ -495,7 +638,8 @@ fn skip_dir(name: &str) -> bool {
         )
 }
 
-/// Finds the build definition files under `root` (a few levels deep).
+/// Finds the build definition files under `root` (a few levels deep), and
+/// the workflows in `root/.github/workflows`.
 pub fn find_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![(root.to_path_buf(), 0usize)];
@@ -517,6 +661,17 @@ pub fn find_files(root: &Path) -> Vec<PathBuf> {
             }
         }
     }
+    // GitHub reads workflows only from the repository root's .github.
+    if let Ok(rd) = std::fs::read_dir(root.join(".github").join("workflows")) {
+        let mut wf: Vec<PathBuf> = rd
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .map(|e| e.path())
+            .filter(|p| path_kind(p) == Some(ProfileKind::Workflow))
+            .take(64)
+            .collect();
+        out.append(&mut wf);
+    }
     out.sort();
     out
 }
@@ -525,14 +680,30 @@ pub fn find_files(root: &Path) -> Vec<PathBuf> {
 pub fn discover(root: &Path, src: &Source) -> Discovery {
     let mut files = find_files(root);
     for p in src.overlay.keys() {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if p.starts_with(root) && file_kind(name).is_some() && !files.contains(p) {
+        if p.starts_with(root) && path_kind(p).is_some() && !files.contains(p) {
             files.push(p.clone());
         }
     }
     let mut d = Discovery::default();
-    for f in files {
-        d.read_file(root, &f, src);
+    for f in &files {
+        d.read_file(root, f, src);
+    }
+    // A makefile another one includes is read there, with its includer's
+    // variables: its own reading would only repeat those profiles with
+    // less known.
+    let included = d.included.clone();
+    d.profiles.retain(|p| {
+        p.entry
+            .as_ref()
+            .or(p.file.as_ref())
+            .is_none_or(|f| !included.contains(f))
+    });
+    let from = std::mem::take(&mut d.problem_from);
+    let problems = std::mem::take(&mut d.problems);
+    for (i, f) in problems.into_iter().enumerate() {
+        if from.get(i).is_none_or(|r| !included.contains(r)) {
+            d.problems.push(f);
+        }
     }
     d
 }
@@ -540,8 +711,7 @@ pub fn discover(root: &Path, src: &Source) -> Discovery {
 impl Discovery {
     /// Adds the profiles of one file.
     pub fn read_file(&mut self, root: &Path, file: &Path, src: &Source) {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let Some(kind) = file_kind(name) else { return };
+        let Some(kind) = path_kind(file) else { return };
         let Some(text) = src.read(file) else { return };
         self.files.push(file.to_path_buf());
         let rel = file
@@ -549,31 +719,68 @@ impl Discovery {
             .unwrap_or(file)
             .display()
             .to_string();
-        let mut ps = match kind {
-            ProfileKind::Make => makefile::read(root, file, &text, src),
-            ProfileKind::Dockerfile => dockerfile::read(root, file, &text),
+        let mut skips = Skips::default();
+        let read = match kind {
+            ProfileKind::Make => Ok(makefile::read(root, file, &text, src, &mut skips)),
+            ProfileKind::Dockerfile => Ok(dockerfile::read(root, file, &text, &mut skips)),
             ProfileKind::Goreleaser | ProfileKind::Ko => {
-                match release::read(kind, root, file, &text) {
-                    Ok(ps) => ps,
-                    Err((span, msg)) => {
-                        self.problems.push(Finding {
-                            file: file.to_path_buf(),
-                            span,
-                            line: line_of(&text, span.start),
-                            severity: Severity::Warning,
-                            code: "profile-unknown".into(),
-                            message: format!("{rel} cannot be read: {msg}"),
-                            profile: None,
-                        });
-                        Vec::new()
-                    }
-                }
+                release::read(kind, root, file, &text, src, &mut skips)
             }
-            _ => Vec::new(),
+            ProfileKind::Workflow => workflow::read(root, file, &text, src, &mut skips),
+            ProfileKind::Taskfile => taskfile::read(root, file, &text, src, &mut skips),
+            ProfileKind::Just => Ok(just::read(root, file, &text, src, &mut skips)),
+            _ => Ok(Vec::new()),
         };
+        let mut ps = match read {
+            Ok(ps) => ps,
+            Err((span, msg)) => {
+                self.problems.push(Finding {
+                    file: file.to_path_buf(),
+                    span,
+                    line: line_of(&text, span.start),
+                    severity: Severity::Warning,
+                    code: "profile-unknown".into(),
+                    message: format!("{rel} cannot be read: {msg}"),
+                    profile: None,
+                });
+                self.problem_from.push(file.to_path_buf());
+                Vec::new()
+            }
+        };
+        for s in skips.list {
+            let t = if s.file == file {
+                Some(text.clone())
+            } else {
+                src.read(&s.file)
+            };
+            let srel = s
+                .file
+                .strip_prefix(root)
+                .unwrap_or(&s.file)
+                .display()
+                .to_string();
+            self.problems.push(Finding {
+                line: t.as_deref().map_or(1, |t| line_of(t, s.span.start)),
+                file: s.file,
+                span: s.span,
+                severity: Severity::Warning,
+                code: "profile-unknown".into(),
+                message: shell::clean(&format!("{srel}: not evaluated: {}", s.reason)),
+                profile: None,
+            });
+            self.problem_from.push(file.to_path_buf());
+        }
+        for f in skips.included {
+            if !self.included.contains(&f) {
+                self.included.push(f);
+            }
+        }
         // Ids: file plus a per-file ordinal, stable under edits that keep the builds.
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         for p in &mut ps {
+            if p.file.as_deref() != Some(file) {
+                p.entry = Some(file.to_path_buf());
+            }
             let base = format!("{rel}:{}", p.key);
             let n = seen.entry(base.clone()).or_default();
             *n += 1;

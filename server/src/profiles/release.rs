@@ -1,10 +1,13 @@
-//! `.goreleaser.yaml` `builds[]` and `.ko.yaml` builds, translated to the
-//! `go build` each tool runs. Go templates (`{{ ... }}`) become unknowns,
-//! which only matter when they land in a link-relevant place.
+//! `.goreleaser.yaml` `builds[]` (or v1's single `build:`) and `.ko.yaml`
+//! builds, translated to the `go build` each tool runs; goreleaser's
+//! `dockers:` say which image a build's binary ends up in (the final stage
+//! of the Dockerfile they name), and its `kos:` are ko builds. Go templates
+//! (`{{ ... }}`) become unknowns, which only matter when they land in a
+//! link-relevant place.
 
 use super::shell::Unknowns;
 use super::yaml::{self, Node};
-use super::{ImageClass, Origin, Profile, ProfileKind, Runtime, line_of};
+use super::{ImageClass, Origin, Profile, ProfileKind, Runtime, Skips, Source, line_of};
 use crate::gosrc::Span;
 use std::path::Path;
 
@@ -35,12 +38,225 @@ pub fn read(
     root: &Path,
     file: &Path,
     text: &str,
+    src: &Source,
+    skips: &mut Skips,
 ) -> Result<Vec<Profile>, (Span, String)> {
     let doc = yaml::parse(text)?;
     Ok(match kind {
         ProfileKind::Ko => ko(root, file, text, doc),
-        _ => goreleaser(root, file, text, doc),
+        _ => {
+            let mut ps = goreleaser(root, file, text, doc.clone());
+            ps.extend(goreleaser_kos(root, file, text, &doc, skips));
+            dockers(root, file, text, &doc, &mut ps, src, skips);
+            ps
+        }
     })
+}
+
+/// goreleaser's `dockers:`: each names a Dockerfile (default `Dockerfile`)
+/// whose final stage receives the binaries of the builds it selects by
+/// `ids` (default all), `goos` (default linux) and `goarch` (default amd64).
+fn dockers(
+    root: &Path,
+    file: &Path,
+    text: &str,
+    doc: &Node,
+    ps: &mut [Profile],
+    src: &Source,
+    skips: &mut Skips,
+) {
+    let dir = file.parent().unwrap_or(root);
+    if let Some(k) = doc.key("dockers_v2") {
+        skips.add(
+            file,
+            k.span,
+            "`dockers_v2:` is not read: the images its builds end up in are not checked",
+        );
+    }
+    for d in doc.get("dockers").map(Node::items).unwrap_or_default() {
+        let at = Span::new(d.span.start, first_line_end(text, d.span.start));
+        let ids = d.get("ids").map(Node::strings);
+        let goos = d.get("goos").and_then(Node::as_str).unwrap_or("linux");
+        let goarch = d.get("goarch").and_then(Node::as_str).unwrap_or("amd64");
+        let name = d
+            .get("dockerfile")
+            .and_then(Node::as_str)
+            .unwrap_or("Dockerfile");
+        if name.contains("{{") || goos.contains("{{") || goarch.contains("{{") {
+            skips.add(file, at, format!("dockers entry uses templates (`{name}`, {goos}/{goarch}), evaluated only at release time: its image is not checked"));
+            continue;
+        }
+        let path = dir.join(name);
+        let inside = path.starts_with(root)
+            && path
+                .components()
+                .all(|c| !matches!(c, std::path::Component::ParentDir));
+        let Some(dtext) = src.read(&path).filter(|_| inside) else {
+            skips.add(file, at, format!("the dockers entry's Dockerfile {name} is not a file in the workspace: its image is not checked"));
+            continue;
+        };
+        let Some((image, ispan)) = super::dockerfile::final_image(&dtext) else {
+            skips.add(
+                file,
+                at,
+                format!("{name} has no FROM: the image is not known"),
+            );
+            continue;
+        };
+        let mut matched = false;
+        for p in ps.iter_mut().filter(|p| p.kind == ProfileKind::Goreleaser) {
+            let id_ok = ids
+                .as_ref()
+                .is_none_or(|ids| p.build_id.as_ref().is_some_and(|b| ids.contains(b)));
+            if id_ok
+                && p.env.get("GOOS").map(String::as_str) == Some(goos)
+                && p.env.get("GOARCH").map(String::as_str) == Some(goarch)
+            {
+                matched = true;
+                p.runtime = Some(Runtime {
+                    image: image.clone(),
+                    class: super::dockerfile::image_class(&image),
+                    file: path.clone(),
+                    span: ispan,
+                    line: line_of(&dtext, ispan.start),
+                });
+                p.notes.push(format!(
+                    "goreleaser's dockers puts the binary in {image} ({name})"
+                ));
+            }
+        }
+        if !matched {
+            skips.add(
+                file,
+                at,
+                format!(
+                    "the dockers entry for {goos}/{goarch} selects no build (ids {:?})",
+                    ids.unwrap_or_default()
+                ),
+            );
+        }
+    }
+}
+
+/// goreleaser's `kos:`: ko builds that take `main`, `env`, `flags` and
+/// `ldflags` from the build they name (`build:`), over ko's defaults
+/// (CGO_ENABLED=0, base image cgr.dev/chainguard/static, linux/amd64).
+fn goreleaser_kos(
+    root: &Path,
+    file: &Path,
+    text: &str,
+    doc: &Node,
+    skips: &mut Skips,
+) -> Vec<Profile> {
+    let dir = file.parent().unwrap_or(root);
+    let builds: Vec<Node> = match doc.get("builds") {
+        Some(b) if !b.items().is_empty() => b.items().to_vec(),
+        _ => doc.get("build").into_iter().cloned().collect(),
+    };
+    let mut out = Vec::new();
+    for (ki, k) in doc
+        .get("kos")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let bid = k.get("build").and_then(Node::as_str);
+        let b = match bid {
+            Some(id) => builds
+                .iter()
+                .find(|b| b.get("id").and_then(Node::as_str) == Some(id)),
+            None => builds.first(),
+        };
+        let id = k
+            .get("id")
+            .and_then(Node::as_str)
+            .or(bid)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("ko{ki}"));
+        let get = |key: &str| k.get(key).or_else(|| b.and_then(|b| b.get(key)));
+        let mut platforms = Vec::new();
+        for pl in k
+            .get("platforms")
+            .map(Node::strings)
+            .unwrap_or_else(|| vec!["linux/amd64".into()])
+        {
+            let mut it = pl.split('/');
+            match (it.next(), it.next()) {
+                (Some(os), Some(arch)) if !pl.contains("{{") => {
+                    platforms.push((os.to_string(), arch.to_string()))
+                }
+                _ => skips.add(
+                    file,
+                    k.span,
+                    format!("kos {id}: platform `{pl}` is not read"),
+                ),
+            }
+        }
+        let span = Span::new(k.span.start, first_line_end(text, k.span.start));
+        let (image, ispan) = match k.get("base_image") {
+            Some(n) if n.as_str().is_some_and(|s| !s.trim().is_empty()) => {
+                (n.as_str().unwrap_or("").to_string(), n.span)
+            }
+            _ => (KO_DEFAULT_BASE.to_string(), span),
+        };
+        for (os, arch) in &platforms {
+            let mut unk = Unknowns::default();
+            let mut p = Profile::new(
+                ProfileKind::Ko,
+                format!("goreleaser ko {id} {os}/{arch}"),
+                Some(file.to_path_buf()),
+                Some(span),
+                line_of(text, span.start),
+            );
+            p.key = format!("kos:{id}:{os}/{arch}");
+            p.build_id = Some(id.clone());
+            p.dir = dir.join(k.get("working_dir").and_then(Node::as_str).unwrap_or("."));
+            p.env.insert("CGO_ENABLED".into(), "0".into());
+            env_list(b.and_then(|b| b.get("env")), &mut unk, &mut p);
+            env_list(k.get("env"), &mut unk, &mut p);
+            p.env.insert("GOOS".into(), os.clone());
+            p.env.insert("GOARCH".into(), arch.clone());
+            let mut args = vec!["-trimpath".to_string()];
+            args.extend(
+                get("flags")
+                    .map(Node::strings)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|f| untemplate(f, &mut unk, "flags")),
+            );
+            let ld: Vec<String> = get("ldflags")
+                .map(Node::strings)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| untemplate(f, &mut unk, "ldflags"))
+                .collect();
+            if !ld.is_empty() {
+                args.push(format!("-ldflags={}", ld.join(" ")));
+            }
+            let out_path = format!("ko-out/{id}");
+            args.push("-o".into());
+            args.push(out_path.clone());
+            let main = get("main").and_then(Node::as_str).unwrap_or(".");
+            args.push(untemplate(main, &mut unk, "main"));
+            p.args = args;
+            p.output = Some(out_path);
+            p.unk = unk;
+            p.runtime = Some(Runtime {
+                image: image.clone(),
+                class: super::dockerfile::image_class(&image),
+                file: file.to_path_buf(),
+                span: ispan,
+                line: line_of(text, ispan.start),
+            });
+            p.origin = Origin::Yaml {
+                build: Some(k.clone()),
+                root: doc.clone(),
+            };
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn env_list(n: Option<&Node>, unk: &mut Unknowns, p: &mut Profile) {
@@ -54,8 +270,10 @@ fn env_list(n: Option<&Node>, unk: &mut Unknowns, p: &mut Profile) {
 
 fn goreleaser(root: &Path, file: &Path, text: &str, doc: Node) -> Vec<Profile> {
     let dir = file.parent().unwrap_or(root);
-    let builds: Vec<Node> = match doc.get("builds") {
-        Some(b) if !b.items().is_empty() => b.items().to_vec(),
+    let builds: Vec<Node> = match (doc.get("builds"), doc.get("build")) {
+        (Some(b), _) if !b.items().is_empty() => b.items().to_vec(),
+        // goreleaser v1: a single `build:` mapping.
+        (_, Some(b)) if !b.entries().is_empty() => vec![b.clone()],
         // No builds: goreleaser builds the main package at the root.
         _ => vec![Node {
             value: yaml::Value::Map(Vec::new()),
@@ -380,6 +598,8 @@ mod tests {
             Path::new("/w"),
             Path::new("/w/.goreleaser.yaml"),
             t,
+            &Source::default(),
+            &mut Skips::default(),
         )
         .unwrap();
         assert_eq!(ps.len(), 2);
@@ -408,11 +628,65 @@ mod tests {
             Path::new("/w"),
             Path::new("/w/.ko.yaml"),
             t,
+            &Source::default(),
+            &mut Skips::default(),
         )
         .unwrap();
         assert_eq!(ps.len(), 1);
         assert_eq!(ps[0].env["CGO_ENABLED"], "1");
         assert_eq!(ps[0].runtime.as_ref().unwrap().class, ImageClass::NoLibc);
         assert_eq!(ps[0].unknowns()[0].field, "-ldflags");
+    }
+
+    fn goreleaser(t: &str, src: &Source) -> (Vec<Profile>, Skips) {
+        let mut s = Skips::default();
+        let ps = read(
+            ProfileKind::Goreleaser,
+            Path::new("/w"),
+            Path::new("/w/.goreleaser.yaml"),
+            t,
+            src,
+            &mut s,
+        )
+        .unwrap();
+        (ps, s)
+    }
+
+    #[test]
+    fn v1_single_build() {
+        let t = "project_name: croc\nbuild:\n  main: main.go\n  binary: croc\n  env:\n    - CGO_ENABLED=0\n  goos: [linux]\n  goarch: [amd64]\n";
+        let (ps, _) = goreleaser(t, &Source::default());
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].env["CGO_ENABLED"], "0");
+        assert_eq!(ps[0].args.last().unwrap(), "main.go");
+        assert_eq!(ps[0].line, 3);
+    }
+
+    #[test]
+    fn dockers_and_kos() {
+        let mut src = Source::default();
+        src.overlay.insert(
+            "/w/release.Dockerfile".into(),
+            "FROM alpine AS x\nFROM gcr.io/distroless/static-debian12\nCOPY web /web\n".into(),
+        );
+        let t = "builds:\n  - id: web\n    main: ./cmd/web\n    env: [CGO_ENABLED=1]\n    goos: [linux]\n    goarch: [amd64, arm64]\n  - id: other\n    goos: [linux]\n    goarch: [amd64]\ndockers:\n  - ids: [web]\n    dockerfile: release.Dockerfile\n  - dockerfile: missing.Dockerfile\n    goarch: arm64\nkos:\n  - build: web\n    base_image: alpine:3.20\n    platforms: [linux/arm64]\n";
+        let (ps, s) = goreleaser(t, &src);
+        assert_eq!(ps.len(), 4);
+        let rt = ps[0].runtime.as_ref().unwrap();
+        assert_eq!(rt.class, ImageClass::NoLibc);
+        assert_eq!(rt.line, 2);
+        assert!(
+            ps[1].runtime.is_none(),
+            "arm64 is not in the default dockers goarch"
+        );
+        assert!(ps[2].runtime.is_none(), "ids select web only");
+        let ko = &ps[3];
+        assert_eq!(ko.kind, ProfileKind::Ko);
+        assert_eq!(ko.env["CGO_ENABLED"], "1", "from the build it names");
+        assert_eq!(ko.env["GOARCH"], "arm64");
+        assert_eq!(ko.args.last().unwrap(), "./cmd/web");
+        assert_eq!(ko.runtime.as_ref().unwrap().class, ImageClass::Musl);
+        assert_eq!(s.list.len(), 1, "{:?}", s.list);
+        assert!(s.list[0].reason.contains("missing.Dockerfile"));
     }
 }

@@ -55,6 +55,20 @@ pub fn has_unknown(s: &str) -> bool {
     s.contains(MARK)
 }
 
+/// `s` with every unknown marker written as `<unknown>`.
+pub fn clean(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find(MARK) {
+        out.push_str(&rest[..p]);
+        out.push_str("<unknown>");
+        rest = &rest[p + MARK.len()..];
+        rest = rest.split_once("@@").map_or("", |x| x.1);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One shell word: its value after quote removal and expansion, and where it
 /// was written (relative to the text given to [`parse`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -479,6 +493,77 @@ impl Session {
         }
         runs
     }
+}
+
+/// A go run found in a script a tool hands to a shell, with the words as
+/// written in the file when they could be placed there.
+#[derive(Debug, Clone)]
+pub struct ScriptRun {
+    pub run: GoRun,
+    pub words: Option<Vec<Word>>,
+    /// File span of the go command (none when it cannot be placed).
+    pub span: Option<Span>,
+    /// The script lines up to and including this one (what a replay runs).
+    pub upto: usize,
+}
+
+/// Walks `script` (the text after the tool's own templating) line by line,
+/// so that assignments take effect in order. `raw` is the text as written
+/// and `map` places a byte of `raw` in the file; words are mapped only
+/// when the raw text has the same lines and commands.
+pub fn script_runs(
+    script: &str,
+    raw: &str,
+    map: &dyn Fn(usize) -> Option<usize>,
+    session: &mut Session,
+    unk: &mut Unknowns,
+) -> Vec<ScriptRun> {
+    let lines = super::makefile::logical_lines(script);
+    let raw_lines = super::makefile::logical_lines(raw);
+    let same_lines = lines.len() == raw_lines.len();
+    let mut out = Vec::new();
+    for (li, &(s, e)) in lines.iter().enumerate() {
+        let vars = session.vars.clone();
+        let cmds = parse(&script[s..e], Mode::Shell, &|n| vars.get(n).cloned(), unk);
+        let runs = session.walk(&cmds);
+        if runs.is_empty() {
+            continue;
+        }
+        let raw_cmds = same_lines.then(|| {
+            let (rs, re) = raw_lines[li];
+            (
+                rs,
+                parse(&raw[rs..re], Mode::Raw, &|_| None, &mut Unknowns::default()),
+            )
+        });
+        for run in runs {
+            let words = raw_cmds.as_ref().and_then(|(rs, rc)| {
+                if rc.len() != cmds.len() {
+                    return None;
+                }
+                rc[run.inv.command]
+                    .words
+                    .iter()
+                    .map(|w| {
+                        Some(Word {
+                            text: w.text.clone(),
+                            span: Span::new(map(rs + w.span.start)?, map(rs + w.span.end)?),
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()
+            });
+            let span = words
+                .as_ref()
+                .and_then(|w| Some(Span::new(w.first()?.span.start, w.last()?.span.end)));
+            out.push(ScriptRun {
+                run,
+                words,
+                span,
+                upto: e,
+            });
+        }
+    }
+    out
 }
 
 /// `base` joined with a relative `to` (absolute paths are kept as written).

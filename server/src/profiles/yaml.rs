@@ -1,6 +1,6 @@
 //! A small YAML tree with byte spans, built from saphyr-parser's spanned
-//! events, for reading `.goreleaser.yaml`/`.ko.yaml` and editing them in
-//! place. Aliases are resolved (with a node budget against alias bombs) and
+//! events, for reading `.goreleaser.yaml`, `.ko.yaml`, workflows and
+//! Taskfiles, and editing them in place. Aliases are resolved (with a node budget against alias bombs) and
 //! `<<` merge keys are applied; nodes that came through an alias are marked
 //! so that edits never target a shared anchor by accident.
 
@@ -117,6 +117,72 @@ impl Node {
             Value::Scalar { .. } => 0,
         }
     }
+}
+
+/// Where the value of scalar `n` is written: for each line of the value,
+/// (offset in the value, offset in `text`). Only for scalars whose value is
+/// the source text line by line: a plain or quoted one-liner without
+/// escapes, or a literal block (`|`) without an indentation indicator.
+/// Anything else (folded, escapes, multi-line flow) gives none.
+pub fn scalar_lines(text: &str, n: &Node) -> Option<Vec<(usize, usize)>> {
+    let value = n.as_str()?;
+    let src = text.get(n.span.start..n.span.end)?;
+    if !src.contains('\n') {
+        let inner = match src.as_bytes().first() {
+            Some(b'\'' | b'"') if src.len() >= 2 => (&src[1..src.len() - 1], n.span.start + 1),
+            _ => (src, n.span.start),
+        };
+        return (inner.0 == value).then(|| vec![(0, inner.1)]);
+    }
+    // A literal block: `|`, `|-`, `|+` then the content lines. The node's
+    // span may start at the indicator or at the content.
+    let head_end = src.find('\n')?;
+    let is_head = |h: &str| matches!(h.trim(), "|" | "|-" | "|+");
+    let body_start = if is_head(&src[..head_end]) {
+        n.span.start + head_end + 1
+    } else {
+        let ls = text[..n.span.start].rfind('\n').map_or(0, |p| p + 1);
+        let prev_end = ls.checked_sub(1)?;
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |p| p + 1);
+        let prev = text[prev_start..prev_end].trim_end_matches('\r');
+        let ind = prev.rsplit([' ', ':']).next().unwrap_or("");
+        if !is_head(ind) {
+            return None;
+        }
+        ls
+    };
+    let body = &text[body_start..];
+    let indent = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())?;
+    let mut out = Vec::new();
+    let mut rebuilt = String::new();
+    let mut at = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let ind = content.len() - content.trim_start_matches(' ').len();
+        if !content.trim().is_empty() && ind < indent {
+            break;
+        }
+        if rebuilt.len() >= value.len() && !content.trim().is_empty() && ind < indent {
+            break;
+        }
+        out.push((rebuilt.len(), at + indent.min(content.len())));
+        rebuilt.push_str(content.get(indent..).unwrap_or(""));
+        rebuilt.push('\n');
+        at += line.len();
+        if rebuilt.trim_end() == value.trim_end() && rebuilt.len() >= value.len() {
+            break;
+        }
+    }
+    (rebuilt.trim_end() == value.trim_end()).then_some(out)
+}
+
+/// Maps an offset in a scalar's value to the file, with [`scalar_lines`].
+pub fn map_offset(lines: &[(usize, usize)], at: usize) -> Option<usize> {
+    let (v, s) = lines.iter().rev().find(|(v, _)| *v <= at)?;
+    Some(s + (at - v))
 }
 
 /// Parses the first document. Errors carry a byte span and a message.
@@ -279,6 +345,24 @@ mod tests {
         let env = b.get("env").unwrap();
         assert!(env.aliased);
         assert_eq!(env.strings(), ["CGO_ENABLED=0"]);
+    }
+
+    #[test]
+    fn scalar_lines_map_to_source() {
+        let t = "a:\n  run: |\n    export X=1\n\n    go build \\\n      -o x .\n  b: 'go build .'\n  c: >\n    folded\n";
+        let n = parse(t).unwrap();
+        let run = n.get("a").unwrap().get("run").unwrap();
+        let m = scalar_lines(t, run).unwrap();
+        let v = run.as_str().unwrap();
+        for word in ["export", "go", "-o"] {
+            let at = v.find(word).unwrap();
+            let f = map_offset(&m, at).unwrap();
+            assert_eq!(&t[f..f + word.len()], word);
+        }
+        let b = n.get("a").unwrap().get("b").unwrap();
+        let m = scalar_lines(t, b).unwrap();
+        assert_eq!(&t[map_offset(&m, 3).unwrap()..][..5], "build");
+        assert!(scalar_lines(t, n.get("a").unwrap().get("c").unwrap()).is_none());
     }
 
     #[test]
