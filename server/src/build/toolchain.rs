@@ -246,12 +246,9 @@ fn disk_cache_file(env: &Environ) -> Option<PathBuf> {
     Some(user_cache_dir(env)?.join("linklens/experiment-tags.json"))
 }
 
-/// `$XDG_CACHE_HOME`, else `~/.cache`.
+/// Per OS: see `cachedir`.
 pub fn user_cache_dir(env: &Environ) -> Option<PathBuf> {
-    env.get("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))
+    super::cachedir::user_cache_dir(env)
 }
 
 fn disk_cache_get(env: &Environ, key: &str) -> Option<Vec<String>> {
@@ -325,7 +322,10 @@ pub fn find_go(env: &Environ) -> Option<PathBuf> {
 /// Finds a program on the PATH of `env` (or checks an explicit path), as
 /// exec.LookPath would, without running it.
 pub fn lookup_path(prog: &str, env: &Environ) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
+    if cfg!(windows) {
+        return crate::portable::lookup_path_windows(prog, env);
+    }
+    use crate::portable::PermissionsExt;
     let is_exec = |p: &Path| {
         p.metadata()
             .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)

@@ -19,10 +19,10 @@ mod codec;
 use crate::build::Environ;
 use crate::gosrc::FileHeader;
 use crate::load::source::DirEntry;
+use crate::portable::OsStrExt;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
 use std::ops::Range;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -66,7 +66,7 @@ impl FileStamp {
     }
 
     fn of_kind(path: &Path, dir: bool) -> Option<FileStamp> {
-        use std::os::unix::fs::MetadataExt;
+        use crate::portable::MetadataExt;
         let m = std::fs::metadata(path).ok()?;
         let kind_ok = if dir { m.is_dir() } else { m.is_file() };
         kind_ok.then(|| FileStamp {
@@ -441,8 +441,8 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
 /// Opened without blocking and checked after opening: a FIFO or device put
 /// at the index's path can neither hang the run nor feed it forever.
 fn read_regular(file: &Path, limit: u64) -> Option<Vec<u8>> {
+    use crate::portable::OpenOptionsExt;
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
     /// O_NONBLOCK (the same value on every Linux architecture we build for).
     const O_NONBLOCK: i32 = 0o4000;
     let f = std::fs::OpenOptions::new()
@@ -492,7 +492,7 @@ fn prune(dir: &Path) {
 
 /// This linklens binary: its version, size and modification time.
 fn binary_identity() -> Option<u64> {
-    use std::os::unix::fs::MetadataExt;
+    use crate::portable::MetadataExt;
     let m = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
     let mut h = FxHasher::default();
     h.write(MAGIC);
