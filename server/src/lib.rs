@@ -11,6 +11,7 @@ pub mod load;
 pub mod lsp;
 pub mod modules;
 pub mod par;
+pub mod portable;
 pub mod predict;
 pub mod profiles;
 pub mod regular;

@@ -18,7 +18,7 @@ const O_NONBLOCK: i32 = 0o4000;
 /// Opens `path` (following symlinks) for reading if it is a regular file,
 /// with its length. Anything else is an error saying what it is.
 pub fn open(path: &Path) -> io::Result<(File, u64)> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use crate::portable::OpenOptionsExt;
     let f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(O_NONBLOCK)
@@ -28,7 +28,16 @@ pub fn open(path: &Path) -> io::Result<(File, u64)> {
     if t.is_file() {
         return Ok((f, m.len()));
     }
-    let what = if t.is_fifo() {
+    Err(io::Error::other(format!(
+        "not a regular file: {}",
+        kind(&t)
+    )))
+}
+
+#[cfg(unix)]
+fn kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
         "a named pipe (FIFO)"
     } else if t.is_char_device() {
         "a character device"
@@ -40,8 +49,16 @@ pub fn open(path: &Path) -> io::Result<(File, u64)> {
         "a directory"
     } else {
         "not a file"
-    };
-    Err(io::Error::other(format!("not a regular file: {what}")))
+    }
+}
+
+#[cfg(not(unix))]
+fn kind(t: &std::fs::FileType) -> &'static str {
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 /// The first `limit` bytes of the regular file at `path`.

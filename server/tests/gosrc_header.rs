@@ -367,7 +367,7 @@ fn garbage_never_panics() {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let b = if seed % 3 == 0 {
+            let b = if seed.is_multiple_of(3) {
                 (seed >> 8) as u8
             } else {
                 alphabet[(seed >> 8) as usize % alphabet.len()]

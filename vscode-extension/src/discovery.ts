@@ -86,7 +86,8 @@ export function discoverServer(input: DiscoveryInput): Discovery {
     tried,
     message:
       `Could not find the linklens language server: this extension has no bundled server for ` +
-      `${input.platform}, and there is no "${name}" on PATH. Install it (cargo install --path server ` +
-      `in the linklens repository) and set linklens.server.path to the binary.`,
+      `${input.platform}, and there is no "${name}" on PATH. Install the linklens .vsix built for your ` +
+      `platform (linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64), or install the server ` +
+      `(a release binary, or cargo install linklens) and set linklens.server.path to the binary.`,
   };
 }

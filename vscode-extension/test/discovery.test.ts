@@ -66,6 +66,12 @@ test('windows: linklens.exe and ; as PATH delimiter', () => {
   assert.ok(d.ok && d.path.endsWith('linklens.exe') && d.source === 'path');
 });
 
+test('windows: the win32-x64 .vsix layout (server\\linklens.exe) is the bundled server', () => {
+  const bundled = path.join('C:\\ext', 'server', 'linklens.exe');
+  const d = discoverServer(input({ platform: 'win32', extensionPath: 'C:\\ext', envPath: 'C:\\tools' }, [bundled, path.join('C:\\tools', 'linklens.exe')]));
+  assert.deepEqual(d, { ok: true, path: bundled, source: 'bundled', tried: [bundled] });
+});
+
 test('nothing found: actionable message and every place tried', () => {
   const d = discoverServer(input({ envPath: '/usr/bin' }, []));
   assert.equal(d.ok, false);

@@ -1,6 +1,7 @@
 //! The inputs of one build: process environment, `go env`, GOFLAGS and the
 //! `go build` flags, the C toolchain, and why each decision came out as it did.
 
+pub mod cachedir;
 pub mod config;
 pub mod ctoolchain;
 pub mod flags;

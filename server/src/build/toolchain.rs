@@ -296,12 +296,9 @@ fn disk_cache_file(env: &Environ) -> Option<PathBuf> {
     Some(user_cache_dir(env)?.join("linklens/experiment-tags.json"))
 }
 
-/// `$XDG_CACHE_HOME`, else `~/.cache`.
+/// Per OS: see `cachedir`.
 pub fn user_cache_dir(env: &Environ) -> Option<PathBuf> {
-    env.get("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".cache")))
+    super::cachedir::user_cache_dir(env)
 }
 
 fn disk_cache_get(env: &Environ, key: &str) -> Option<Vec<String>> {

@@ -52,7 +52,10 @@ pub fn process_env() -> Environ {
 /// entries of `env`'s PATH. Relative names and relative PATH entries give
 /// `None` (Go reports them as `ErrDot`; we never look them up).
 pub fn lookup_path(prog: &str, env: &Environ) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
+    if cfg!(windows) {
+        return crate::portable::lookup_path_windows(prog, env);
+    }
+    use crate::portable::PermissionsExt;
     let is_exec = |p: &Path| {
         p.metadata()
             .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)

@@ -655,10 +655,10 @@ impl Parser<'_> {
         } else {
             self.parse_import_spec(None)?;
         }
-        if let [only] = &mut self.out.imports[first..] {
-            if only.doc.is_none() {
-                only.doc = doc;
-            }
+        if let [only] = &mut self.out.imports[first..]
+            && only.doc.is_none()
+        {
+            only.doc = doc;
         }
         Ok(())
     }

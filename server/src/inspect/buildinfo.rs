@@ -277,10 +277,10 @@ pub(crate) fn parse_modinfo(data: &[u8]) -> GoBuildInfo {
                 }
             }
             last = Last::None;
-        } else if let Some(kv) = line.strip_prefix(b"build\t") {
-            if let Some((k, v)) = build_setting(kv) {
-                info.settings.insert(k, v);
-            }
+        } else if let Some(kv) = line.strip_prefix(b"build\t")
+            && let Some((k, v)) = build_setting(kv)
+        {
+            info.settings.insert(k, v);
         }
     }
     info
@@ -489,7 +489,7 @@ pub(crate) mod testing {
         let framed = framed_modinfo(modinfo);
         b.extend(uvarint_bytes(framed.len() as u64));
         b.extend(framed);
-        while b.len() % 16 != 0 {
+        while !b.len().is_multiple_of(16) {
             b.push(0);
         }
         b

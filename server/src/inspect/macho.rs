@@ -105,13 +105,13 @@ fn go_space_from<'a>(m: &MachO<'_>, image: &'a [u8]) -> Option<(AddrSpace<'a>, O
         {
             writable = Some((seg.vmaddr, seg.vmsize));
         }
-        if section.is_none() {
-            if let Ok(sections) = seg.sections() {
-                section = sections
-                    .iter()
-                    .find(|(s, _)| s.name().is_ok_and(|n| n == "__go_buildinfo"))
-                    .map(|(s, _)| (s.addr, s.size));
-            }
+        if section.is_none()
+            && let Ok(sections) = seg.sections()
+        {
+            section = sections
+                .iter()
+                .find(|(s, _)| s.name().is_ok_and(|n| n == "__go_buildinfo"))
+                .map(|(s, _)| (s.addr, s.size));
         }
     }
     Some((AddrSpace::new(image, regions), section.or(writable)))

@@ -19,11 +19,11 @@ mod codec;
 use crate::build::Environ;
 use crate::gosrc::FileHeader;
 use crate::load::source::DirEntry;
+use crate::portable::OsStrExt;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
 use std::io::Write;
 use std::ops::Range;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
@@ -68,7 +68,7 @@ impl FileStamp {
     }
 
     fn of_kind(path: &Path, dir: bool) -> Option<FileStamp> {
-        use std::os::unix::fs::MetadataExt;
+        use crate::portable::MetadataExt;
         let m = std::fs::metadata(path).ok()?;
         let kind_ok = if dir { m.is_dir() } else { m.is_file() };
         kind_ok.then(|| FileStamp {
@@ -545,8 +545,8 @@ fn our_name(name: &[u8]) -> Option<bool> {
 /// Whether `path` is a regular file, not a symlink, that starts with an
 /// index's magic: `LLHIDX` and a two-digit version.
 fn holds_index(path: &Path) -> bool {
+    use crate::portable::MetadataExt;
     use std::io::Read;
-    use std::os::unix::fs::MetadataExt;
     let Ok(link) = std::fs::symlink_metadata(path) else {
         return false;
     };
@@ -572,7 +572,7 @@ fn holds_index(path: &Path) -> bool {
 
 /// This linklens binary: its version, size and modification time.
 fn binary_identity() -> Option<u64> {
-    use std::os::unix::fs::MetadataExt;
+    use crate::portable::MetadataExt;
     let m = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
     let mut h = FxHasher::default();
     h.write(MAGIC);

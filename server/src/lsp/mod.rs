@@ -5,6 +5,7 @@
 //! (byte spans → positions in the negotiated encoding) happens at this edge.
 
 pub mod binaries;
+pub mod fileuri;
 pub mod framing;
 pub mod position;
 pub mod profiles;

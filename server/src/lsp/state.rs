@@ -148,7 +148,7 @@ pub struct State {
 }
 
 pub fn uri_path(uri: &Uri) -> Option<PathBuf> {
-    uri.to_file_path().map(|p| p.into_owned())
+    super::fileuri::uri_path(uri)
 }
 
 pub fn path_uri(path: &Path) -> Option<Uri> {

@@ -133,7 +133,10 @@ pub fn decode_listing(bytes: &[u8]) -> Option<Vec<DirEntry>> {
     let mut r = Reader { b: bytes, at: 0 };
     let entries = r.list(|r| {
         // Names are bytes (go reads non-UTF-8 ones too).
+        #[cfg(unix)]
         let name = std::os::unix::ffi::OsStringExt::from_vec(r.bytes()?.to_vec());
+        #[cfg(not(unix))]
+        let name = std::ffi::OsString::from(String::from_utf8(r.bytes()?.to_vec()).ok()?);
         let flags = r.byte()?;
         (flags < 8).then_some(DirEntry {
             name,
