@@ -1,6 +1,8 @@
 // Drives code-server in Debian chromium as a Go developer would: open cmd/api/main.go, see the warning on
-// `import "net/http"`, read it in the Problems panel and the hover, apply the netgo quick fix, and check
-// the squiggle and the language status item. Each step is one check; screenshots go to $OUT.
+// `import "net/http"`, read it in the Problems panel and the hover, apply the quick fix that edits the
+// workspace's Makefile, save, run the real `make build` and check with `linklens inspect` that the binary
+// is static; then apply the editor-settings netgo fix and check the squiggle and the language status
+// item; finally break linklens.server.path and check that no stale warning stays in the Problems panel. Each step is one check; screenshots go to $OUT.
 // A failed step does not stop later independent steps, but a step whose precondition failed is failed too.
 'use strict';
 const { chromium } = require(process.env.PW);
@@ -144,8 +146,8 @@ async function closeHover() {
     return text.slice(0, 200);
   });
 
-  const fixed = await check('quick fix "-tags netgo" applies', async () => {
-    assert(squiggle, 'no squiggle');
+  /** Opens the quick-fix menu on the import and returns its rows once one matches `want`. */
+  async function quickFixMenu(want) {
     // Put the cursor in the import and ask for code actions, as with Ctrl+. in desktop VS Code.
     const token = line('"net/http"').locator('span span', { hasText: 'net/http' }).first();
     await token.click();
@@ -154,24 +156,73 @@ async function closeHover() {
     for (let attempt = 1; ; attempt++) {
       await page.keyboard.press('Control+.');
       try {
-        await rows.filter({ hasText: /netgo/ }).first().waitFor({ timeout: 5000 });
-        break;
+        await rows.filter({ hasText: want }).first().waitFor({ timeout: 5000 });
+        return rows;
       } catch (e) {
         if (attempt === 3) throw e;
-        console.log(`     (no netgo action on attempt ${attempt}, retrying)`);
+        console.log(`     (no ${want} action on attempt ${attempt}, retrying)`);
         await page.keyboard.press('Escape');
         await page.waitForTimeout(1000);
       }
     }
-    await shot('5-quick-fix-menu');
-    // Choose it with the keyboard, as a user does after Ctrl+. (the first action starts focused).
+  }
+
+  /** Chooses the first row matching `pick` with the keyboard, as a user does after Ctrl+. */
+  async function choose(rows, pick) {
     const labels = (await rows.allInnerTexts()).map((t) => t.trim());
-    const index = labels.findIndex((t) => /netgo/.test(t));
+    const index = labels.findIndex((t) => pick.test(t));
     assert(index >= 0, `actions: ${labels.join(' | ')}`);
     for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.locator('.action-widget .monaco-list-row').first().waitFor({ state: 'hidden', timeout: 5000 });
-    return `${labels[index]} (of: ${labels.join(' | ')})`;
+    return { labels, chosen: labels[index] };
+  }
+
+  async function runCommand(title) {
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget input');
+    await page.keyboard.type(title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
+  }
+
+  const makefile = path.join(WS, 'Makefile');
+  const makeFixed = await check('quick fix from the Go file edits the Makefile; saved', async () => {
+    assert(squiggle, 'no squiggle');
+    const rows = await quickFixMenu(/Makefile/);
+    await shot('5-quick-fix-menu');
+    const { labels, chosen } = await choose(rows, /Makefile/);
+    // The build's own fix comes first; the editor-settings fixes follow, titled as such.
+    assert(/Makefile/.test(labels[0]) && !/editor prediction only/.test(labels[0]), `first action: ${labels[0]}`);
+    assert(labels.some((t) => /netgo/.test(t) && /editor prediction only/.test(t)), `no editor netgo fix: ${labels.join(' | ')}`);
+    await runCommand('File: Save All');
+    let text = '';
+    for (let i = 0; i < 50 && !/netgo/.test(text); i++) {
+      await page.waitForTimeout(200);
+      text = fs.readFileSync(makefile, 'utf8');
+    }
+    await shot('5b-makefile-fixed');
+    assert(/netgo/.test(text), `Makefile on disk: ${text}`);
+    return `${chosen}; Makefile: ${text.replace(/\s+/g, ' ').trim()} (of: ${labels.join(' | ')})`;
+  });
+
+  await check('make build builds bin/api static (linklens inspect)', async () => {
+    assert(makeFixed, 'Makefile not fixed');
+    const { execFileSync } = require('child_process');
+    const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' };
+    delete env.CGO_ENABLED;
+    execFileSync('make', ['build'], { cwd: WS, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180000 });
+    const info = JSON.parse(execFileSync(process.env.LINKLENS, ['inspect', '--json', path.join(WS, 'bin/api')], { encoding: 'utf8' }));
+    assert(info[0] && info[0].linking === 'static', `inspect: ${JSON.stringify(info)}`);
+    return `bin/api: linking ${info[0].linking}`;
+  });
+
+  const fixed = await check('quick fix "-tags netgo" (editor prediction) applies', async () => {
+    assert(squiggle, 'no squiggle');
+    const rows = await quickFixMenu(/netgo.*editor prediction only/);
+    await shot('5c-quick-fix-menu-editor');
+    const { labels, chosen } = await choose(rows, /netgo.*editor prediction only/);
+    return `${chosen} (of: ${labels.join(' | ')})`;
   });
 
   await check('squiggle disappears after the fix', async () => {
@@ -216,7 +267,28 @@ async function closeHover() {
     return `lens "${lensText}", tab "${(await tab.innerText()).trim()}"`;
   });
 
-  await check('a wrong linklens.server.path gives an actionable error', async () => {
+  /** The linklens rows of the Problems panel (opened if needed). */
+  async function problemRows() {
+    if (!(await page.locator('.markers-panel').first().isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel').first().waitFor({ timeout: 10000 });
+    await page.waitForTimeout(500);
+    return (await page.locator('.markers-panel .monaco-list-row', { hasText: 'linklens' }).allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  }
+
+  let before = [];
+  const warnings = await check('Problems panel: linklens warnings of other binaries remain', async () => {
+    assert(opened, 'editor not open');
+    // cmd/thumbnail uses cgo (internal/imaging): the netgo fix does not make it static.
+    for (let i = 0; i < 20 && before.length === 0; i++) {
+      before = await problemRows();
+      if (before.length === 0) await page.waitForTimeout(500);
+    }
+    await shot('8b-problems-before-stop');
+    assert(before.length > 0, 'no linklens rows: the stale-diagnostics check below would prove nothing');
+    return `${before.length} rows, e.g. ${before[0].slice(0, 120)}`;
+  });
+
+  const broken = await check('a wrong linklens.server.path gives an actionable error', async () => {
     // Point the user setting at a missing binary, as a user with a typo would; the extension restarts.
     // Edit it through the UI (the file watcher on the user data dir is too slow to rely on).
     await page.keyboard.press('Control+Shift+P');
@@ -257,6 +329,20 @@ async function closeHover() {
     await page.locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' }).first().waitFor({ timeout: 15000 });
     await shot('10-settings-server-path');
     return text.slice(0, 200);
+  });
+
+  await check('the stopped server leaves no stale warnings in the Problems panel', async () => {
+    assert(warnings && broken, 'no warnings before, or the server did not stop');
+    // The settings editor took the Problems panel's place: show it again.
+    await page.keyboard.press('Escape');
+    let rows = await problemRows();
+    for (let i = 0; i < 10 && rows.length > 0; i++) {
+      await page.waitForTimeout(500);
+      rows = await problemRows();
+    }
+    await shot('11-problems-after-stop');
+    assert(rows.length === 0, `${rows.length} stale rows: ${rows.join(' | ').slice(0, 300)}`);
+    return `${before.length} rows before the server stopped, 0 after`;
   });
 
   await ctx.close();

@@ -29,7 +29,9 @@ RUN=$(mktemp -d "$TMPDIR/run-XXXX"); mkdir -p "$RUN/data/User" "$RUN/ext" "$RUN/
 # The quick fix writes .vscode/settings.json: work on a copy so the checkout stays clean.
 SRC=$ROOT/examples/shop
 cp -r "$SRC" "$RUN/ws/shop"; WS=$RUN/ws/shop
-echo "workspace: copy of ${SRC#$ROOT/}"
+# The project's real build: the first quick fix on the Go file edits this recipe, and drive.js runs it.
+printf 'build:\n\tgo build -o bin/api ./cmd/api\n' > "$WS/Makefile"
+echo "workspace: copy of ${SRC#$ROOT/} plus a Makefile"
 cat > "$RUN/data/User/settings.json" <<'JSON'
 { "workbench.startupEditor": "none", "security.workspace.trust.enabled": false,
   "telemetry.telemetryLevel": "off", "update.mode": "none", "extensions.autoCheckUpdates": false,
@@ -47,9 +49,12 @@ CSPID=$!
 trap 'kill -- -$CSPID 2>/dev/null; sleep 0.5; rm -rf "$RUN"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 
+# drive.js inspects the binary `make build` writes with the server the .vsix bundles.
+LINKLENS=$(ls "$RUN"/ext/linklens.linklens-*/server/linklens 2>/dev/null | head -1)
+[ -x "$LINKLENS" ] || { echo "no server in the installed extension under $RUN/ext" >&2; exit 1; }
 mkdir -p "$OUT"; rm -f "$OUT"/*.png
 set +e
-PW=$D/tools/node_modules/playwright-core MACHINE_SETTINGS=$RUN/data/Machine/settings.json URL="http://127.0.0.1:$PORT/?folder=$WS" WS="$WS" OUT="$OUT" \
+PW=$D/tools/node_modules/playwright-core MACHINE_SETTINGS=$RUN/data/Machine/settings.json URL="http://127.0.0.1:$PORT/?folder=$WS" WS="$WS" OUT="$OUT" LINKLENS="$LINKLENS" \
   timeout 270 node "$E2E/drive.js"
 rc=$?
 set -e
@@ -57,6 +62,7 @@ set -e
 cp "$RUN/code-server.log" "$OUT/code-server.log" 2>/dev/null || true
 find "$RUN/data/logs" -name '*linklens*' -exec cp {} "$OUT/" \; 2>/dev/null || true
 [ -f "$WS/.vscode/settings.json" ] && cp "$WS/.vscode/settings.json" "$OUT/workspace-settings-after.json"
+cp "$WS/Makefile" "$OUT/workspace-Makefile-after" 2>/dev/null || true
 echo "e2e wall time: $(( $(date +%s) - START ))s"
 [ $rc -eq 124 ] && echo "0 passed, 1 failed (drive.js timed out)"
 exit $rc

@@ -15,13 +15,10 @@ import { discoverServer } from './discovery';
 import { ExplainProvider, EXPLAIN_SCHEME } from './explain';
 import { serverProcessEnv } from './goenv';
 import { configurationForServer, toInitializationOptions, Expect, RESTART_SETTINGS } from './settings';
+import { clearDiagnosticsWhenStopped, DOCUMENT_SELECTOR } from './selector';
 import { isStatusResult, ItemSeverity, StatusResult, viewOf } from './status';
 
-const GO_DOCUMENTS = [
-  { scheme: 'file', language: 'go' },
-  { scheme: 'file', language: 'go.mod' },
-  { scheme: 'file', language: 'go.work' },
-] satisfies vscode.DocumentFilter[];
+const DOCUMENTS = DOCUMENT_SELECTOR satisfies vscode.DocumentFilter[];
 const STATUS_REQUEST = 'linklens/status';
 const SERVER_EXPLAIN = 'linklens.explain';
 
@@ -104,7 +101,7 @@ class Linklens implements vscode.Disposable {
     const run = { command: found.path, args: ['serve'], options: { env, ...(folder ? { cwd: folder } : {}) } };
     const serverOptions: ServerOptions = { run, debug: run };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: GO_DOCUMENTS,
+      documentSelector: DOCUMENTS,
       outputChannel: this.output,
       traceOutputChannel: this.output,
       initializationOptions: () =>
@@ -137,6 +134,8 @@ class Linklens implements vscode.Disposable {
 
     const client = new LanguageClient('linklens', 'linklens', serverOptions, clientOptions);
     this.client = client;
+    // No stale warnings in the Problems panel after the server crashed, failed or was stopped.
+    clearDiagnosticsWhenStopped(client, State.Stopped);
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) this.scheduleRefresh(0);
       else if (e.newState === State.Stopped && this.client === client) this.setStatusError('server stopped', 'The linklens server is not running. Run "linklens: Restart Language Server".');

@@ -454,6 +454,20 @@ fn settings_blocked(st: &mut State, folder: usize) -> Option<String> {
     settings_edit::cannot_edit(Some(&text))
 }
 
+/// Why the folder's `.vscode/settings.json` cannot be created by this client
+/// (its directory is missing and the client creates no directories), if so.
+fn settings_dir_missing(st: &State, folder: usize) -> Option<String> {
+    let dir = st.folders.get(folder)?.path.join(".vscode");
+    if !st.caps.no_new_dirs || dir.is_dir() || st.docs.contains_key(&dir.join("settings.json")) {
+        return None;
+    }
+    Some(format!(
+        "{} does not exist and this editor does not create directories for an edit \
+         (Neovim 0.7): create it, or fix the build instead",
+        dir.display()
+    ))
+}
+
 /// The diagnostics of the code-action context that linklens published.
 fn our_diagnostics(p: &CodeActionParams) -> Vec<Diagnostic> {
     p.context
@@ -522,10 +536,7 @@ fn workspace_edit(st: &mut State, e: &crate::profiles::Edit) -> Result<Workspace
             .map(|uri| {
                 DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
                     uri,
-                    options: Some(CreateFileOptions {
-                        overwrite: Some(false),
-                        ignore_if_exists: Some(true),
-                    }),
+                    options: Some(CREATE_NEW),
                     annotation_id: None,
                 }))
             })
@@ -560,10 +571,7 @@ fn new_file_edit(uri: Uri, text: String, create_files: bool) -> WorkspaceEdit {
             document_changes: Some(DocumentChanges::Operations(vec![
                 DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
                     uri: uri.clone(),
-                    options: Some(CreateFileOptions {
-                        overwrite: Some(false),
-                        ignore_if_exists: Some(true),
-                    }),
+                    options: Some(CREATE_NEW),
                     annotation_id: None,
                 })),
                 DocumentChangeOperation::Edit(TextDocumentEdit {
@@ -581,6 +589,35 @@ fn new_file_edit(uri: Uri, text: String, create_files: bool) -> WorkspaceEdit {
     WorkspaceEdit {
         changes: Some(changes),
         ..Default::default()
+    }
+}
+
+/// Options of the `CreateFile` the server sends for a file it saw missing.
+/// `ignoreIfExists: false` on purpose: a client that skips the creation of
+/// an existing file would insert the new file's whole text into it (two
+/// JSON objects in one settings file), where failing the edit is harmless;
+/// and Neovim creates the missing directories only when it creates the file.
+const CREATE_NEW: CreateFileOptions = CreateFileOptions {
+    overwrite: Some(false),
+    ignore_if_exists: Some(false),
+};
+
+/// Clients that advertise `create` but whose `CreateFile` does not create
+/// missing directories: Neovim before 0.8 (its `create_file` opens the file
+/// with `io.open`, which fails without the directory, and a buffer written
+/// there fails with E212).
+fn creates_no_directories(info: Option<&ClientInfo>) -> bool {
+    let Some(info) = info else { return false };
+    if info.name != "Neovim" {
+        return false;
+    }
+    let version = info.version.as_deref().unwrap_or("");
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(0), Some(minor)) => minor < 8,
+        (Some(_), _) => false,
+        // No version: assume the old behaviour (the safe side).
+        (None, _) => true,
     }
 }
 
@@ -606,6 +643,10 @@ impl LanguageServer for Backend {
             .and_then(|g| g.position_encodings.as_ref())
             .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
         let ws = caps.workspace.as_ref();
+        let create_files = ws
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|r| r.contains(&ResourceOperationKind::Create));
         let mut st = self.state.lock().await;
         st.caps = state::Caps {
             encoding: if utf8 {
@@ -623,10 +664,8 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
             config_pull: ws.and_then(|w| w.configuration).unwrap_or(false),
-            create_files: ws
-                .and_then(|w| w.workspace_edit.as_ref())
-                .and_then(|e| e.resource_operations.as_ref())
-                .is_some_and(|r| r.contains(&ResourceOperationKind::Create)),
+            create_files,
+            no_new_dirs: creates_no_directories(params.client_info.as_ref()),
             lens_refresh: ws
                 .and_then(|w| w.code_lens.as_ref())
                 .and_then(|c| c.refresh_support)
@@ -899,6 +938,17 @@ impl LanguageServer for Backend {
         let blocked = settings_blocked(&mut st, folder)
             .filter(|_| st.caps.disabled_actions)
             .map(|reason| CodeActionDisabled { reason });
+        // A client that cannot create `.vscode/` gets no edit it could not
+        // save: disabled with the reason where it can show one, else left
+        // out (and said in the log).
+        let no_dir = settings_dir_missing(&st, folder);
+        let blocked = blocked.or_else(|| {
+            no_dir
+                .clone()
+                .filter(|_| st.caps.disabled_actions)
+                .map(|reason| CodeActionDisabled { reason })
+        });
+        let omit_editor = no_dir.is_some() && !st.caps.disabled_actions;
         let m = &st.mains[main];
         let Some(engine) = st.engine() else {
             return Ok(None);
@@ -914,6 +964,9 @@ impl LanguageServer for Backend {
         // Only fixes predicted to reach static are offered; the least
         // invasive one is preferred.
         editor.retain(|f| f.available && f.link.result == crate::predict::Verdict::Static);
+        if omit_editor {
+            editor.clear();
+        }
         editor.sort_by_key(|f| fixes::invasiveness(&f.id));
         let mut actions = Vec::new();
         let least = builds
@@ -1003,6 +1056,14 @@ impl LanguageServer for Backend {
                 ..Default::default()
             }));
         }
+        if let (true, Some(why)) = (omit_editor, no_dir) {
+            self.client
+                .log_message(
+                    MessageType::INFO,
+                    format!("linklens: no editor-settings fix offered: {why}"),
+                )
+                .await;
+        }
         Ok((!actions.is_empty()).then_some(actions))
     }
 
@@ -1054,6 +1115,9 @@ impl LanguageServer for Backend {
             )));
         };
         let (flags, env) = (settings.build_flags.clone(), settings.env.clone());
+        if let Some(why) = settings_dir_missing(&st, folder) {
+            return Err(Error::invalid_params(why));
+        }
         let file = st.folders[folder].path.join(".vscode/settings.json");
         let existing = if file.exists() || st.docs.contains_key(&file) {
             st.text_of(&file)
@@ -1171,5 +1235,35 @@ impl LanguageServer for Backend {
             return Ok(Some(json!("linklens: no main package builds this file.")));
         }
         Ok(Some(json!(st.explain(&mains, None))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str, version: Option<&str>) -> ClientInfo {
+        ClientInfo {
+            name: name.into(),
+            version: version.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn only_old_neovim_creates_no_directories() {
+        assert!(creates_no_directories(Some(&info("Neovim", Some("0.7.2")))));
+        assert!(creates_no_directories(Some(&info("Neovim", Some("0.5.1")))));
+        assert!(creates_no_directories(Some(&info("Neovim", None))));
+        for v in ["0.8.0", "0.10.4", "0.11.4", "1.0.0"] {
+            assert!(
+                !creates_no_directories(Some(&info("Neovim", Some(v)))),
+                "{v}"
+            );
+        }
+        assert!(!creates_no_directories(Some(&info(
+            "Visual Studio Code",
+            Some("1.100.3")
+        ))));
+        assert!(!creates_no_directories(None));
     }
 }

@@ -38,6 +38,10 @@ pub struct Caps {
     pub progress: bool,
     pub config_pull: bool,
     pub create_files: bool,
+    /// The client is known not to create missing parent directories of a
+    /// new file (Neovim 0.7 advertises `create` but only opens the file;
+    /// VS Code and Neovim 0.8+ create them).
+    pub no_new_dirs: bool,
     pub lens_refresh: bool,
     /// `workspace.didChangeWatchedFiles.relativePatternSupport`.
     pub relative_patterns: bool,
@@ -53,6 +57,7 @@ impl Default for Caps {
             progress: false,
             config_pull: false,
             create_files: false,
+            no_new_dirs: false,
             lens_refresh: false,
             relative_patterns: false,
             disabled_actions: false,
