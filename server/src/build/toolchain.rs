@@ -339,22 +339,42 @@ fn guess_goroot(env: &Environ) -> Option<PathBuf> {
 }
 
 fn default_gomodcache(env: &Environ) -> PathBuf {
+    gomodcache_for(env, std::env::consts::OS)
+}
+
+/// cmd/go's default GOMODCACHE: the first GOPATH entry's `pkg/mod` (GOPATH
+/// is a list, `;`-separated on Windows), else `$HOME/go/pkg/mod`
+/// (`%USERPROFILE%\go` on Windows).
+fn gomodcache_for(env: &Environ, os: &str) -> PathBuf {
+    let sep = if os == "windows" { ';' } else { ':' };
     if let Some(gopath) = env
         .get("GOPATH")
-        .and_then(|p| p.split(':').next().map(str::to_string))
+        .and_then(|p| p.split(sep).next().map(str::to_string))
         .filter(|p| !p.is_empty())
     {
-        return Path::new(&gopath).join("pkg/mod");
+        return Path::new(&gopath).join("pkg").join("mod");
     }
-    let home = env.get("HOME").cloned().unwrap_or_else(|| "/root".into());
-    Path::new(&home).join("go/pkg/mod")
+    let home_var = if os == "windows" {
+        "USERPROFILE"
+    } else {
+        "HOME"
+    };
+    let home = env.get(home_var).cloned().unwrap_or_else(|| "/root".into());
+    Path::new(&home).join("go").join("pkg").join("mod")
 }
 
 fn user_config_dir(env: &Environ) -> Option<PathBuf> {
-    if let Some(x) = env.get("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(x));
+    config_dir_for(env, std::env::consts::OS)
+}
+
+/// Go's os.UserConfigDir, where `go env -w` writes `go/env`.
+fn config_dir_for(env: &Environ, os: &str) -> Option<PathBuf> {
+    let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    match os {
+        "windows" => get("AppData"),
+        "macos" => get("HOME").map(|h| h.join("Library/Application Support")),
+        _ => get("XDG_CONFIG_HOME").or_else(|| get("HOME").map(|h| h.join(".config"))),
     }
-    env.get("HOME").map(|h| Path::new(h).join(".config"))
 }
 
 /// Reads a go/env-style file: `KEY=VALUE` lines, `#` comments.
@@ -385,5 +405,48 @@ pub fn host_goarch() -> &'static str {
         "powerpc64" => "ppc64",
         "loongarch64" => "loong64",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Environ {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn gomodcache_and_config_dir_per_os() {
+        let e = env(&[("GOPATH", r"C:\go1;D:\go2"), ("USERPROFILE", r"C:\Users\u")]);
+        assert_eq!(
+            gomodcache_for(&e, "windows"),
+            Path::new(r"C:\go1").join("pkg").join("mod")
+        );
+        let e = env(&[
+            ("USERPROFILE", r"C:\Users\u"),
+            ("AppData", r"C:\Users\u\AppData\Roaming"),
+        ]);
+        assert_eq!(
+            gomodcache_for(&e, "windows"),
+            Path::new(r"C:\Users\u").join("go").join("pkg").join("mod")
+        );
+        assert_eq!(
+            config_dir_for(&e, "windows"),
+            Some(PathBuf::from(r"C:\Users\u\AppData\Roaming"))
+        );
+        let e = env(&[("GOPATH", "/a:/b"), ("HOME", "/home/u")]);
+        assert_eq!(gomodcache_for(&e, "linux"), Path::new("/a/pkg/mod"));
+        assert_eq!(
+            config_dir_for(&e, "linux"),
+            Some(PathBuf::from("/home/u/.config"))
+        );
+        assert_eq!(
+            config_dir_for(&e, "macos"),
+            Some(PathBuf::from("/home/u/Library/Application Support"))
+        );
     }
 }

@@ -86,7 +86,9 @@ pub fn find_go(host: &Environ) -> Option<PathBuf> {
     if !root.is_absolute() {
         return None;
     }
-    let p = root.join("bin/go");
+    let p = root
+        .join("bin")
+        .join(if cfg!(windows) { "go.exe" } else { "go" });
     p.is_file().then_some(p)
 }
 
