@@ -10,7 +10,7 @@
 //! binary, not a library with a stable API).
 
 use super::shell::{self, Session, Unknowns};
-use super::{Origin, Profile, ProfileKind, Replay, Skips, Source, line_of};
+use super::{Profile, ProfileKind, Skips, Source};
 use crate::gosrc::Span;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -439,35 +439,21 @@ pub fn read(root: &Path, file: &Path, text: &str, src: &Source, skips: &mut Skip
             };
             let base = first.0;
             let map = |at: usize| Some(base + at);
+            let site = shell::RunSite {
+                kind: ProfileKind::Just,
+                name: format!("just {}", r.name),
+                key: r.name.clone(),
+                file,
+                text,
+                fallback_span: Span::new(first.0, last.1),
+                dir: &rdir,
+                shell: "sh",
+                shell_args: &["-eu"],
+                env: &renv,
+                earlier_scripts: &scripts[..scripts.len() - 1],
+            };
             for sr in shell::script_runs(&script, raw, &map, &mut session, &mut unk) {
-                let span = sr.span.unwrap_or(Span::new(first.0, last.1));
-                let mut p = Profile::new(
-                    ProfileKind::Just,
-                    format!("just {}", r.name),
-                    Some(file.to_path_buf()),
-                    Some(span),
-                    line_of(text, span.start),
-                );
-                p.key = r.name.clone();
-                p.dir = rdir.join(&sr.run.cwd);
-                p.env = sr.run.env.clone();
-                p.args = sr.run.inv.args.clone();
-                p.output = super::makefile::output_of(&p.args, &p.dir);
-                p.unk = unk.clone();
-                p.origin = Origin::Shell {
-                    words: sr.words.clone(),
-                    vars: Vec::new(),
-                };
-                let mut replay = scripts[..scripts.len() - 1].to_vec();
-                replay.push(script[..sr.upto].to_string());
-                p.replay = Some(Replay {
-                    shell: "sh".into(),
-                    shell_args: vec!["-eu".into()],
-                    env: renv.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    dir: rdir.clone(),
-                    scripts: replay,
-                });
-                out.push(p);
+                out.push(sr.profile(&site, &script, &unk));
             }
         }
     }

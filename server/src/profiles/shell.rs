@@ -507,6 +507,67 @@ pub struct ScriptRun {
     pub upto: usize,
 }
 
+/// Where a tool's shell runs a recorded script, for [`ScriptRun::profile`].
+pub struct RunSite<'a> {
+    pub kind: super::ProfileKind,
+    pub name: String,
+    pub key: String,
+    pub file: &'a std::path::Path,
+    /// The file's text (for line numbers).
+    pub text: &'a str,
+    /// Where the script is, when the go command cannot be placed.
+    pub fallback_span: Span,
+    /// The directory the tool runs the script in.
+    pub dir: &'a std::path::Path,
+    /// The replay: shell, its options, the environment the tool passes,
+    /// the scripts the tool runs before this one.
+    pub shell: &'a str,
+    pub shell_args: &'a [&'a str],
+    pub env: &'a std::collections::BTreeMap<String, String>,
+    pub earlier_scripts: &'a [String],
+}
+
+impl ScriptRun {
+    /// The profile of this `go build` run in a tool's shell script (a
+    /// workflow step, a Taskfile task, a just recipe): its settings, its
+    /// place in the file, and the replay that runs it for real in the
+    /// ground truth. `script` is the whole script the run came from.
+    pub fn profile(&self, site: &RunSite, script: &str, unk: &Unknowns) -> super::Profile {
+        let span = self.span.unwrap_or(site.fallback_span);
+        let mut p = super::Profile::new(
+            site.kind,
+            site.name.clone(),
+            Some(site.file.to_path_buf()),
+            Some(span),
+            super::line_of(site.text, span.start),
+        );
+        p.key = site.key.clone();
+        p.dir = site.dir.join(&self.run.cwd);
+        p.env = self.run.env.clone();
+        p.args = self.run.inv.args.clone();
+        p.output = super::makefile::output_of(&p.args, &p.dir);
+        p.unk = unk.clone();
+        p.origin = super::Origin::Shell {
+            words: self.words.clone(),
+            vars: Vec::new(),
+        };
+        let mut scripts = site.earlier_scripts.to_vec();
+        scripts.push(script[..self.upto].to_string());
+        p.replay = Some(super::Replay {
+            shell: site.shell.to_string(),
+            shell_args: site.shell_args.iter().map(|a| a.to_string()).collect(),
+            env: site
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            dir: site.dir.to_path_buf(),
+            scripts,
+        });
+        p
+    }
+}
+
 /// Walks `script` (the text after the tool's own templating) line by line,
 /// so that assignments take effect in order. `raw` is the text as written
 /// and `map` places a byte of `raw` in the file; words are mapped only

@@ -11,7 +11,7 @@
 
 use super::shell::{self, Session, Unknowns};
 use super::yaml::{self, Node};
-use super::{Origin, Profile, ProfileKind, Replay, Skips, Source, line_of};
+use super::{Profile, ProfileKind, Skips, Source};
 use crate::gosrc::Span;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -197,35 +197,21 @@ pub fn read(
             };
             let lines = yaml::scalar_lines(text, node);
             let map = |at: usize| lines.as_ref().and_then(|l| yaml::map_offset(l, at));
+            let site = shell::RunSite {
+                kind: ProfileKind::Taskfile,
+                name: format!("task {name}"),
+                key: name.to_string(),
+                file,
+                text,
+                fallback_span: node.span,
+                dir: &task_dir,
+                shell: "bash",
+                shell_args: &["-e"],
+                env: &env,
+                earlier_scripts: &scripts[..scripts.len() - 1],
+            };
             for sr in shell::script_runs(&script, raw, &map, &mut session, &mut unk) {
-                let span = sr.span.unwrap_or(node.span);
-                let mut p = Profile::new(
-                    ProfileKind::Taskfile,
-                    format!("task {name}"),
-                    Some(file.to_path_buf()),
-                    Some(span),
-                    line_of(text, span.start),
-                );
-                p.key = name.to_string();
-                p.dir = task_dir.join(&sr.run.cwd);
-                p.env = sr.run.env.clone();
-                p.args = sr.run.inv.args.clone();
-                p.output = super::makefile::output_of(&p.args, &p.dir);
-                p.unk = unk.clone();
-                p.origin = Origin::Shell {
-                    words: sr.words.clone(),
-                    vars: Vec::new(),
-                };
-                let mut replay = scripts[..scripts.len() - 1].to_vec();
-                replay.push(script[..sr.upto].to_string());
-                p.replay = Some(Replay {
-                    shell: "bash".into(),
-                    shell_args: vec!["-e".into()],
-                    env: env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    dir: task_dir.clone(),
-                    scripts: replay,
-                });
-                out.push(p);
+                out.push(sr.profile(&site, &script, &unk));
             }
         }
     }

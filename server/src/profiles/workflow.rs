@@ -12,7 +12,7 @@
 
 use super::shell::{self, Session, Unknowns};
 use super::yaml::{self, Node};
-use super::{Origin, Profile, ProfileKind, Replay, Skips, Source, line_of};
+use super::{Profile, ProfileKind, Skips, Source};
 use crate::gosrc::Span;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -413,35 +413,24 @@ pub fn read(
                 let lines = yaml::scalar_lines(text, run);
                 let map = |at: usize| lines.as_ref().and_then(|l| yaml::map_offset(l, at));
                 let found = shell::script_runs(&script, raw, &map, &mut session, &mut unk);
+                let site = shell::RunSite {
+                    kind: ProfileKind::Workflow,
+                    name: format!("workflow {wf_name} job {job_id} step {step_name}{suffix}"),
+                    key: format!("{job_id}:{}{}", si + 1, suffix.replace(' ', "")),
+                    file,
+                    text,
+                    fallback_span: run.span,
+                    dir: &base_dir,
+                    shell: &shell_base,
+                    shell_args: &["-e"],
+                    env: &env,
+                    earlier_scripts: &[],
+                };
                 for sr in &found {
-                    let span = sr.span.unwrap_or(run.span);
-                    let mut p = Profile::new(
-                        ProfileKind::Workflow,
-                        format!("workflow {wf_name} job {job_id} step {step_name}{suffix}"),
-                        Some(file.to_path_buf()),
-                        Some(span),
-                        line_of(text, span.start),
-                    );
-                    p.key = format!("{job_id}:{}{}", si + 1, suffix.replace(' ', ""));
-                    p.dir = base_dir.join(&sr.run.cwd);
-                    p.env = sr.run.env.clone();
-                    p.args = sr.run.inv.args.clone();
-                    p.output = super::makefile::output_of(&p.args, &p.dir);
-                    p.unk = unk.clone();
+                    let mut p = sr.profile(&site, &script, &unk);
                     if sr.words.is_none() {
                         p.notes.push("the run text is not placed word by word in the file (folded or escaped YAML): no edits".into());
                     }
-                    p.origin = Origin::Shell {
-                        words: sr.words.clone(),
-                        vars: Vec::new(),
-                    };
-                    p.replay = Some(Replay {
-                        shell: shell_base.clone(),
-                        shell_args: vec!["-e".into()],
-                        env: env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                        dir: base_dir.clone(),
-                        scripts: vec![script[..sr.upto].to_string()],
-                    });
                     out.push(p);
                 }
                 // A build handed to another tool gets this step's
