@@ -88,7 +88,11 @@ pub fn read(p: &Path) -> Option<Arc<Bin>> {
         return None;
     }
     let modified = std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let info = crate::inspect::inspect_path(p).ok()?;
+    // Read through `regular` (the check above can be raced: a FIFO swapped
+    // in since must not block the server), bounded as inspect bounds it.
+    let bytes = crate::regular::read(p, MAX_BINARY_SIZE).ok()?;
+    let mut info = crate::inspect::inspect_bytes(&bytes).ok()?;
+    info.path = p.display().to_string();
     info.go.as_ref()?;
     Some(Arc::new(Bin { info, modified }))
 }
