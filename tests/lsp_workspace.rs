@@ -543,6 +543,7 @@ fn log_level_sends_the_reasoning_to_the_client_log() {
     c.shutdown();
 
     let mut c = start();
+    let caps_env = caps.clone();
     c.initialize(&shop, caps, json!({}));
     // Ask for something that needs the load to have finished, then look at
     // everything that arrived.
@@ -558,5 +559,17 @@ fn log_level_sends_the_reasoning_to_the_client_log() {
         debug.is_empty(),
         "debug events at the default level: {debug:?}"
     );
+    c.shutdown();
+
+    // LINKLENS_LOG wins over the setting.
+    let mut c = LspClient::start_with(BIN, &shop, |cmd| {
+        cmd.env("LINKLENS_LOG", "debug");
+    });
+    c.initialize(&shop, caps_env, json!({"logLevel": "off"}));
+    c.await_notification("window/logMessage", TIMEOUT, |p| {
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("verdict for example.com/shop/cmd/api"))
+    });
     c.shutdown();
 }

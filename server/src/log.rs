@@ -107,10 +107,19 @@ pub fn init(sink: Sink, level: LevelFilter) {
     set_level(level);
 }
 
+/// `LINKLENS_LOG` when it is set to something that is not a level.
+pub fn env_invalid() -> Option<String> {
+    std::env::var(ENV).ok().filter(|v| parse_level(v).is_none())
+}
+
 /// The CLI: `LINKLENS_LOG` to standard error, off when unset.
 pub fn init_cli() {
     if let Some(l) = env_level() {
         init(Sink::Stderr, l);
+    } else if let Some(v) = env_invalid() {
+        eprintln!(
+            "linklens: ignoring {ENV}={v:?}: not one of off, error, warn, info, debug, trace"
+        );
     }
 }
 

@@ -91,6 +91,10 @@ pub fn run() -> i32 {
 /// Events the log channel holds before it drops (and counts) more.
 const LOG_QUEUE: usize = 1024;
 
+/// Signalled once the client is initialized: tower-lsp drops notifications
+/// sent before that, so the log task holds its events until then.
+static LOG_READY: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 /// Installs the `tracing` subscriber for the server: events go through a
 /// bounded channel (never blocking the thread that emits them, which may
 /// hold the state lock) to a task that sends them as `window/logMessage`.
@@ -100,7 +104,14 @@ fn forward_log(client: Client) {
         crate::log::Sink::Channel(tx),
         crate::log::env_level().unwrap_or(crate::log::DEFAULT),
     );
+    if let Some(v) = crate::log::env_invalid() {
+        tracing::warn!(
+            "ignoring {}={v:?}: not one of off, error, warn, info, debug, trace",
+            crate::log::ENV
+        );
+    }
     tokio::spawn(async move {
+        LOG_READY.notified().await;
         let mut reported = 0;
         while let Some((level, line)) = rx.recv().await {
             let dropped = crate::log::dropped();
@@ -783,6 +794,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        LOG_READY.notify_one();
         let dyn_watch = self.state.lock().await.caps.dyn_watch;
         if dyn_watch {
             self.register_watchers().await;
