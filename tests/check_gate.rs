@@ -36,7 +36,8 @@ fn linklens(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .current_dir(dir)
         .env("GOTOOLCHAIN", "local")
         .env_remove("GOFLAGS")
-        .env_remove("CGO_ENABLED");
+        .env_remove("CGO_ENABLED")
+        .env_remove("LINKLENS_LOG");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -280,7 +281,8 @@ fn go_build(dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> String {
         .current_dir(dir)
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "")
-        .env_remove("CGO_ENABLED");
+        .env_remove("CGO_ENABLED")
+        .env_remove("LINKLENS_LOG");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -480,5 +482,37 @@ fn directives_suppress_as_go_directives_do() {
             && text(&plain.stdout).contains("takes static, dynamic or report"),
         "{}",
         text(&plain.stdout)
+    );
+}
+
+/// `LINKLENS_LOG=debug` writes the reasoning to stderr; stdout stays the
+/// JSON report.
+#[test]
+fn linklens_log_writes_the_reasoning_to_stderr_only() {
+    let (_t, root) = shop();
+    let out = linklens(
+        &root,
+        &["check", "--json", "-C", ".", "./cmd/api"],
+        &[("LINKLENS_LOG", "debug")],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(
+        report["packages"][0]["import_path"],
+        "example.com/shop/cmd/api"
+    );
+    assert!(err.contains("configuration: CGO_ENABLED="), "{err}");
+    assert!(
+        err.contains("verdict for example.com/shop/cmd/api"),
+        "{err}"
+    );
+    assert!(err.contains("ran go env"), "{err}");
+    // Unset: nothing on stderr.
+    let quiet = linklens(&root, &["check", "--json", "./cmd/api"], &[]);
+    assert!(
+        !text(&quiet.stderr).contains("[DEBUG"),
+        "{}",
+        text(&quiet.stderr)
     );
 }

@@ -492,3 +492,84 @@ fn settings_fix_keeps_jsonc_comments_and_refuses_a_broken_file() {
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), broken);
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// The `window/logMessage` notifications among `msgs` that are engine
+/// debug events (type 4, Log).
+fn debug_logs(msgs: &[Value]) -> Vec<String> {
+    msgs.iter()
+        .filter(|m| m["method"] == "window/logMessage" && m["params"]["type"] == 4)
+        .filter_map(|m| m["params"]["message"].as_str().map(str::to_string))
+        .filter(|s| s.starts_with("[DEBUG") || s.starts_with("[TRACE"))
+        .collect()
+}
+
+/// `linklens.logLevel: debug` in initializationOptions sends the engine's
+/// reasoning (the cgo decision, each main package's verdict) to the
+/// client's log; at the default level (warn) no debug event arrives.
+#[test]
+fn log_level_sends_the_reasoning_to_the_client_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shop = tmp.path().join("shop");
+    copy_fixture(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop"),
+        &shop,
+    );
+    let caps = json!({"workspace": {"configuration": true}});
+    let start = || {
+        LspClient::start_with(BIN, &shop, |cmd| {
+            cmd.env_remove("LINKLENS_LOG");
+        })
+    };
+
+    let mut c = start();
+    c.initialize(
+        &shop,
+        caps.clone(),
+        json!({"linklens": {"logLevel": "debug"}}),
+    );
+    let cgo = c.await_notification("window/logMessage", TIMEOUT, |p| {
+        p["type"] == 4
+            && p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("configuration: CGO_ENABLED="))
+    });
+    assert!(cgo["message"].as_str().unwrap().contains("CC="), "{cgo}");
+    let verdict = c.await_notification("window/logMessage", TIMEOUT, |p| {
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("verdict for example.com/shop/cmd/api"))
+    });
+    assert_eq!(verdict["type"], 4, "{verdict}");
+    c.shutdown();
+
+    let mut c = start();
+    let caps_env = caps.clone();
+    c.initialize(&shop, caps, json!({}));
+    // Ask for something that needs the load to have finished, then look at
+    // everything that arrived.
+    let api = shop.join("cmd/api/main.go");
+    c.open(&api, 1);
+    let _ = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": file_uri(&api)}, "position": {"line": 0, "character": 0}}),
+    );
+    let msgs = c.drain(Duration::from_secs(2));
+    let debug = debug_logs(&msgs);
+    assert!(
+        debug.is_empty(),
+        "debug events at the default level: {debug:?}"
+    );
+    c.shutdown();
+
+    // LINKLENS_LOG wins over the setting.
+    let mut c = LspClient::start_with(BIN, &shop, |cmd| {
+        cmd.env("LINKLENS_LOG", "debug");
+    });
+    c.initialize(&shop, caps_env, json!({"logLevel": "off"}));
+    c.await_notification("window/logMessage", TIMEOUT, |p| {
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("verdict for example.com/shop/cmd/api"))
+    });
+    c.shutdown();
+}

@@ -8,6 +8,7 @@ pub mod gosrc;
 pub mod inspect;
 pub mod jsonc;
 pub mod load;
+pub mod log;
 pub mod lsp;
 pub mod modules;
 pub mod par;

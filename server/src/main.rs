@@ -17,6 +17,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if args.first().map(String::as_str) != Some("serve") {
+        // LINKLENS_LOG=debug: the reasoning on stderr (stdout stays the output).
+        linklens::log::init_cli();
+    }
     let code = match args.first().map(String::as_str) {
         Some("check") => cli::check::run(&args[1..]),
         Some("inspect") => cli::inspect::run(&args[1..]),

@@ -2,12 +2,18 @@
 
 export type Expect = 'static' | 'report';
 
+/** `linklens.logLevel`: which engine events reach the "linklens" output channel. */
+export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+const LOG_LEVELS: readonly LogLevel[] = ['off', 'error', 'warn', 'info', 'debug', 'trace'];
+
 /** The server contract's initializationOptions. */
 export interface InitializationOptions {
   expect: Expect;
   buildFlags: string[];
   env: { [key: string]: string };
   codelens: boolean;
+  logLevel: LogLevel;
   /** false in untrusted workspaces: the server then starts no `go` subprocess. */
   runGo: boolean;
 }
@@ -46,7 +52,10 @@ export function toInitializationOptions(get: ConfigGetter, trusted: boolean): In
   const codelensRaw = get('codelens');
   const codelens = typeof codelensRaw === 'boolean' ? codelensRaw : true;
 
-  return { expect, buildFlags, env, codelens, runGo: trusted };
+  const logLevelRaw = get('logLevel');
+  const logLevel: LogLevel = LOG_LEVELS.find((l) => l === logLevelRaw) ?? 'warn';
+
+  return { expect, buildFlags, env, codelens, logLevel, runGo: trusted };
 }
 
 /** Settings whose change needs a new server process (the rest the server re-pulls by itself). */

@@ -10,13 +10,14 @@ test('defaults when nothing is set', () => {
     buildFlags: [],
     env: {},
     codelens: true,
+    logLevel: 'warn',
     runGo: true,
   });
 });
 
 test('settings map one to one in a trusted workspace', () => {
   const o = toInitializationOptions(
-    getter({ expect: 'report', buildFlags: ['-tags=netgo', '-trimpath'], env: { CGO_ENABLED: '0', CC: 'musl-gcc' }, codelens: false }),
+    getter({ expect: 'report', buildFlags: ['-tags=netgo', '-trimpath'], env: { CGO_ENABLED: '0', CC: 'musl-gcc' }, codelens: false, logLevel: 'debug' }),
     true,
   );
   assert.deepEqual(o, {
@@ -24,6 +25,7 @@ test('settings map one to one in a trusted workspace', () => {
     buildFlags: ['-tags=netgo', '-trimpath'],
     env: { CGO_ENABLED: '0', CC: 'musl-gcc' },
     codelens: false,
+    logLevel: 'debug',
     runGo: true,
   });
 });
@@ -37,10 +39,10 @@ test('untrusted workspace: runGo=false and no env', () => {
 
 test('hand-edited settings.json mistakes are normalised, not sent to the server', () => {
   const o = toInitializationOptions(
-    getter({ expect: 'Static', buildFlags: '-tags=netgo', env: ['CGO_ENABLED=0'], codelens: 'yes' }),
+    getter({ expect: 'Static', buildFlags: '-tags=netgo', env: ['CGO_ENABLED=0'], codelens: 'yes', logLevel: 'verbose' }),
     true,
   );
-  assert.deepEqual(o, { expect: 'static', buildFlags: [], env: {}, codelens: true, runGo: true });
+  assert.deepEqual(o, { expect: 'static', buildFlags: [], env: {}, codelens: true, logLevel: 'warn', runGo: true });
 
   const p = toInitializationOptions(getter({ buildFlags: ['-tags=netgo', 3, '', ' ', null], env: { CGO_ENABLED: 0, X: true, Y: null, Z: { a: 1 } } }), true);
   assert.deepEqual(p.buildFlags, ['-tags=netgo']);
@@ -54,6 +56,7 @@ test('pulled configuration section: same normalisation plus runGo, other keys ke
     buildFlags: ['-tags=netgo'],
     env: { CGO_ENABLED: '0' },
     codelens: true,
+    logLevel: 'warn',
     runGo: true,
     server: { path: '' },
     trace: { server: 'off' },
@@ -61,5 +64,5 @@ test('pulled configuration section: same normalisation plus runGo, other keys ke
   const untrusted = configurationForServer(raw, false);
   assert.equal(untrusted.runGo, false);
   assert.deepEqual(untrusted.env, {});
-  assert.deepEqual(configurationForServer(null, true), { expect: 'static', buildFlags: [], env: {}, codelens: true, runGo: true });
+  assert.deepEqual(configurationForServer(null, true), { expect: 'static', buildFlags: [], env: {}, codelens: true, logLevel: 'warn', runGo: true });
 });

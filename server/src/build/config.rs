@@ -109,7 +109,9 @@ impl Config {
             flags.apply_goflags(&goflags)?;
         }
         let packages = flags.parse_args(cli_flags)?;
-        Ok((Config::with_flags(tc, env, flags), packages))
+        let cfg = Config::with_flags(tc, env, flags);
+        cfg.log_decision();
+        Ok((cfg, packages))
     }
 
     pub fn with_flags(tc: &Toolchain, env: &Environ, flags: BuildFlags) -> Config {
@@ -263,6 +265,26 @@ impl Config {
 
     pub fn buildmode(&self) -> &str {
         self.flags.buildmode.as_deref().unwrap_or("default")
+    }
+
+    /// The configuration decision as a debug event (`linklens.logLevel`).
+    pub fn log_decision(&self) {
+        tracing::debug!(
+            goos = %self.goos,
+            goarch = %self.goarch,
+            cc = %self.cc.join(" "),
+            tags = ?self.flags.tags.as_deref().unwrap_or_default(),
+            libc = ?self.c_toolchain.libc,
+            go_version = ?self.go_version,
+            "configuration: {} ({}/{}, CC={})",
+            self.cgo_reason.describe(self.cgo_enabled),
+            self.goos,
+            self.goarch,
+            self.cc.join(" "),
+        );
+        for n in &self.notes {
+            tracing::debug!("configuration note: {n}");
+        }
     }
 
     /// A short description of the settings that matter, for headers.

@@ -190,7 +190,15 @@ impl Toolchain {
         }
         let mut cmd = trust::go_command(&self.host, data)?;
         cmd.args(args).env("GOWORK", "off");
-        let out = cmd.output().map_err(|e| {
+        let started = std::time::Instant::now();
+        let out = cmd.output();
+        tracing::debug!(
+            elapsed = ?started.elapsed(),
+            ok = out.as_ref().is_ok_and(|o| o.status.success()),
+            "ran go {}",
+            args.join(" ")
+        );
+        let out = out.map_err(|e| {
             format!(
                 "could not run {}: {e}",
                 Path::new(cmd.get_program()).display()

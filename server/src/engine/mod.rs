@@ -181,6 +181,7 @@ impl Engine {
         pats: &[String],
         with_fixes: bool,
     ) -> Result<Report, String> {
+        let started = std::time::Instant::now();
         let resolver = self.resolver(cwd, cfg)?;
         let matched = patterns::expand(pats, cwd, &resolver, &self.sources)?;
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
@@ -201,6 +202,14 @@ impl Engine {
             .map(|(_, pkg)| pkg)
             .collect();
         loader.preload(&mains);
+        tracing::debug!(
+            matched = matched.len(),
+            mains = mains.len(),
+            elapsed = ?started.elapsed(),
+            "loaded {} package(s), {} main",
+            matched.len(),
+            mains.len()
+        );
         // Main packages are independent and the caches are shared and
         // thread-safe.
         let packages = crate::par::map(&mains, |pkg| {
@@ -234,14 +243,22 @@ impl Engine {
         let Some(ip) = resolver.import_path_for_dir(dir) else {
             return Err(format!("{} is not inside a main module", dir.display()));
         };
+        let started = std::time::Instant::now();
         let pkg = loader.load_dir(&ip, dir, false, None);
         if !pkg.is_main() {
             return Ok(None);
         }
+        let repaired = before.is_some();
         let graph = match before {
             Some((old, changed)) => loader.regraph(old, pkg, changed),
             None => loader.graph(pkg),
         };
+        tracing::debug!(
+            packages = graph.len(),
+            repaired,
+            elapsed = ?started.elapsed(),
+            "loaded the import graph of {ip}"
+        );
         Ok(Some(predict::predict_graph(&loader, graph)))
     }
 

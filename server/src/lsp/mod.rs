@@ -52,9 +52,12 @@ pub fn run() -> i32 {
     };
     let shut_down = Arc::new(AtomicBool::new(false));
     rt.block_on(async {
-        let (service, socket) = LspService::build(Backend::new)
-            .custom_method("linklens/status", Backend::status)
-            .finish();
+        let (service, socket) = LspService::build(|client| {
+            forward_log(client.clone());
+            Backend::new(client)
+        })
+        .custom_method("linklens/status", Backend::status)
+        .finish();
         // stdin → framing::pump → tower-lsp; tower-lsp's messages and the
         // pump's error answers → one writer of stdout.
         let (server_in, pump_out) = tokio::io::duplex(1 << 16);
@@ -83,6 +86,54 @@ pub fn run() -> i32 {
     } else {
         1
     }
+}
+
+/// Events the log channel holds before it drops (and counts) more.
+const LOG_QUEUE: usize = 1024;
+
+/// Signalled once the client is initialized: tower-lsp drops notifications
+/// sent before that, so the log task holds its events until then.
+static LOG_READY: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Installs the `tracing` subscriber for the server: events go through a
+/// bounded channel (never blocking the thread that emits them, which may
+/// hold the state lock) to a task that sends them as `window/logMessage`.
+fn forward_log(client: Client) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<crate::log::Line>(LOG_QUEUE);
+    crate::log::init(
+        crate::log::Sink::Channel(tx),
+        crate::log::env_level().unwrap_or(crate::log::DEFAULT),
+    );
+    if let Some(v) = crate::log::env_invalid() {
+        tracing::warn!(
+            "ignoring {}={v:?}: not one of off, error, warn, info, debug, trace",
+            crate::log::ENV
+        );
+    }
+    tokio::spawn(async move {
+        LOG_READY.notified().await;
+        let mut reported = 0;
+        while let Some((level, line)) = rx.recv().await {
+            let dropped = crate::log::dropped();
+            if dropped > reported {
+                let n = dropped - reported;
+                reported = dropped;
+                client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("linklens: {n} log message(s) dropped (the log channel was full)"),
+                    )
+                    .await;
+            }
+            let kind = match level {
+                tracing::Level::ERROR => MessageType::ERROR,
+                tracing::Level::WARN => MessageType::WARNING,
+                tracing::Level::INFO => MessageType::INFO,
+                _ => MessageType::LOG,
+            };
+            client.log_message(kind, line).await;
+        }
+    });
 }
 
 impl Backend {
@@ -682,6 +733,7 @@ impl LanguageServer for Backend {
                 .unwrap_or(false),
         };
         st.init_options = params.initialization_options.clone();
+        st.apply_log_level();
         #[allow(deprecated)]
         let roots = params
             .workspace_folders
@@ -742,6 +794,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        LOG_READY.notify_one();
         let dyn_watch = self.state.lock().await.caps.dyn_watch;
         if dyn_watch {
             self.register_watchers().await;

@@ -36,6 +36,9 @@ pub struct Settings {
     /// Diagnostics in library packages too (`linklens.libraryDiagnostics`).
     pub library_diagnostics: bool,
     pub run_go: bool,
+    /// `linklens.logLevel`: which engine events go to the client's log
+    /// (`None`: not set here; `LINKLENS_LOG` wins over it).
+    pub log_level: Option<tracing::level_filters::LevelFilter>,
     /// Where the build flags and env came from, in words.
     pub flags_source: String,
     pub env_source: String,
@@ -50,6 +53,7 @@ impl Default for Settings {
             codelens: true,
             library_diagnostics: false,
             run_go: true,
+            log_level: None,
             flags_source: "none set".into(),
             env_source: "the server's environment only".into(),
         }
@@ -167,6 +171,9 @@ impl Layers {
         if let Some((v, _)) = self.first("libraryDiagnostics", Value::as_bool) {
             s.library_diagnostics = v;
         }
+        if let Some((v, _)) = self.first("logLevel", |v| crate::log::parse_level(v.as_str()?)) {
+            s.log_level = Some(v);
+        }
         // Only the client can allow `go` to run; the file may only forbid it.
         let client_run_go = self
             .linklens()
@@ -280,6 +287,17 @@ mod tests {
         assert_eq!(s.build_flags, vec!["-tags", "netgo"]);
         assert!(s.flags_source.starts_with("gopls"));
         assert!(!s.codelens);
+        assert_eq!(s.log_level, None);
+        let debug = Layers {
+            init_options: Some(json!({"logLevel": "debug"})),
+            client_linklens: Some(json!({"logLevel": "bogus"})),
+            ..Default::default()
+        }
+        .resolve();
+        assert_eq!(
+            debug.log_level,
+            Some(tracing::level_filters::LevelFilter::DEBUG)
+        );
         let only_go = Layers {
             client_go: Some(json!({"buildTags": "foo"})),
             ..Default::default()

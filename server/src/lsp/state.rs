@@ -257,12 +257,37 @@ impl State {
         }
     }
 
+    /// The log level: `LINKLENS_LOG` when set, else the most verbose
+    /// `linklens.logLevel` of the folders, else the default (warn).
+    pub fn apply_log_level(&self) {
+        let from_settings = self
+            .folders
+            .iter()
+            .filter_map(|f| f.settings.log_level)
+            .max();
+        let from_init = || {
+            Layers {
+                init_options: self.init_options.clone(),
+                ..Default::default()
+            }
+            .resolve()
+            .log_level
+        };
+        crate::log::set_level(
+            crate::log::env_level()
+                .or(from_settings)
+                .or_else(from_init)
+                .unwrap_or(crate::log::DEFAULT),
+        );
+    }
+
     /// Rebuilds the engine when needed and the folder's `Config`.
     fn reconfigure(&mut self, i: usize) {
         self.read_vscode_file(i);
         let f = &mut self.folders[i];
         f.layers.init_options = self.init_options.clone();
         f.settings = f.layers.resolve();
+        self.apply_log_level();
         let run_go = self.folders.iter().all(|f| f.settings.run_go);
         if self.engine.is_none() || self.engine_run_go != run_go {
             let tc = if run_go {

@@ -246,6 +246,18 @@ pub fn predict_graph(loader: &Loader, mut graph: Graph) -> Prediction {
         loader.sources,
     );
     p.graph = Arc::new(graph);
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        // The main reason: the last one (the linker's choice), after the
+        // cgo decision and what uses cgo.
+        tracing::debug!(
+            reasons = ?p.reasons,
+            "verdict for {} under {}: {} ({})",
+            p.import_path,
+            cfg.summary(),
+            p.link.result.as_str(),
+            p.reasons.last().map(String::as_str).unwrap_or("no reason recorded"),
+        );
+    }
     p
 }
 

@@ -678,6 +678,7 @@ pub fn find_files(root: &Path) -> Vec<PathBuf> {
 
 /// Reads every build definition in the workspace folder.
 pub fn discover(root: &Path, src: &Source) -> Discovery {
+    let started = std::time::Instant::now();
     let mut files = find_files(root);
     for p in src.overlay.keys() {
         if p.starts_with(root) && path_kind(p).is_some() && !files.contains(p) {
@@ -705,6 +706,29 @@ pub fn discover(root: &Path, src: &Source) -> Discovery {
             d.problems.push(f);
         }
     }
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!(
+            root = %root.display(),
+            files = d.files.len(),
+            profiles = d.profiles.len(),
+            unknowns = d.problems.len(),
+            elapsed = ?started.elapsed(),
+            "profile discovery: read {} build file(s), found {} profile(s)",
+            d.files.len(),
+            d.profiles.len(),
+        );
+        for p in &d.profiles {
+            tracing::debug!("profile: {}", p.summary());
+        }
+        for f in &d.problems {
+            tracing::debug!(
+                "profile unknown: {}:{}: {}",
+                f.file.display(),
+                f.line,
+                f.message
+            );
+        }
+    }
     d
 }
 
@@ -713,6 +737,7 @@ impl Discovery {
     pub fn read_file(&mut self, root: &Path, file: &Path, src: &Source) {
         let Some(kind) = path_kind(file) else { return };
         let Some(text) = src.read(file) else { return };
+        tracing::trace!(file = %file.display(), kind = ?kind, "reading build file");
         self.files.push(file.to_path_buf());
         let rel = file
             .strip_prefix(root)

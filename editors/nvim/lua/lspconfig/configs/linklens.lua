@@ -40,7 +40,8 @@ linklens predicts whether a Go binary will be statically or dynamically linked, 
 `linklens serve` publishes diagnostics on the imports (and the Makefile, Dockerfile, goreleaser or ko
 builds) that make a binary dynamically linked, with hovers and quick fixes that make it static.
 
-Settings (section `linklens`): `expect` ("static" or "report"), `buildFlags`, `env`, `codelens`, `runGo`.
+Settings (section `linklens`): `expect` ("static" or "report"), `buildFlags`, `env`, `codelens`, `runGo`,
+`logLevel` ("off" … "trace", default "warn": the engine's reasoning in the LSP log).
 ]],
   },
 }
