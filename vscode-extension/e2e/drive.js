@@ -149,7 +149,10 @@ async function closeHover() {
   /** Opens the quick-fix menu on the import and returns its rows once one matches `want`. */
   async function quickFixMenu(want) {
     // Put the cursor in the import and ask for code actions, as with Ctrl+. in desktop VS Code.
+    // (Sticky scroll is off in run.sh's settings: its header line could cover the import after the
+    // Makefile step scrolled the editor, and the click would never land.)
     const token = line('"net/http"').locator('span span', { hasText: 'net/http' }).first();
+    await token.scrollIntoViewIfNeeded();
     await token.click();
     const rows = page.locator('.action-widget .monaco-list-row.action');
     // Right after an analysis VS Code may answer "No code actions available"; a user would press again.

@@ -37,7 +37,8 @@ cat > "$RUN/data/User/settings.json" <<'JSON'
   "telemetry.telemetryLevel": "off", "update.mode": "none", "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false, "extensions.ignoreRecommendations": true, "workbench.tips.enabled": false,
   "git.enabled": false, "workbench.colorTheme": "Default Light Modern", "editor.hover.delay": 300,
-  "window.commandCenter": false, "chat.commandCenter.enabled": false }
+  "window.commandCenter": false, "chat.commandCenter.enabled": false,
+  "editor.stickyScroll.enabled": false }
 JSON
 "$CS" --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" --install-extension "$VSIX" > "$RUN/install.log" 2>&1 \
   || { cat "$RUN/install.log"; exit 1; }
