@@ -172,26 +172,10 @@ fn check(nvim: &Path, want_version: &str, key: &str, no_new_dirs: bool) {
     assert_eq!(make["wa"], true, "{make:#}");
     let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
     assert!(makefile.contains("netgo"), "{makefile}");
-    let out = Command::new("make")
-        .arg("build")
-        .current_dir(&root)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "")
-        .env_remove("CGO_ENABLED")
-        .output()
-        .expect("make (apt-get install -y build-essential)");
-    assert!(
-        out.status.success(),
-        "make build: {}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_eq!(
+        common::lsp_client::make_then_linking(&root, "build", "bin/api"),
+        "static"
     );
-    let inspect = Command::new(env!("CARGO_BIN_EXE_linklens"))
-        .args(["inspect", "--json"])
-        .arg(root.join("bin/api"))
-        .output()
-        .unwrap();
-    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
-    assert_eq!(info[0]["linking"], "static", "{info:#}");
 
     // The editor-settings fix: offered only where the client can save it.
     let s = &v["settings"];

@@ -390,26 +390,10 @@ fn go_file_fix_edits_the_makefile_and_make_builds_static() {
     let _ = c.drain(Duration::from_millis(50));
     assert_eq!(c.shutdown(), Some(0));
 
-    let make = std::process::Command::new("make")
-        .arg("build")
-        .current_dir(&root)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "")
-        .env_remove("CGO_ENABLED")
-        .output()
-        .expect("make");
-    assert!(
-        make.status.success(),
-        "make build: {}",
-        String::from_utf8_lossy(&make.stderr)
+    assert_eq!(
+        common::lsp_client::make_then_linking(&root, "build", "bin/api"),
+        "static"
     );
-    let inspect = std::process::Command::new(env!("CARGO_BIN_EXE_linklens"))
-        .args(["inspect", "--json"])
-        .arg(root.join("bin/api"))
-        .output()
-        .unwrap();
-    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
-    assert_eq!(info[0]["linking"], "static", "{info:#}");
 }
 
 /// Issue 17, item 3, in the editor: the quick fixes that add

@@ -506,3 +506,29 @@ impl LspClient {
         panic!("no error response");
     }
 }
+
+/// Runs the real `make <target>` in `root` (GOTOOLCHAIN=local, no GOFLAGS,
+/// CGO_ENABLED unset) and returns what `linklens inspect` says of `bin`:
+/// `static`, `dynamic`... A fix is proven by the binary it builds.
+pub fn make_then_linking(root: &Path, target: &str, bin: &str) -> String {
+    let out = Command::new("make")
+        .arg(target)
+        .current_dir(root)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "")
+        .env_remove("CGO_ENABLED")
+        .output()
+        .expect("make (apt-get install -y build-essential)");
+    assert!(
+        out.status.success(),
+        "make {target}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inspect = Command::new(env!("CARGO_BIN_EXE_linklens"))
+        .args(["inspect", "--json"])
+        .arg(root.join(bin))
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    info[0]["linking"].as_str().unwrap_or("").to_string()
+}
