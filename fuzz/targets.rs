@@ -4,7 +4,7 @@
 //! function must not panic for any input; the asserted properties are ones
 //! the rest of the engine relies on.
 
-use linklens::build::{BuildFlags, LinkerFlags, quoted};
+use linklens::buildcfg::{BuildFlags, LinkerFlags, quoted};
 use linklens::gosrc::constraint::{parse_go_build, parse_plus_build};
 use linklens::gosrc::{TagContext, scan_header, select_file};
 use linklens::inspect::{inspect_bytes, parse_build_info};
@@ -128,7 +128,7 @@ pub fn flags(data: &[u8]) {
     }
     let mut b = BuildFlags::default();
     let _ = b.apply_goflags(&text);
-    let _ = linklens::build::flags::split_tags(&text);
+    let _ = linklens::buildcfg::flags::split_tags(&text);
 }
 
 /// The executable reader and the build-info blob reader.

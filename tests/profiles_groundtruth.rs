@@ -11,7 +11,7 @@
 #[path = "profiles_support.rs"]
 mod support;
 
-use linklens::build::Toolchain;
+use linklens::buildcfg::Toolchain;
 use linklens::cli::profiles::analyse;
 use linklens::engine::Engine;
 use linklens::predict::Verdict;

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)]
 
-use linklens::build::Environ;
+use linklens::buildcfg::Environ;
 use linklens::inspect::{Linking, inspect_path};
 use linklens::predict::{Prediction, Verdict};
 use linklens::profiles::{CCompiler, LINK_ENV, Profile, ProfileKind};

@@ -1,4 +1,4 @@
-//! The trust boundary (README "Trust"; `server/src/build/trust.rs`): files in
+//! The trust boundary (README "Trust"; `server/src/buildcfg/trust.rs`): files in
 //! an opened workspace never choose a program that runs. Every test plants
 //! logging fake `go`, `gcc`, `cc` and `pkg-config` programs in the
 //! workspace, names them everywhere a workspace can name them, starts from

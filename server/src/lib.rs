@@ -1,7 +1,7 @@
 //! linklens: predicts whether `go build` will produce a statically or
 //! dynamically linked binary, why, and how to change it.
 
-pub mod build;
+pub mod buildcfg;
 pub mod cli;
 pub mod engine;
 pub mod gosrc;

@@ -103,7 +103,7 @@ mod other {
 /// as is; otherwise each `;`-separated directory of `Path` (any spelling) is
 /// tried with `prog` itself if it has one of the `PATHEXT` extensions, else
 /// with each of them appended (`go` → `go.exe`).
-pub fn lookup_path_windows(prog: &str, env: &crate::build::Environ) -> Option<PathBuf> {
+pub fn lookup_path_windows(prog: &str, env: &crate::buildcfg::Environ) -> Option<PathBuf> {
     let var = |name: &str| {
         env.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -219,7 +219,7 @@ mod tests {
         std::fs::write(a.join("go"), "not a Windows program").unwrap();
         std::fs::write(a.join("gcc.EXE"), "MZ").unwrap();
         let path = format!("{};\"{}\"", a.display(), b.display());
-        let env: crate::build::Environ = [("Path".to_string(), path)].into_iter().collect();
+        let env: crate::buildcfg::Environ = [("Path".to_string(), path)].into_iter().collect();
         assert_eq!(lookup_path_windows("go", &env), Some(b.join("go.exe")));
         assert_eq!(lookup_path_windows("go.exe", &env), Some(b.join("go.exe")));
         // PATHEXT is lowercased; a listed file with another case still is a file on NTFS,

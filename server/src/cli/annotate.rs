@@ -3,7 +3,7 @@
 //! log for code scanning, or as GitHub Actions workflow commands that
 //! annotate the pull request, the way golangci-lint and ruff print them.
 
-use crate::build::Config;
+use crate::buildcfg::Config;
 use crate::engine::findings::{self, Context, GoFinding, Severity};
 use crate::engine::{Engine, Report};
 use crate::gosrc::Span;

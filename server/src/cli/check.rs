@@ -1,7 +1,7 @@
 //! `linklens check`: predictions for every main package, as text or JSON.
 
-use crate::build::flags::BuildFlags;
-use crate::build::{Config, Environ, Toolchain};
+use crate::buildcfg::flags::BuildFlags;
+use crate::buildcfg::{Config, Environ, Toolchain};
 use crate::engine::{Engine, Report};
 use crate::load::header_index::HeaderIndex;
 use crate::load::source::Sources;
@@ -183,7 +183,7 @@ pub fn run(args: &[String]) -> i32 {
         return 2;
     }
     // go words some paths relative to the directory it runs in.
-    let cfg = crate::build::Config {
+    let cfg = crate::buildcfg::Config {
         workdir: Some(cwd.clone()),
         ..cfg
     };

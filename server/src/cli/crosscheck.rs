@@ -2,7 +2,7 @@
 //! `go list -deps -json` run with the same configuration, package by
 //! package (selected files, cgo use, and the set of packages reached).
 
-use crate::build::Config;
+use crate::buildcfg::Config;
 use crate::engine::{Engine, Report};
 use crate::load::graph::Loader;
 use std::collections::{BTreeMap, BTreeSet};
@@ -169,10 +169,10 @@ fn reachable(go_pkgs: &[GoPackage], mains: &BTreeSet<PathBuf>) -> BTreeSet<PathB
     }
 }
 
-/// The host's `go list` (see `build::trust`), in the workspace, with the
+/// The host's `go list` (see `buildcfg::trust`), in the workspace, with the
 /// predicted build's target variables and flags.
 fn go_list(
-    tc: &crate::build::Toolchain,
+    tc: &crate::buildcfg::Toolchain,
     cfg: &Config,
     cwd: &Path,
     patterns: &[String],
@@ -240,7 +240,7 @@ fn main_package_args(_cwd: &Path, patterns: &[String]) -> Vec<String> {
 /// binary's build info and holds the prediction against what the binary is.
 pub fn against(
     engine: &Engine,
-    env: &crate::build::Environ,
+    env: &crate::buildcfg::Environ,
     cwd: &Path,
     bin: &str,
     json: bool,

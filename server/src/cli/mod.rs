@@ -21,4 +21,4 @@ the environment, like go build. Default packages: ./...
 `linklens check --help` describes every flag.
 exit status: 0 ok, 1 --require not met (or --cross-check differences), 2 usage or load error";
 
-pub use crate::build::trust::process_env;
+pub use crate::buildcfg::trust::process_env;

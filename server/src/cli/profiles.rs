@@ -2,7 +2,7 @@
 //! Dockerfile, goreleaser, ko, plus the editor default), each predicted per
 //! main package, with findings and checked edits.
 
-use crate::build::Environ;
+use crate::buildcfg::Environ;
 use crate::engine::Engine;
 use crate::predict::Verdict;
 use crate::profiles::{self, Discovery, Edit, Finding, Profile, ProfilePrediction, Source};

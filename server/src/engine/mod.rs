@@ -3,7 +3,7 @@
 
 pub mod findings;
 
-use crate::build::{Config, Environ, Toolchain};
+use crate::buildcfg::{Config, Environ, Toolchain};
 use crate::load::graph::{Graph, Loader, PackageCache};
 use crate::load::patterns;
 use crate::load::source::Sources;
@@ -49,7 +49,7 @@ pub struct ConfigSummary {
     pub cgo_enabled: bool,
     pub cgo_reason: String,
     pub cc: String,
-    pub libc: crate::build::ctoolchain::Libc,
+    pub libc: crate::buildcfg::ctoolchain::Libc,
     pub tags: Vec<String>,
     pub go_version: Option<String>,
     pub notes: Vec<String>,
@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn fixes_predicted_from_shared_graphs_match_fresh_predictions() {
         let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/shop");
-        let env = crate::build::trust::process_env();
+        let env = crate::buildcfg::trust::process_env();
         let engine = Engine::new(Toolchain::discover(&env));
         let (cfg, _) = engine.config(&env, &[]).unwrap();
         let report = engine.check(&shop, &cfg, &["./...".into()], true).unwrap();

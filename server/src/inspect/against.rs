@@ -6,9 +6,9 @@
 /// The environment and go build flags a binary's build info records, on
 /// top of `base`; the notes say what had to be assumed (CC is not recorded).
 pub fn settings_to_build(
-    base: &crate::build::Environ,
+    base: &crate::buildcfg::Environ,
     info: &crate::inspect::BinaryInfo,
-) -> (crate::build::Environ, Vec<String>, Vec<String>) {
+) -> (crate::buildcfg::Environ, Vec<String>, Vec<String>) {
     let mut env = base.clone();
     let mut args = Vec::new();
     let mut notes = Vec::new();

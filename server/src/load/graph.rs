@@ -4,7 +4,7 @@
 
 use super::package::{Import, LoadError, Package};
 use super::source::{PathMap, Sources};
-use crate::build::Config;
+use crate::buildcfg::Config;
 use crate::gosrc::TagContext;
 use crate::modules::{Resolution, Resolver};
 use hashbrown::HashTable;
@@ -1122,7 +1122,7 @@ pub enum Dep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::{Environ, Toolchain};
+    use crate::buildcfg::{Environ, Toolchain};
     use crate::engine::Engine;
     use std::path::PathBuf;
 

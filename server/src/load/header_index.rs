@@ -16,7 +16,7 @@
 
 mod codec;
 
-use crate::build::Environ;
+use crate::buildcfg::Environ;
 use crate::gosrc::FileHeader;
 use crate::load::source::DirEntry;
 use crate::portable::OsStrExt;
@@ -135,7 +135,7 @@ impl HeaderIndex {
         ) {
             return None;
         }
-        let dir = crate::build::toolchain::user_cache_dir(env)?.join("linklens/index");
+        let dir = crate::buildcfg::toolchain::user_cache_dir(env)?.join("linklens/index");
         let identity = binary_identity()?;
         // One file per binary too: two builds used in turn (an editor's
         // and the shell's) keep their own instead of replacing each other's.

@@ -140,7 +140,9 @@ impl Backend {
     pub fn new(client: Client) -> Backend {
         Backend {
             client,
-            state: Arc::new(Mutex::new(State::new(crate::build::trust::process_env()))),
+            state: Arc::new(Mutex::new(
+                State::new(crate::buildcfg::trust::process_env()),
+            )),
             watcher: Arc::new(std::sync::Mutex::new(None)),
             watched: Arc::new(Mutex::new(watch::Watched::default())),
         }

@@ -6,7 +6,7 @@
 //! at the edge (diagnostics, hover rows, workspace edits).
 
 use super::position::{Encoding, LineIndex};
-use crate::build::Environ;
+use crate::buildcfg::Environ;
 use crate::engine::Engine;
 use crate::profiles::{self, Discovery, Edit, Finding, ProfilePrediction, Severity, Source};
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Words and Markdown for diagnostics, hovers, code lenses and the status
 //! item. Pure functions of engine results.
 
-use crate::build::Config;
+use crate::buildcfg::Config;
 use crate::engine::Engine;
 use crate::predict::fixes::Variant;
 use crate::predict::{CgoPackage, Link, Prediction, Verdict};

@@ -8,7 +8,7 @@
 //! flags and env fall back to gopls `build.buildFlags`/`build.env`, and
 //! build flags to vscode-go `go.buildTags`, when linklens keys are unset.
 //!
-//! The trust boundary (`build::trust`) overrides precedence: a workspace
+//! The trust boundary (`buildcfg::trust`) overrides precedence: a workspace
 //! file is data, so `.vscode/settings.json` can turn `runGo` off but never
 //! on, and when the client says `runGo: false` (an untrusted workspace) the
 //! file's `linklens.env` and gopls `build.env` are not read at all, as

@@ -13,7 +13,7 @@ use super::position::{Encoding, LineIndex};
 use super::profiles::{self as lp, FolderProfiles};
 use super::render;
 use super::settings::{Expect, Layers, Settings, parse_jsonc};
-use crate::build::{Config, Environ, Toolchain};
+use crate::buildcfg::{Config, Environ, Toolchain};
 use crate::engine::{Engine, findings};
 use crate::gosrc::{FileHeader, Span, scan_header};
 use crate::predict::{Location, Prediction, Verdict};
@@ -293,7 +293,7 @@ impl State {
             let tc = if run_go {
                 Toolchain::discover(&self.proc_env)
             } else {
-                crate::build::Toolchain::discover_with(&self.proc_env, false)
+                crate::buildcfg::Toolchain::discover_with(&self.proc_env, false)
             };
             let engine = Engine::new(tc);
             for (p, d) in &self.docs {

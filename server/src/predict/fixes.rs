@@ -2,8 +2,8 @@
 //! the fixes offered to the user and the rows of the hover table.
 
 use super::{CgoPackage, Verdict};
-use crate::build::flags::PerPackage;
-use crate::build::{Config, Toolchain};
+use crate::buildcfg::flags::PerPackage;
+use crate::buildcfg::{Config, Toolchain};
 
 /// A way of building, relative to a base configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

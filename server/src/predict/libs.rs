@@ -2,7 +2,7 @@
 //! dynamic executable records for it (glibc's `.so` linker scripts
 //! included), and the symbols it defines (for `--as-needed` links).
 
-use crate::build::ctoolchain::CToolchain;
+use crate::buildcfg::ctoolchain::CToolchain;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -14,8 +14,8 @@ use super::archive::{self, Archive};
 use super::csource;
 use super::ldsim::{Definer, Input};
 use super::libs;
-use crate::build::Config;
-use crate::build::ctoolchain::Libc;
+use crate::buildcfg::Config;
+use crate::buildcfg::ctoolchain::Libc;
 use crate::gosrc::CgoVerb;
 use crate::load::Package;
 use crate::load::source::Sources;
@@ -623,8 +623,8 @@ fn one_member(name: &str, member: Result<archive::Member, String>) -> Archive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::flags::BuildFlags;
-    use crate::build::toolchain::{Environ, Toolchain};
+    use crate::buildcfg::flags::BuildFlags;
+    use crate::buildcfg::toolchain::{Environ, Toolchain};
     use crate::predict::ldsim;
     use std::process::Command;
 

@@ -11,8 +11,8 @@ pub mod libs;
 pub mod linkline;
 pub mod platform;
 
-use crate::build::ctoolchain::Libc;
-use crate::build::{Config, LinkerFlags};
+use crate::buildcfg::ctoolchain::Libc;
+use crate::buildcfg::{Config, LinkerFlags};
 use crate::gosrc::{CgoVerb, Span};
 use crate::load::graph::{Graph, Has, Loader};
 use crate::load::source::Sources;
@@ -929,11 +929,11 @@ fn internal_link(
         } else {
             // An internally linked PIE without cgo: cmd/link's default
             // loader, or musl's when the glibc one is missing on this host.
-            let glibc = crate::build::ctoolchain::glibc_loader(&cfg.goarch)?;
+            let glibc = crate::buildcfg::ctoolchain::glibc_loader(&cfg.goarch)?;
             if std::path::Path::new(glibc).exists() || cfg.is_cross() {
                 Some(glibc.to_string())
             } else {
-                crate::build::ctoolchain::musl_loader(&cfg.goarch)
+                crate::buildcfg::ctoolchain::musl_loader(&cfg.goarch)
                     .map(str::to_string)
                     .or(Some(glibc.to_string()))
             }
@@ -1387,7 +1387,7 @@ fn unreachable_pkg() -> &'static Package {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::{Environ, Toolchain};
+    use crate::buildcfg::{Environ, Toolchain};
     use crate::engine::Engine;
     use std::path::Path;
 

@@ -661,7 +661,7 @@ fn shell_quote(s: &str) -> String {
 
 /// `-o` resolved against the container cwd, or go's default output name.
 fn output_path(cwd: &str, args: &[String], local_dir: &Path) -> String {
-    let mut bf = crate::build::BuildFlags::default();
+    let mut bf = crate::buildcfg::BuildFlags::default();
     let pkgs = bf.parse_args(args).unwrap_or_default();
     match bf.output {
         Some(o) => shell::join_rel(cwd, &o),

@@ -8,7 +8,7 @@ use super::yaml::Node;
 use super::{
     Discovery, ImageClass, Origin, Profile, ProfileKind, ProfilePrediction, Source, eval, findings,
 };
-use crate::build::Environ;
+use crate::buildcfg::Environ;
 use crate::engine::Engine;
 use crate::gosrc::Span;
 use crate::predict::{Link, Verdict};

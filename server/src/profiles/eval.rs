@@ -2,7 +2,7 @@
 //! and flags, in the directory the build runs in.
 
 use super::{CCompiler, Profile, Unknown};
-use crate::build::{CgoReason, Config, Environ};
+use crate::buildcfg::{CgoReason, Config, Environ};
 use crate::engine::{ConfigSummary, Engine};
 use crate::predict::Prediction;
 use serde::Serialize;

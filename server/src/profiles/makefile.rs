@@ -693,7 +693,7 @@ pub fn read_script(
 
 /// `-o` as written, or go build's default output name (none for go install).
 pub(crate) fn output_of(args: &[String], dir: &Path) -> Option<String> {
-    let mut bf = crate::build::BuildFlags::default();
+    let mut bf = crate::buildcfg::BuildFlags::default();
     let pkgs = bf.parse_args(args).ok()?;
     bf.output.or_else(|| {
         Some(super::default_binary_name(

@@ -382,7 +382,7 @@ impl Profile {
 
     /// Packages named on the command line (`.` when none).
     pub fn packages(&self) -> Vec<String> {
-        let mut bf = crate::build::BuildFlags::default();
+        let mut bf = crate::buildcfg::BuildFlags::default();
         match bf.parse_args(&self.args) {
             Ok(p) if p.is_empty() => vec![".".into()],
             Ok(p) => p,
@@ -478,7 +478,7 @@ pub fn default_binary_name(dir: &Path, pkg: &str) -> String {
 /// The parts of an `-ldflags` value that can change the link: everything
 /// but `-X name=value`, `-s`, `-w` and `-buildid`.
 fn link_relevant_ldflags(v: &str) -> String {
-    let fields = crate::build::quoted::split(v).unwrap_or_else(|_| vec![v.to_string()]);
+    let fields = crate::buildcfg::quoted::split(v).unwrap_or_else(|_| vec![v.to_string()]);
     let mut out = Vec::new();
     let mut i = 0;
     while i < fields.len() {

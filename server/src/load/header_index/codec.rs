@@ -370,7 +370,7 @@ mod tests {
 
     #[test]
     fn every_header_in_the_go_tree_round_trips() {
-        let tc = crate::build::Toolchain::discover(&crate::build::trust::process_env());
+        let tc = crate::buildcfg::Toolchain::discover(&crate::buildcfg::trust::process_env());
         let root = tc
             .goroot
             .expect("go env GOROOT (Go is a prerequisite of the tests)");
