@@ -19,8 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-cargo build --all-targets
-cargo test --workspace -- --test-threads=2
+# The real-toolchain suites (go build ground truth, inspect, profiles, Neovim)
+# are behind a Cargo feature so that plain `cargo test` stays fast; the
+# README's test command always turns them on.
+cargo build --all-targets --features real-toolchain
+cargo test --workspace --features real-toolchain -- --test-threads=2
 
 if [ -f vscode-extension/package.json ] && [ "${LINKLENS_SKIP_VSCODE:-0}" != 1 ]; then
   (cd vscode-extension && npm ci --no-audit --no-fund && npm test)

@@ -4,7 +4,7 @@
 # (default /tmp/fuzzlogs). Runs the built binaries directly: `cargo fuzz
 # run` would rebuild linklens whenever a source changed mid-session.
 # Crash inputs land in fuzz/artifacts/<target>/; copy them to
-# fuzz/regressions/<target>/ so tests/fuzz_corpus.rs replays them.
+# fuzz/regressions/<target>/ so tests/fast/fuzz_corpus.rs replays them.
 set -uo pipefail
 cd "$(dirname "$0")"
 secs=${SECONDS_PER_TARGET:-600}

@@ -1,6 +1,6 @@
 //! What each fuzz target does with one input, shared by the libFuzzer
 //! targets (fuzz/fuzz_targets/*.rs) and the stable-Rust corpus run in
-//! tests/fuzz_corpus.rs, so both exercise exactly the same code. Each
+//! tests/fast/fuzz_corpus.rs, so both exercise exactly the same code. Each
 //! function must not panic for any input; the asserted properties are ones
 //! the rest of the engine relies on.
 

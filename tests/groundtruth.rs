@@ -3,7 +3,7 @@
 //! `linklens check --json` predicted the same thing with the same environment.
 //! It also runs `linklens check --cross-check` once per fixture module.
 //!
-//! Run: `cargo test -p linklens --test groundtruth` (needs go, gcc, musl-gcc, zlib1g-dev).
+//! Run: `cargo test -p linklens --features real-toolchain --test groundtruth` (needs go, gcc, musl-gcc, zlib1g-dev).
 //! Filter with `GT_FILTER=<substring>` (matched against "<fixture> <pkg> [<case>]").
 //! The observed truth for go1.26.8 is documented in docs/ground-truth.md; the
 //! matrix below mirrors tests/fixtures/gt/observe.py, which generated that doc.

@@ -1,1 +1,4 @@
+//! Helpers every test binary shares (each main.rs includes this module).
 pub mod lsp_client;
+pub mod toolchain;
+pub mod xorshift;

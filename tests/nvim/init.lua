@@ -2,7 +2,7 @@
 -- ($LINKLENS_SETUP, run as is), then open $LINKLENS_FILE, wait for the diagnostics, hover the
 -- `"net/http"` import, pick the Makefile quick fix with vim.lsp.buf.code_action() and `:wa`; then the
 -- editor-settings fix, and the same request again before saving (it must not write a second JSON
--- object). Writes what it saw to $LINKLENS_OUT as JSON. Run by tests/lsp_nvim.rs.
+-- object). Writes what it saw to $LINKLENS_OUT as JSON. Run by tests/real/lsp_nvim.rs.
 local root = assert(vim.env.LINKLENS_ROOT, 'LINKLENS_ROOT')
 local file = assert(vim.env.LINKLENS_FILE, 'LINKLENS_FILE')
 local out = assert(vim.env.LINKLENS_OUT, 'LINKLENS_OUT')

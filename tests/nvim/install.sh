@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Neovims tests/lsp_nvim.rs runs besides Debian 12's 0.7.2 (apt-get install neovim), each
+# Installs the Neovims tests/real/lsp_nvim.rs runs besides Debian 12's 0.7.2 (apt-get install neovim), each
 # under target/nvim/0.<minor>/ with an `nvim` launcher. Idempotent; the system is left as it is.
 #  - 0.10: Debian 13's neovim package and its libraries, fetched with apt-get download from a private
 #    package list and unpacked with dpkg -x; it runs with Debian 13's own loader and libc (it needs

@@ -1,5 +1,5 @@
 //! Unit tests on hand-built inputs. Real toolchain-built binaries are checked
-//! in tests/inspect_real.rs and fuzzed in tests/inspect_fuzz.rs.
+//! in tests/real/inspect_real.rs and fuzzed in tests/real/inspect_fuzz.rs.
 
 use super::buildinfo::testing::{HEADER, MAGIC_BYTES, framed_modinfo, inline_blob};
 use super::buildinfo::{parse_modinfo, read_build_info};

@@ -1,7 +1,7 @@
 -- nvim-lspconfig server configuration for linklens (the shape of nvim-lspconfig's
 -- lua/lspconfig/configs/<name>.lua). With this folder on 'runtimepath':
 --   require('lspconfig').linklens.setup({})
--- Self-contained (no lspconfig.util), so it also loads on Neovim 0.7, where tests/lsp_nvim.rs checks it.
+-- Self-contained (no lspconfig.util), so it also loads on Neovim 0.7, where tests/real/lsp_nvim.rs checks it.
 
 local filetypes = { 'go', 'gomod', 'gowork', 'make', 'dockerfile', 'yaml', 'sh', 'bash' }
 

@@ -1,30 +1,11 @@
 //! Shared helpers for the inspect integration tests: locate the real tools
 //! and build the Go fixtures in tests/fixtures/inspect/.
-#![allow(dead_code)] // each test crate uses a different subset
+#![allow(dead_code)] // inspect_real and inspect_fuzz use different subsets
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Fail (never skip) when a tool the tests depend on is missing.
-pub fn require_tool(tool: &str, arg: &str, install: &str) {
-    // GOTOOLCHAIN=local: `go version` must not switch (or download) toolchains.
-    match Command::new(tool)
-        .arg(arg)
-        .env("GOTOOLCHAIN", "local")
-        .output()
-    {
-        Ok(_) => {}
-        Err(e) => panic!("`{tool}` is required by this test but could not be run ({e}); {install}"),
-    }
-}
-
-pub fn require_go() {
-    require_tool(
-        "go",
-        "version",
-        "install Go (https://go.dev/dl, e.g. into /usr/local/go) and put it on PATH",
-    );
-}
+pub use crate::common::toolchain::{require_go, require_tool};
 
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/inspect")

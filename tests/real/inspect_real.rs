@@ -2,15 +2,13 @@
 //! cgo variants) and checks every field of `inspect_path` against what
 //! `readelf -h -l -d -V` and `go version -m [-json]` report for the same file.
 
-mod inspect_support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use inspect_support::{GoBuild, copy_fixture, go_build, require_go, require_tool};
+use crate::inspect_support::{GoBuild, copy_fixture, go_build, require_go, require_tool};
 use linklens::inspect::{
     BinaryInfo, Format, GoBuildInfo, Linking, Module, inspect_path, render_human,
 };

@@ -10,9 +10,7 @@ use linklens::gosrc::TagContext;
 use linklens::gosrc::tags::record;
 use linklens::load::{Package, Sources};
 
-#[path = "../../tests/common/xorshift.rs"]
-mod xorshift;
-use xorshift::XorShift;
+use crate::common::xorshift::XorShift;
 
 const TAGS: &[&str] = &[
     "linux", "windows", "darwin", "amd64", "arm64", "cgo", "netgo", "osusergo", "foo", "unix",

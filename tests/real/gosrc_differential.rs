@@ -7,9 +7,7 @@ use std::process::{Command, Stdio};
 
 use linklens::gosrc::constraint::{parse_go_build, parse_plus_build};
 
-#[path = "../../tests/common/xorshift.rs"]
-mod xorshift;
-use xorshift::XorShift;
+use crate::common::xorshift::XorShift;
 
 const TAGS: &[&str] = &[
     "linux", "cgo", "amd64", "go1.21", "a_b", "x.y", "é", "unix", "ignore",

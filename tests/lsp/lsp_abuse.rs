@@ -4,9 +4,7 @@
 //! stops reading. Every case must end in an error response (or silence for
 //! notifications), never a crash, and must not lose document state.
 
-mod common;
-
-use common::lsp_client::{LspClient, TIMEOUT, file_uri, proc_status_kib, temp_fixture};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, proc_status_kib, temp_fixture};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -8,16 +8,13 @@
 //! v1 `build:` with `main: main.go`, make `include`): each must be found,
 //! and link as its comment in the fixture says.
 
-#[path = "profiles_support.rs"]
-mod support;
-
+use crate::profiles_support::*;
 use linklens::buildcfg::Toolchain;
 use linklens::cli::profiles::analyse;
 use linklens::engine::Engine;
 use linklens::predict::Verdict;
 use linklens::profiles::{self, Source, edits};
 use std::path::Path;
-use support::*;
 
 const PROJECTS: [&str; 4] = ["webapp", "cgoapp", "bare", "readers"];
 

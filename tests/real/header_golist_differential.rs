@@ -15,9 +15,7 @@ use linklens::gosrc::TagContext;
 use linklens::load::package::{LoadError, Package};
 use linklens::load::source::Sources;
 
-#[path = "../../tests/common/xorshift.rs"]
-mod xorshift;
-use xorshift::XorShift;
+use crate::common::xorshift::XorShift;
 
 const TAGS: &[&str] = &[
     "linux",

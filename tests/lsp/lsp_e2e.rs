@@ -1,9 +1,7 @@
 //! End to end: the real `linklens serve` binary over stdio, on a copy of
 //! tests/fixtures/lsp/shop.
 
-mod common;
-
-use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,9 +3,7 @@
 //! last build, and warns when a binary contradicts the prediction for the
 //! settings it records.
 
-mod common;
-
-use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;

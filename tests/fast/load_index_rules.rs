@@ -73,7 +73,7 @@ fn index_ignores_what_it_never_evaluates() {
 
 #[test]
 fn unreadable_main_package_keeps_its_name() {
-    // Found by tests/hostile_workspace.rs: a main package whose only file
+    // Found by tests/fast/hostile_workspace.rs: a main package whose only file
     // has a NUL byte was not recognised as main, so nothing reported it.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -5,16 +5,14 @@
 //! and are always run first) without needing nightly or libFuzzer.
 
 #[allow(dead_code)] // not every helper of the shared file is a target here
-#[path = "../fuzz/targets.rs"]
+#[path = "../../fuzz/targets.rs"]
 mod targets;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-#[path = "common/xorshift.rs"]
-mod xorshift;
-use xorshift::XorShift;
+use crate::common::xorshift::XorShift;
 
 /// Fragments that matter to the parsers, spliced in by the mutator.
 const TOKENS: &[&[u8]] = &[

@@ -8,9 +8,7 @@
 //! within 1 s once loaded, its memory stays bounded, and what could not be
 //! analysed says so.
 
-mod common;
-
-use common::lsp_client::{LspClient, TIMEOUT, file_uri};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;

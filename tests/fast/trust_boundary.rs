@@ -7,9 +7,7 @@
 //! wrapper of the real `go`, on the host's PATH, shows the runs that did
 //! happen went to the user's own `go`.
 
-mod common;
-
-use common::lsp_client::{LspClient, file_uri};
+use crate::common::lsp_client::{LspClient, file_uri};
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,7 @@
 //! their quick fixes applied as a client would, and re-predictions when the
 //! build file or the Go sources change.
 
-mod common;
-
-use common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -391,7 +389,7 @@ fn go_file_fix_edits_the_makefile_and_make_builds_static() {
     assert_eq!(c.shutdown(), Some(0));
 
     assert_eq!(
-        common::lsp_client::make_then_linking(&root, "build", "bin/api"),
+        crate::common::lsp_client::make_then_linking(&root, "build", "bin/api"),
         "static"
     );
 }

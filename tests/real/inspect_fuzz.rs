@@ -4,14 +4,12 @@
 //! `parse_build_info` must never panic; results are otherwise unconstrained.
 //! Deterministic (xorshift with fixed seeds), so a failure reproduces.
 
-mod inspect_support;
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use inspect_support::{GoBuild, XorShift, copy_fixture, go_build, require_go, require_tool};
+use crate::inspect_support::{GoBuild, XorShift, copy_fixture, go_build, require_go, require_tool};
 use linklens::inspect::{InspectError, inspect_bytes, parse_build_info};
 
 struct Corpus {

@@ -7,9 +7,7 @@
 //! Fixtures: tests/fixtures/lsp/multiroot/{netsvc,usersvc}, two modules
 //! whose main packages are dynamic by default (net, os/user).
 
-mod common;
-
-use common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
+use crate::common::lsp_client::{LspClient, TIMEOUT, copy_fixture, file_uri};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -4,20 +4,16 @@
 //! with the editor buffers), and that the server's memory stays flat.
 //!
 //! `soak_short` runs in CI (50 files, 500 edits). `soak_full` is the issue's
-//! 200 files / 10,000 edits: `cargo test --release --test soak -- --ignored`.
+//! 200 files / 10,000 edits: `cargo test --release --test lsp soak_full -- --ignored`.
 
-mod common;
-
-use common::lsp_client::{LspClient, file_uri};
+use crate::common::lsp_client::{LspClient, file_uri};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[path = "common/xorshift.rs"]
-mod xorshift;
-use xorshift::XorShift;
+use crate::common::xorshift::XorShift;
 
 struct Shape {
     mains: usize,
