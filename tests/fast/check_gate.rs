@@ -274,6 +274,7 @@ fn every_subcommand_answers_help() {
 }
 
 /// Runs the real `go build` in `dir` with `flags`; returns its stderr.
+#[cfg(feature = "real-toolchain")] // runs go build
 fn go_build(dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> String {
     let mut cmd = Command::new("go");
     cmd.arg("build")
@@ -296,6 +297,7 @@ fn go_build(dir: &Path, flags: &[&str], env: &[(&str, &str)]) -> String {
 /// about in the real build (issue 17, item 8: it said os/user calls
 /// getaddrinfo).
 #[test]
+#[cfg(feature = "real-toolchain")] // runs go build
 fn nss_caveat_names_what_ld_warns_about() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
@@ -360,6 +362,7 @@ fn nss_caveat_names_what_ld_warns_about() {
 /// `CC=nosuch-gcc`: go turns cgo on without looking the compiler up, then
 /// fails; the reason must not claim the compiler was found.
 #[test]
+#[cfg(feature = "real-toolchain")] // runs go build
 fn cc_set_but_missing_is_not_found_on_path() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
@@ -390,6 +393,7 @@ fn cc_set_but_missing_is_not_found_on_path() {
 /// the JSON and the annotations; the verdict is unchanged (the real build
 /// is still dynamic), and a directive linklens does not understand says so.
 #[test]
+#[cfg(feature = "real-toolchain")] // runs go build
 fn directives_suppress_as_go_directives_do() {
     let (_t, root) = shop();
     let api = root.join("cmd/api/main.go");

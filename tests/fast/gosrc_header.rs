@@ -423,18 +423,10 @@ fn huge_file_returns_fast() {
 #[test]
 fn prefix_scans_agree_with_whole_file_scans() {
     use linklens::gosrc::scan_header_prefix;
-    let goroot = std::process::Command::new("go")
-        .args(["env", "GOROOT"])
-        .env("GOTOOLCHAIN", "local")
-        .output()
-        .expect("go env GOROOT (install Go)");
-    let goroot = String::from_utf8_lossy(&goroot.stdout).trim().to_string();
+    let goroot = crate::common::toolchain::goroot();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    for root in [
-        std::path::PathBuf::from(goroot).join("src"),
-        repo.join("tests/fixtures"),
-    ] {
+    for root in [goroot.join("src"), repo.join("tests/fixtures")] {
         let mut stack = vec![root];
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {

@@ -1,11 +1,10 @@
 //! Resolver behaviour on temporary module trees (and the real GOROOT).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::common::toolchain::goroot;
 use linklens::modules::{ModFlag, Resolution, Resolver, ResolverConfig};
-
-const GOROOT: &str = "/usr/local/go";
 
 fn write(root: &Path, rel: &str, content: &str) {
     assert!(
@@ -29,7 +28,7 @@ fn pkg(root: &Path, rel: &str) {
 
 fn cfg(cache: &Path) -> ResolverConfig {
     ResolverConfig {
-        goroot: PathBuf::from(GOROOT),
+        goroot: goroot(),
         gomodcache: cache.to_path_buf(),
         gowork: Some("off".into()),
         mod_flag: None,
@@ -85,14 +84,14 @@ fn main_module_std_and_std_vendor() {
     assert_eq!(
         r.resolve("net/http", false),
         Resolution::Std {
-            dir: PathBuf::from(GOROOT).join("src/net/http")
+            dir: goroot().join("src/net/http")
         }
     );
     let dns = "golang.org/x/net/dns/dnsmessage";
     assert_eq!(
         r.resolve(dns, true),
         Resolution::Std {
-            dir: PathBuf::from(GOROOT).join("src/vendor").join(dns)
+            dir: goroot().join("src/vendor").join(dns)
         }
     );
     match r.resolve(dns, false) {

@@ -328,6 +328,7 @@ fn project_without_build_files_gets_a_makefile_offer() {
 /// prediction only, and no offer leads anywhere but static. Applied as a
 /// client would, the real `make build` then writes a static binary.
 #[test]
+#[cfg(feature = "real-toolchain")] // runs make, which runs go build
 fn go_file_fix_edits_the_makefile_and_make_builds_static() {
     let (_t, root) = temp_fixture("../../examples/shop");
     std::fs::write(

@@ -4,7 +4,7 @@
 //! lines (counted or not), GOOS/GOARCH file-name suffixes, hidden files and
 //! `import "C"` with preambles. Compares GoFiles, CgoFiles, IgnoredGoFiles,
 //! InvalidGoFiles and Imports under two configurations (linux/amd64 with
-//! cgo, windows/arm64 without). Skipped when no `go` is on PATH.
+//! cgo, windows/arm64 without). Fails when no `go` is on PATH.
 //! LINKLENS_DIFF_CASES=N sets the number of packages (default 120).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -292,15 +292,7 @@ fn ctx(goos: &str, goarch: &str, cgo: bool) -> TagContext {
 
 #[test]
 fn header_scanner_agrees_with_go_list() {
-    if Command::new("go")
-        .arg("version")
-        .env("GOTOOLCHAIN", "local")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIP: no go toolchain on PATH");
-        return;
-    }
+    crate::common::toolchain::require_go();
     let cases: usize = std::env::var("LINKLENS_DIFF_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
