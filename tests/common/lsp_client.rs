@@ -30,6 +30,27 @@ pub struct LspClient {
     /// object): the answer to a configuration item with that scopeUri,
     /// before `settings_root`.
     pub scoped_settings: HashMap<String, Value>,
+    /// The client declared `window.workDoneProgress` (see `await_loaded`).
+    progress: bool,
+    /// The first load's `$/progress` end has arrived.
+    loaded: bool,
+}
+
+/// What VS Code declares and the server reacts to: UTF-16 positions,
+/// work-done progress (the first load's `$/progress`), configuration,
+/// dynamically registered file watchers, workspace edits that create files,
+/// lazily resolved code actions.
+pub fn vscode_capabilities() -> Value {
+    json!({
+        "general": {"positionEncodings": ["utf-16"]},
+        "window": {"workDoneProgress": true},
+        "workspace": {
+            "configuration": true,
+            "didChangeWatchedFiles": {"dynamicRegistration": true},
+            "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]},
+        },
+        "textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}},
+    })
 }
 
 pub fn file_uri(p: &Path) -> String {
@@ -113,7 +134,56 @@ impl LspClient {
             settings_root: None,
             server_requests: vec![],
             scoped_settings: HashMap::new(),
+            progress: false,
+            loaded: false,
         }
+    }
+
+    /// `linklens serve` in `root`, whose .vscode/settings.json answers
+    /// workspace/configuration, initialized with `capabilities` (plus
+    /// `window.workDoneProgress`) and `init_options`; returns once the first
+    /// load is done (`await_loaded`), with the initialize result.
+    pub fn serve(root: &Path, capabilities: Value, init_options: Value) -> (LspClient, Value) {
+        let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
+        c.settings_root = Some(root.to_path_buf());
+        let mut capabilities = capabilities;
+        capabilities["window"]["workDoneProgress"] = json!(true);
+        let init = c.initialize(root, capabilities, init_options);
+        c.await_loaded();
+        (c, init)
+    }
+
+    /// Waits for the end of the first load: the `$/progress` end the server
+    /// sends once every folder is predicted (the event, not a poll). Every
+    /// message, that end included, stays in the backlog for the test to
+    /// read. Needs `window.workDoneProgress`.
+    pub fn await_loaded(&mut self) {
+        assert!(
+            self.progress,
+            "await_loaded needs a client that declares window.workDoneProgress"
+        );
+        let deadline = Instant::now() + TIMEOUT;
+        let is_end = |m: &Value| {
+            m["method"] == "$/progress"
+                && m["params"]["token"] == "linklens-load"
+                && m["params"]["value"]["kind"] == "end"
+        };
+        self.loaded |= self.backlog.iter().any(is_end);
+        while !self.loaded {
+            let Some(m) = self.next_message(deadline) else {
+                panic!("the first load did not end within {TIMEOUT:?}");
+            };
+            self.loaded = is_end(&m);
+            self.backlog.push_back(m);
+        }
+    }
+
+    /// `linklens/status` for `file` (the VS Code status item's request).
+    pub fn status(&mut self, file: &Path) -> Value {
+        self.call(
+            "linklens/status",
+            json!({"textDocument": {"uri": file_uri(file)}}),
+        )
     }
 
     pub fn send_raw(&mut self, body: &[u8]) {
@@ -205,6 +275,7 @@ impl LspClient {
         capabilities: Value,
         init_options: Value,
     ) -> Value {
+        self.progress = capabilities["window"]["workDoneProgress"] == true;
         let ws: Vec<Value> = folders
             .iter()
             .map(|f| {
@@ -380,6 +451,7 @@ impl LspClient {
     }
 
     pub fn initialize(&mut self, root: &Path, capabilities: Value, init_options: Value) -> Value {
+        self.progress = capabilities["window"]["workDoneProgress"] == true;
         let r = self.call(
             "initialize",
             json!({

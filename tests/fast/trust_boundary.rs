@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NET_MAIN: &str = "package main\n\nimport \"net\"\n\nfunc main() { _ = net.ParseIP }\n";
 
@@ -164,23 +164,15 @@ impl Trap {
     }
 }
 
-/// The verdict `linklens/status` gives for `file`, once the folder loaded.
+/// The verdict `linklens/status` gives for `file` once the first load is
+/// done (its `$/progress` end: the clients below declare work-done progress).
 fn verdict(c: &mut LspClient, file: &Path) -> String {
-    let t = Instant::now();
-    loop {
-        let s = c.call(
-            "linklens/status",
-            json!({"textDocument": {"uri": file_uri(file)}}),
-        );
-        if let Some(v) = s["verdict"].as_str() {
-            return v.to_string();
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "never predicted: {s}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    c.await_loaded();
+    let s = c.status(file);
+    s["verdict"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not predicted after the first load: {s}"))
+        .to_string()
 }
 
 fn hostile_env(t: &Trap) -> Value {
@@ -220,7 +212,7 @@ fn workspace_settings_never_choose_the_go_that_runs() {
         c.settings_root = Some(t.ws.clone());
         c.initialize(
             &t.ws,
-            json!({"workspace": {"configuration": true}}),
+            json!({"workspace": {"configuration": true}, "window": {"workDoneProgress": true}}),
             json!({}),
         );
         let v = verdict(&mut c, &t.ws.join("cmd/net/main.go"));
@@ -261,7 +253,7 @@ fn untrusted_client_is_final_over_the_workspace_file() {
     );
     c.initialize(
         &t.ws,
-        json!({"workspace": {"configuration": true}}),
+        json!({"workspace": {"configuration": true}, "window": {"workDoneProgress": true}}),
         untrusted,
     );
     let v = verdict(&mut c, &t.ws.join("cmd/net/main.go"));
@@ -359,7 +351,11 @@ fn relative_path_entries_never_run() {
 
     let t = Trap::new();
     let mut c = t.serve(".:bin::");
-    c.initialize(&t.ws, json!({}), json!({}));
+    c.initialize(
+        &t.ws,
+        json!({"window": {"workDoneProgress": true}}),
+        json!({}),
+    );
     let v = verdict(&mut c, &t.ws.join("cmd/net/main.go"));
     assert!(v.contains("dynamic"), "{v}");
     let _ = c.drain(Duration::from_millis(100));

@@ -18,28 +18,19 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     temp_fixture("lsp/shop")
 }
 
+/// The server on `root`, its first load done.
 fn start(root: &Path) -> LspClient {
-    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
-    c.settings_root = Some(root.to_path_buf());
-    c.initialize(
+    let (mut c, _) = LspClient::serve(
         root,
         json!({"workspace": {"configuration": true}}),
         json!({}),
     );
-    // The first workspace load runs after `initialized`: wait for it.
-    let deadline = Instant::now() + TIMEOUT;
-    while verdict(&mut c, &root.join("cmd/pure/main.go")) != "static" {
-        assert!(Instant::now() < deadline, "workspace never loaded");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert_alive(&mut c, root);
     c
 }
 
 fn verdict(c: &mut LspClient, path: &Path) -> String {
-    let s = c.call(
-        "linklens/status",
-        json!({"textDocument": {"uri": file_uri(path)}}),
-    );
+    let s = c.status(path);
     s["verdict"].as_str().unwrap_or_default().to_string()
 }
 

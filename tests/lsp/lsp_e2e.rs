@@ -1,7 +1,7 @@
 //! End to end: the real `linklens serve` binary over stdio, on a copy of
 //! tests/fixtures/lsp/shop.
 
-use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture, vscode_capabilities};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,23 +10,8 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     temp_fixture("lsp/shop")
 }
 
-fn caps() -> Value {
-    json!({
-        "general": {"positionEncodings": ["utf-16"]},
-        "window": {"workDoneProgress": true},
-        "workspace": {
-            "configuration": true,
-            "didChangeWatchedFiles": {"dynamicRegistration": true},
-            "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]},
-        },
-        "textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}},
-    })
-}
-
 fn start(root: &Path) -> LspClient {
-    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
-    c.settings_root = Some(root.to_path_buf());
-    let init = c.initialize(root, caps(), json!({}));
+    let (c, init) = LspClient::serve(root, vscode_capabilities(), json!({}));
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(
         init["capabilities"]["codeActionProvider"]["resolveProvider"],

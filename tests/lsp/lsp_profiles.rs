@@ -3,7 +3,7 @@
 //! their quick fixes applied as a client would, and re-predictions when the
 //! build file or the Go sources change.
 
-use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture};
+use crate::common::lsp_client::{LspClient, TIMEOUT, file_uri, temp_fixture, vscode_capabilities};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,24 +13,7 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn start(root: &Path) -> LspClient {
-    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
-    c.settings_root = Some(root.to_path_buf());
-    c.initialize(
-        root,
-        json!({
-            "general": {"positionEncodings": ["utf-16"]},
-            "window": {"workDoneProgress": true},
-            "workspace": {
-                "configuration": true,
-                "didChangeWatchedFiles": {"dynamicRegistration": true},
-                "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]},
-            },
-            "textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}},
-        }),
-        json!({}),
-    );
-    c.await_notification("$/progress", TIMEOUT, |p| p["value"]["kind"] == "end");
-    c
+    LspClient::serve(root, vscode_capabilities(), json!({})).0
 }
 
 fn loader(d: &[Value]) -> Vec<Value> {

@@ -542,16 +542,19 @@ fn log_level_sends_the_reasoning_to_the_client_log() {
 
     let mut c = start();
     let caps_env = caps.clone();
+    let mut caps = caps;
+    caps["window"] = json!({"workDoneProgress": true});
     c.initialize(&shop, caps, json!({}));
-    // Ask for something that needs the load to have finished, then look at
-    // everything that arrived.
+    // Wait for the end of the first load (its event), ask for a hover of
+    // the opened main, then look at everything that arrived.
+    c.await_loaded();
     let api = shop.join("cmd/api/main.go");
     c.open(&api, 1);
     let _ = c.call(
         "textDocument/hover",
         json!({"textDocument": {"uri": file_uri(&api)}, "position": {"line": 0, "character": 0}}),
     );
-    let msgs = c.drain(Duration::from_secs(2));
+    let msgs = c.drain(Duration::from_millis(100));
     let debug = debug_logs(&msgs);
     assert!(
         debug.is_empty(),

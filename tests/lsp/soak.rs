@@ -6,7 +6,7 @@
 //! `soak_short` runs in CI (50 files, 500 edits). `soak_full` is the issue's
 //! 200 files / 10,000 edits: `cargo test --release --test lsp soak_full -- --ignored`.
 
-use crate::common::lsp_client::{LspClient, file_uri};
+use crate::common::lsp_client::{LspClient, file_uri, proc_status_kib};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -85,15 +85,6 @@ fn imports_block(text: &str) -> Option<String> {
     let end = start + text[start..].find(')')?;
     // Keep cgo files' full header by regenerating them instead.
     (!text.contains("import \"C\"")).then(|| text[start..end].to_string())
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// `linklens check --json` verdicts by main package import path.
@@ -213,7 +204,7 @@ fn soak(shape: Shape) {
         compared += served.len();
         dynamic_seen += served.values().filter(|v| *v == "dynamic").count();
         let _ = c.drain(Duration::from_millis(1));
-        rss.push(rss_kib(pid));
+        rss.push(proc_status_kib(pid, "VmRSS"));
     }
     let took = start.elapsed();
     let end = check(&tree.root);

@@ -20,22 +20,14 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn start(root: &Path, dyn_watch: bool) -> LspClient {
-    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), root);
-    c.settings_root = Some(root.to_path_buf());
-    c.initialize(
-        root,
-        json!({
-            "general": {"positionEncodings": ["utf-16"]},
-            "window": {"workDoneProgress": true},
-            "workspace": {
-                "configuration": true,
-                "didChangeWatchedFiles": {"dynamicRegistration": dyn_watch},
-            },
-        }),
-        json!({}),
-    );
-    c.await_notification("$/progress", TIMEOUT, |p| p["value"]["kind"] == "end");
-    c
+    let caps = json!({
+        "general": {"positionEncodings": ["utf-16"]},
+        "workspace": {
+            "configuration": true,
+            "didChangeWatchedFiles": {"dynamicRegistration": dyn_watch},
+        },
+    });
+    LspClient::serve(root, caps, json!({})).0
 }
 
 /// The real `go build -o bin/app .`.
