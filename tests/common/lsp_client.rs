@@ -70,6 +70,7 @@ impl LspClient {
     /// Like `start`, with the server's command adjusted first (its
     /// environment, for instance).
     pub fn start_with(bin: &str, cwd: &Path, adjust: impl FnOnce(&mut Command)) -> LspClient {
+        require_go();
         let mut cmd = Command::new(bin);
         cmd.arg("serve")
             .current_dir(cwd)
@@ -521,6 +522,25 @@ impl Drop for LspClient {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The server reads the standard library from the GOROOT of the `go` on
+/// PATH: without it every prediction fails, so say that first (once).
+fn require_go() {
+    static GO: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let found = GO.get_or_init(|| {
+        Command::new("go")
+            .arg("version")
+            .env("GOTOOLCHAIN", "local")
+            .output()
+            .map(drop)
+            .map_err(|e| e.to_string())
+    });
+    if let Err(e) = found {
+        panic!(
+            "the LSP tests need `go` on PATH ({e}): install Go (https://go.dev/dl) and put its bin/ on PATH"
+        );
     }
 }
 

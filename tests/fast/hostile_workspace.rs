@@ -369,7 +369,8 @@ fn go_mod_with_ten_thousand_requires() {
         "package main\n\nimport _ \"example.com/dep42/x\"\n\nfunc main() {}\n",
     );
     let mut s = serve(root);
-    responsive(&mut s, &root.join("cmd/good/main.go"), "10k requires");
+    let st = responsive(&mut s, &root.join("cmd/good/main.go"), "10k requires");
+    assert_eq!(st["verdict"], "static", "{st}");
     let st = status(&mut s.client, &root.join("cmd/usesdep/main.go"));
     // The module is required but not downloaded: not a guess.
     assert_ne!(st["verdict"], "static", "{st}");
