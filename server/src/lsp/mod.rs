@@ -4,7 +4,6 @@
 //! diagnostics of successive edits in order), and every type conversion
 //! (byte spans → positions in the negotiated encoding) happens at this edge.
 
-pub mod binaries;
 pub mod fileuri;
 pub mod framing;
 pub mod position;
@@ -14,6 +13,7 @@ pub mod settings;
 pub mod settings_edit;
 pub mod state;
 pub mod watch;
+use crate::engine::binaries;
 use crate::predict::fixes;
 pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};

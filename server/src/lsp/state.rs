@@ -8,7 +8,9 @@
 //! that package (or the package itself when it is a main), and republishes
 //! only files whose diagnostics came from, or now come from, those mains.
 
-use super::binaries::{self, Bin, Probe};
+use crate::engine::binaries::{self, Bin, Probe};
+pub use crate::engine::lastbuild::LastBuild;
+use crate::engine::workspace::module_or_workspace_dir;
 use super::position::{Encoding, LineIndex};
 use super::profiles::{self as lp, FolderProfiles};
 use super::render;
@@ -101,20 +103,6 @@ pub struct MainEntry {
 /// contradictions.
 type LensShown = (String, Option<(PathBuf, Vec<String>)>);
 
-/// The newest workspace binary built from a main package, held against the
-/// prediction for the settings it records.
-#[derive(Debug, Clone)]
-pub struct LastBuild {
-    pub bin: PathBuf,
-    /// Workspace-relative path, for messages.
-    pub shown: String,
-    pub info: Arc<Bin>,
-    /// How the prediction with the binary's settings differs from it.
-    pub diffs: Vec<String>,
-    /// Go files of the package are newer than the binary.
-    pub sources_newer: bool,
-}
-
 /// Notifications for the protocol layer to send.
 #[derive(Default)]
 pub struct Out {
@@ -158,12 +146,6 @@ pub fn uri_path(uri: &Uri) -> Option<PathBuf> {
 
 pub fn path_uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
-}
-
-pub fn module_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join("go.mod").is_file() || d.join("go.work").is_file())
-        .map(Path::to_path_buf)
 }
 
 fn is_go(path: &Path) -> bool {
@@ -215,7 +197,7 @@ impl State {
             return best;
         }
         let dir = path.parent()?;
-        let root = module_root(dir).unwrap_or_else(|| dir.to_path_buf());
+        let root = module_or_workspace_dir(dir).unwrap_or_else(|| dir.to_path_buf());
         let i = self.add_folder(path_uri(&root)?)?;
         self.reconfigure(i);
         Some(i)
@@ -630,22 +612,12 @@ impl State {
                 return;
             }
         };
-        let mut roots = Vec::new();
-        if module_root(&folder.path).is_some() {
-            roots.push(folder.path.clone());
-        }
-        find_modules(&folder.path, &mut roots, 0);
-        roots.sort();
-        roots.dedup();
         let Some(engine) = &self.engine else { return };
-        let pats = vec!["./...".to_string()];
-        let mut preds = Vec::new();
-        for root in roots {
-            match engine.check(&root, &cfg, &pats, false) {
-                Ok(r) => preds.extend(r.packages),
-                Err(e) => out.logs.push(format!("{}: {e}", root.display())),
-            }
+        let found = crate::engine::workspace::main_packages(engine, &folder.path, &cfg);
+        for (root, e) in found.errors {
+            out.logs.push(format!("{}: {e}", root.display()));
         }
+        let preds = found.mains;
         for p in preds {
             if self.folder_index_of(&p.dir) == Some(i) && !self.mains.contains_key(&p.dir) {
                 self.insert_main(i, p);
@@ -680,71 +652,12 @@ impl State {
         );
     }
 
-    /// The newest binary in the folder built from `pred`'s package, checked
-    /// against a prediction made with the settings the binary records.
+    /// The folder's last build of `pred`'s package (see `engine::lastbuild`).
     fn last_build(&self, folder: usize, pred: &Prediction) -> Option<LastBuild> {
-        let root = &self.folders.get(folder)?.path;
-        let (bin, info) = self
-            .binaries
-            .iter()
-            .filter(|(p, b)| {
-                p.starts_with(root)
-                    && b.info
-                        .go
-                        .as_ref()
-                        .is_some_and(|g| g.path == pred.import_path)
-            })
-            .max_by_key(|(p, b)| (b.modified, (*p).clone()))?;
-        let shown = bin
-            .strip_prefix(root)
-            .unwrap_or(bin)
-            .to_string_lossy()
-            .into_owned();
-        let sources_newer = info.modified.is_some_and(|built| {
-            std::fs::read_dir(&pred.dir)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|e| {
-                    is_go(&e.path())
-                        && e.metadata()
-                            .and_then(|m| m.modified())
-                            .is_ok_and(|m| m > built)
-                })
-        });
-        Some(LastBuild {
-            bin: bin.clone(),
-            shown,
-            diffs: self.contradictions(folder, pred, &info.info),
-            info: info.clone(),
-            sources_newer,
-        })
-    }
-
-    /// Predicts `pred`'s package with the binary's recorded settings (on top
-    /// of the folder's environment, for what is not recorded, such as CC) and
-    /// lists what the binary contradicts. Empty when they agree or when no
-    /// prediction can be made.
-    fn contradictions(
-        &self,
-        folder: usize,
-        pred: &Prediction,
-        info: &crate::inspect::BinaryInfo,
-    ) -> Vec<String> {
-        use crate::inspect::against::{compare, settings_to_build};
-        let Some(engine) = &self.engine else {
-            return Vec::new();
-        };
+        let f = self.folders.get(folder)?;
         let mut base = self.proc_env.clone();
-        base.extend(self.folders[folder].settings.env.clone());
-        let (env, args, _) = settings_to_build(&base, info);
-        let Ok((cfg, _)) = engine.config(&env, &args) else {
-            return Vec::new();
-        };
-        match engine.predict_dir(&cfg, &pred.dir) {
-            Ok(Some(p)) if p.link.result != Verdict::Unknown => compare(&p.link, info),
-            _ => Vec::new(),
-        }
+        base.extend(f.settings.env.clone());
+        crate::engine::lastbuild::find(self.engine.as_ref()?, &self.binaries, &f.path, &base, pred)
     }
 
     /// Binaries appeared, changed or disappeared: re-evaluates the last
@@ -1110,7 +1023,7 @@ impl State {
             e.sources
                 .set_overlay(path.to_path_buf(), Arc::new(t.as_bytes().to_vec()));
         }
-        let outside = path.parent().is_none_or(|d| module_root(d).is_none());
+        let outside = path.parent().is_none_or(|d| module_or_workspace_dir(d).is_none());
         if outside {
             self.outside.insert(path.to_path_buf());
         } else {
@@ -1652,33 +1565,6 @@ fn diag(
         related_information: None,
         tags: None,
         data,
-    }
-}
-
-/// Module roots below `dir` (not into vendor, testdata, hidden or `_` dirs).
-fn find_modules(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 12 {
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            if name.starts_with(['.', '_'])
-                || name == "testdata"
-                || name == "vendor"
-                || name == "node_modules"
-            {
-                continue;
-            }
-            find_modules(&e.path(), out, depth + 1);
-        } else if name == "go.mod" && depth > 0 {
-            out.push(dir.to_path_buf());
-        }
     }
 }
 
