@@ -80,7 +80,12 @@ pub fn sources_newer_than(dir: &Path, built: SystemTime) -> bool {
 /// Predicts the main package in `dir` with the binary's recorded settings
 /// (on top of `base`) and lists what the binary contradicts. Empty when
 /// they agree or when no prediction can be made.
-pub fn contradictions(engine: &Engine, base: &Environ, dir: &Path, info: &BinaryInfo) -> Vec<String> {
+pub fn contradictions(
+    engine: &Engine,
+    base: &Environ,
+    dir: &Path,
+    info: &BinaryInfo,
+) -> Vec<String> {
     use crate::inspect::against::{compare, settings_to_build};
     let (env, args, _) = settings_to_build(base, info);
     let Ok((cfg, _)) = engine.config(&env, &args) else {

@@ -128,7 +128,15 @@ mod tests {
     fn modules_below_skips_what_dot_dot_dot_skips() {
         let d = tempfile::tempdir().unwrap();
         let w = d.path();
-        for m in ["x", "y/z", "vendor/v", "testdata/t", ".hidden/h", "_u/u", "node_modules/n"] {
+        for m in [
+            "x",
+            "y/z",
+            "vendor/v",
+            "testdata/t",
+            ".hidden/h",
+            "_u/u",
+            "node_modules/n",
+        ] {
             std::fs::create_dir_all(w.join(m)).unwrap();
             std::fs::write(w.join(m).join("go.mod"), "module m\n").unwrap();
         }

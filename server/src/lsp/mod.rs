@@ -175,13 +175,15 @@ impl Backend {
             let st = self.state.lock().await;
             (
                 st.caps.config_pull,
-                st.folders.iter().map(|f| f.uri.clone()).collect::<Vec<_>>(),
+                st.live_folders()
+                    .map(|f| (f.id, f.uri.clone()))
+                    .collect::<Vec<_>>(),
             )
         };
         if !pull {
             return;
         }
-        for (i, uri) in folders.into_iter().enumerate() {
+        for (id, uri) in folders {
             let items = ["linklens", "gopls", "go"]
                 .iter()
                 .map(|s| ConfigurationItem {
@@ -194,7 +196,7 @@ impl Backend {
                     v.resize(3, Value::Null);
                     let mut it = v.into_iter();
                     let mut st = self.state.lock().await;
-                    st.set_client_config(i, it.next(), it.next(), it.next());
+                    st.set_client_config(id, it.next(), it.next(), it.next());
                 }
                 Err(e) => {
                     self.client
@@ -438,8 +440,7 @@ impl Backend {
             }));
         };
         let expect_static = st
-            .folders
-            .get(m.folder)
+            .folder(m.folder)
             .is_none_or(|f| f.settings.expect == settings::Expect::Static);
         let p = &m.pred;
         let severity = match p.link.result {
@@ -501,16 +502,16 @@ fn profile_actions(
 
 /// Why the folder's `.vscode/settings.json` cannot take a fix (it does not
 /// parse), if so.
-fn settings_blocked(st: &mut State, folder: usize) -> Option<String> {
-    let file = st.folders.get(folder)?.path.join(".vscode/settings.json");
+fn settings_blocked(st: &mut State, folder: state::FolderId) -> Option<String> {
+    let file = st.folder(folder)?.path.join(".vscode/settings.json");
     let text = st.text_of(&file)?;
     settings_edit::cannot_edit(Some(&text))
 }
 
 /// Why the folder's `.vscode/settings.json` cannot be created by this client
 /// (its directory is missing and the client creates no directories), if so.
-fn settings_dir_missing(st: &State, folder: usize) -> Option<String> {
-    let dir = st.folders.get(folder)?.path.join(".vscode");
+fn settings_dir_missing(st: &State, folder: state::FolderId) -> Option<String> {
+    let dir = st.folder(folder)?.path.join(".vscode");
     if !st.caps.no_new_dirs || dir.is_dir() || st.docs.contains_key(&dir.join("settings.json")) {
         return None;
     }
@@ -893,11 +894,9 @@ impl LanguageServer for Backend {
             let mut st = self.state.lock().await;
             for r in &p.event.removed {
                 if let Some(path) = uri_path(&r.uri) {
-                    // Keep indices stable: a removed folder keeps its slot
-                    // but loses its main packages and diagnostics.
-                    if let Some(f) = st.folders.iter_mut().find(|f| f.path == path) {
-                        f.cfg = Err("folder removed".into());
-                    }
+                    // It loses its main packages and diagnostics on the
+                    // reload below; its id is never given to another.
+                    st.remove_folder(&path);
                 }
             }
             for a in &p.event.added {
@@ -1107,7 +1106,7 @@ impl LanguageServer for Backend {
                 title: e.title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: (!ours.is_empty()).then(|| ours.clone()),
-                data: Some(json!({"create_makefile": folder, "uri": uri})),
+                data: Some(json!({"create_makefile": folder.0, "uri": uri})),
                 ..Default::default()
             }));
         }
@@ -1126,7 +1125,7 @@ impl LanguageServer for Backend {
         let data = a.data.clone().unwrap_or(Value::Null);
         if let Some(folder) = data["create_makefile"].as_u64() {
             let mut st = self.state.lock().await;
-            let Some(e) = st.create_makefile_edit(folder as usize) else {
+            let Some(e) = st.create_makefile_edit(state::FolderId(folder)) else {
                 return Err(Error::invalid_params(
                     "the project has a build definition now; request code actions again",
                 ));
@@ -1173,7 +1172,14 @@ impl LanguageServer for Backend {
         if let Some(why) = settings_dir_missing(&st, folder) {
             return Err(Error::invalid_params(why));
         }
-        let file = st.folders[folder].path.join(".vscode/settings.json");
+        let Some(file) = st
+            .folder(folder)
+            .map(|f| f.path.join(".vscode/settings.json"))
+        else {
+            return Err(Error::invalid_params(
+                "the workspace folder is gone; request code actions again",
+            ));
+        };
         let existing = if file.exists() || st.docs.contains_key(&file) {
             st.text_of(&file)
         } else {
@@ -1228,11 +1234,7 @@ impl LanguageServer for Backend {
         let Some(m) = st.mains.get(dir) else {
             return Ok(None);
         };
-        if st
-            .folders
-            .get(m.folder)
-            .is_some_and(|f| !f.settings.codelens)
-        {
+        if st.folder(m.folder).is_some_and(|f| !f.settings.codelens) {
             return Ok(None);
         }
         let title = render::lens_title(&m.pred);

@@ -8,14 +8,14 @@
 //! that package (or the package itself when it is a main), and republishes
 //! only files whose diagnostics came from, or now come from, those mains.
 
-use crate::engine::binaries::{self, Bin, Probe};
-pub use crate::engine::lastbuild::LastBuild;
-use crate::engine::workspace::module_or_workspace_dir;
 use super::position::{Encoding, LineIndex};
 use super::profiles::{self as lp, FolderProfiles};
 use super::render;
 use super::settings::{Expect, Layers, Settings, parse_jsonc};
 use crate::buildcfg::{Config, Environ, Toolchain};
+use crate::engine::binaries::{self, Bin, Probe};
+pub use crate::engine::lastbuild::LastBuild;
+use crate::engine::workspace::module_or_workspace_dir;
 use crate::engine::{Engine, findings};
 use crate::gosrc::{FileHeader, Span, scan_header};
 use crate::predict::{Location, Prediction, Verdict};
@@ -74,11 +74,56 @@ pub struct Doc {
 }
 
 pub struct Folder {
+    pub id: FolderId,
     pub uri: Uri,
     pub path: PathBuf,
     pub layers: Layers,
     pub settings: Settings,
-    pub cfg: Result<Config, String>,
+    pub state: FolderState,
+}
+
+/// A workspace folder's identity. Ids are never reused: a removed folder's
+/// id, held by a code action or a request in flight, cannot name another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FolderId(pub u64);
+
+/// Where a folder is in its life.
+#[derive(Debug, Clone)]
+pub enum FolderState {
+    /// Added; its settings have not been read yet.
+    Loading,
+    /// Its build configuration, for every prediction in the folder.
+    Ready(Config),
+    /// No prediction can be made in the folder.
+    Failed(FolderFailure),
+    /// The client removed it: it keeps no main package, profile or
+    /// diagnostic. Adding the same directory again makes a new folder.
+    Removed,
+}
+
+/// Why a folder has no build configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FolderFailure {
+    /// `go env`, GOFLAGS or the editor's build flags and environment do not
+    /// make a configuration (go's words).
+    BuildSettings(String),
+}
+
+impl std::fmt::Display for FolderFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FolderFailure::BuildSettings(e) => write!(f, "the build settings are invalid: {e}"),
+        }
+    }
+}
+
+impl FolderState {
+    pub fn config(&self) -> Option<&Config> {
+        match self {
+            FolderState::Ready(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// One diagnostic a main package contributes to a file.
@@ -93,7 +138,7 @@ struct Contrib {
 }
 
 pub struct MainEntry {
-    pub folder: usize,
+    pub folder: FolderId,
     pub pred: Prediction,
     contribs: Vec<Contrib>,
     pub last: Option<LastBuild>,
@@ -115,7 +160,9 @@ pub struct Out {
 #[derive(Default)]
 pub struct State {
     pub caps: Caps,
+    /// In the order they were added; removed ones stay, as `Removed`.
     pub folders: Vec<Folder>,
+    next_folder: u64,
     pub init_options: Option<Value>,
     pub proc_env: Environ,
     engine: Option<Engine>,
@@ -131,8 +178,8 @@ pub struct State {
     texts: HashMap<PathBuf, (Arc<str>, Arc<[usize]>)>,
     /// Go binaries found in the folders, by path.
     pub binaries: BTreeMap<PathBuf, Arc<Bin>>,
-    /// Build profiles per folder index.
-    pub profiles: HashMap<usize, FolderProfiles>,
+    /// Build profiles per folder.
+    pub profiles: HashMap<FolderId, FolderProfiles>,
     pub loaded: bool,
     /// Predictions replaced by newer ones, freed once the answer is sent
     /// (`drop_retired`): freeing a 2,000-package graph is thousands of
@@ -164,74 +211,109 @@ impl State {
         self.engine.as_ref()
     }
 
-    pub fn add_folder(&mut self, uri: Uri) -> Option<usize> {
+    pub fn folder(&self, id: FolderId) -> Option<&Folder> {
+        self.folders.iter().find(|f| f.id == id)
+    }
+
+    fn folder_mut(&mut self, id: FolderId) -> Option<&mut Folder> {
+        self.folders.iter_mut().find(|f| f.id == id)
+    }
+
+    /// The folders the client has (not removed).
+    pub fn live_folders(&self) -> impl Iterator<Item = &Folder> {
+        self.folders
+            .iter()
+            .filter(|f| !matches!(f.state, FolderState::Removed))
+    }
+
+    /// Adds the folder at `uri`, unless a live folder is there already.
+    pub fn add_folder(&mut self, uri: Uri) -> Option<FolderId> {
         let path = uri_path(&uri)?;
-        if let Some(i) = self.folders.iter().position(|f| f.path == path) {
-            return Some(i);
+        if let Some(f) = self.live_folders().find(|f| f.path == path) {
+            return Some(f.id);
         }
         let layers = Layers {
             init_options: self.init_options.clone(),
             ..Default::default()
         };
+        let id = FolderId(self.next_folder);
+        self.next_folder += 1;
         self.folders.push(Folder {
+            id,
             uri,
             path,
             settings: layers.resolve(),
             layers,
-            cfg: Err("not configured yet".into()),
+            state: FolderState::Loading,
         });
-        Some(self.folders.len() - 1)
+        Some(id)
+    }
+
+    /// The client removed the folder at `path`: it keeps its id, as
+    /// `Removed`; the next reload drops what it contributed.
+    pub fn remove_folder(&mut self, path: &Path) {
+        let gone: Vec<FolderId> = self
+            .live_folders()
+            .filter(|f| f.path == path)
+            .map(|f| f.id)
+            .collect();
+        for id in gone {
+            if let Some(f) = self.folder_mut(id) {
+                f.state = FolderState::Removed;
+            }
+            self.mains.retain(|_, m| m.folder != id);
+            self.profiles.remove(&id);
+        }
     }
 
     /// The folder holding `path` (the innermost one); a file outside every
     /// folder gets an implicit folder at its module root.
-    pub fn folder_for(&mut self, path: &Path) -> Option<usize> {
-        let best = self
-            .folders
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| path.starts_with(&f.path))
-            .max_by_key(|(_, f)| f.path.as_os_str().len())
-            .map(|(i, _)| i);
-        if best.is_some() {
-            return best;
+    pub fn folder_for(&mut self, path: &Path) -> Option<FolderId> {
+        if let Some(id) = self.folder_of(path) {
+            return Some(id);
         }
         let dir = path.parent()?;
         let root = module_or_workspace_dir(dir).unwrap_or_else(|| dir.to_path_buf());
-        let i = self.add_folder(path_uri(&root)?)?;
-        self.reconfigure(i);
-        Some(i)
+        let id = self.add_folder(path_uri(&root)?)?;
+        self.reconfigure(id);
+        Some(id)
     }
 
-    fn folder_index_of(&self, path: &Path) -> Option<usize> {
-        self.folders
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| path.starts_with(&f.path))
-            .max_by_key(|(_, f)| f.path.as_os_str().len())
-            .map(|(i, _)| i)
+    /// The innermost live folder holding `path`.
+    pub fn folder_of(&self, path: &Path) -> Option<FolderId> {
+        self.live_folders()
+            .filter(|f| path.starts_with(&f.path))
+            .max_by_key(|f| f.path.as_os_str().len())
+            .map(|f| f.id)
     }
 
     /// Reads the folder's `.vscode/settings.json` into its layers.
-    fn read_vscode_file(&mut self, i: usize) {
-        let p = self.folders[i].path.join(".vscode/settings.json");
+    fn read_vscode_file(&mut self, id: FolderId) {
+        let Some(p) = self
+            .folder(id)
+            .map(|f| f.path.join(".vscode/settings.json"))
+        else {
+            return;
+        };
         let text = self
             .docs
             .get(&p)
             .map(|d| d.text.to_string())
             .or_else(|| crate::regular::read_to_string(&p).ok());
-        self.folders[i].layers.vscode_file = text.and_then(|t| parse_jsonc(&t).ok());
+        if let Some(f) = self.folder_mut(id) {
+            f.layers.vscode_file = text.and_then(|t| parse_jsonc(&t).ok());
+        }
     }
 
-    /// Sets the client's configuration answers for folder `i`.
+    /// Sets the client's configuration answers for folder `id`.
     pub fn set_client_config(
         &mut self,
-        i: usize,
+        id: FolderId,
         linklens: Option<Value>,
         gopls: Option<Value>,
         go: Option<Value>,
     ) {
-        if let Some(f) = self.folders.get_mut(i) {
+        if let Some(f) = self.folder_mut(id) {
             let nonnull = |v: Option<Value>| v.filter(|v| v.is_object());
             f.layers.client_linklens = nonnull(linklens);
             f.layers.client_gopls = nonnull(gopls);
@@ -243,8 +325,7 @@ impl State {
     /// `linklens.logLevel` of the folders, else the default (warn).
     pub fn apply_log_level(&self) {
         let from_settings = self
-            .folders
-            .iter()
+            .live_folders()
             .filter_map(|f| f.settings.log_level)
             .max();
         let from_init = || {
@@ -264,13 +345,20 @@ impl State {
     }
 
     /// Rebuilds the engine when needed and the folder's `Config`.
-    fn reconfigure(&mut self, i: usize) {
-        self.read_vscode_file(i);
-        let f = &mut self.folders[i];
-        f.layers.init_options = self.init_options.clone();
+    fn reconfigure(&mut self, id: FolderId) {
+        if self
+            .folder(id)
+            .is_none_or(|f| matches!(f.state, FolderState::Removed))
+        {
+            return;
+        }
+        self.read_vscode_file(id);
+        let init_options = self.init_options.clone();
+        let Some(f) = self.folder_mut(id) else { return };
+        f.layers.init_options = init_options;
         f.settings = f.layers.resolve();
         self.apply_log_level();
-        let run_go = self.folders.iter().all(|f| f.settings.run_go);
+        let run_go = self.live_folders().all(|f| f.settings.run_go);
         if self.engine.is_none() || self.engine_run_go != run_go {
             let tc = if run_go {
                 Toolchain::discover(&self.proc_env)
@@ -289,16 +377,22 @@ impl State {
             self.engine_run_go = run_go;
         }
         let Some(engine) = &self.engine else { return };
-        let f = &mut self.folders[i];
+        let Some(f) = self.folders.iter_mut().find(|f| f.id == id) else {
+            return;
+        };
         let mut env = self.proc_env.clone();
         env.extend(f.settings.env.clone());
-        f.cfg = engine.config(&env, &f.settings.build_flags).map(|(c, _)| c);
+        f.state = match engine.config(&env, &f.settings.build_flags) {
+            Ok((c, _)) => FolderState::Ready(c),
+            Err(e) => FolderState::Failed(FolderFailure::BuildSettings(e)),
+        };
     }
 
     /// (Re)loads every folder: configuration, main packages, diagnostics.
     pub fn load_all(&mut self, out: &mut Out) {
-        for i in 0..self.folders.len() {
-            self.reload_folder(i, out);
+        let ids: Vec<FolderId> = self.folders.iter().map(|f| f.id).collect();
+        for id in ids {
+            self.reload_folder(id, out);
         }
         self.loaded = true;
         let mut files: BTreeSet<PathBuf> = self.published.keys().cloned().collect();
@@ -345,16 +439,16 @@ impl State {
     /// Re-predicts folder `i`'s build profiles (re-reading the build files
     /// when `rediscover`, else reusing the last discovery: Go sources
     /// changed). Returns the files whose profile findings may have changed.
-    fn refresh_profiles(&mut self, i: usize, rediscover: bool) -> BTreeSet<PathBuf> {
+    fn refresh_profiles(&mut self, i: FolderId, rediscover: bool) -> BTreeSet<PathBuf> {
         let mut touched: BTreeSet<PathBuf> = self
             .profiles
             .get(&i)
             .map(|fp| fp.findings.iter().map(|f| f.file.clone()).collect())
             .unwrap_or_default();
-        let Some(folder) = self.folders.get(i) else {
+        let Some(folder) = self.folder(i) else {
             return touched;
         };
-        if folder.cfg.as_ref().is_err_and(|e| e == "folder removed") {
+        if matches!(folder.state, FolderState::Removed) {
             self.profiles.remove(&i);
             return touched;
         }
@@ -383,7 +477,7 @@ impl State {
     /// main packages), or a profile named no package yet (an error, e.g. a
     /// main package that does not exist yet). Caps the cost of Go edits to
     /// the profiles they concern.
-    fn profiles_use(&self, i: usize, dir: &Path) -> bool {
+    fn profiles_use(&self, i: FolderId, dir: &Path) -> bool {
         let Some(fp) = self.profiles.get(&i) else {
             return false;
         };
@@ -432,7 +526,7 @@ impl State {
 
     /// A build file changed (buffer, close, or disk): re-reads its folder.
     fn build_file_changed(&mut self, path: &Path, out: &mut Out) {
-        let Some(i) = self.folder_index_of(path) else {
+        let Some(i) = self.folder_of(path) else {
             return;
         };
         let mut touched = self.refresh_profiles(i, true);
@@ -441,7 +535,7 @@ impl State {
     }
 
     /// Markdown rows for the profiles building `import_path` in folder `i`.
-    pub fn profile_hover(&self, i: usize, import_path: &str) -> Vec<String> {
+    pub fn profile_hover(&self, i: FolderId, import_path: &str) -> Vec<String> {
         self.profiles
             .get(&i)
             .map(|fp| fp.hover_rows(import_path))
@@ -463,7 +557,7 @@ impl State {
 
     /// The "create a Makefile" edit for folder `i`, when it has no build
     /// definition at all.
-    pub fn create_makefile_edit(&mut self, i: usize) -> Option<crate::profiles::Edit> {
+    pub fn create_makefile_edit(&mut self, i: FolderId) -> Option<crate::profiles::Edit> {
         let env = self.profile_env();
         let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&i)) else {
             return None;
@@ -473,7 +567,7 @@ impl State {
 
     /// Checked edits for a profile of the folder holding `path`.
     pub fn profile_edits(&mut self, path: &Path, id: &str) -> Vec<crate::profiles::Edit> {
-        let Some(i) = self.folder_index_of(path) else {
+        let Some(i) = self.folder_of(path) else {
             return Vec::new();
         };
         let env = self.profile_env();
@@ -516,7 +610,7 @@ impl State {
         }
         let cx = FindingContext {
             state: self,
-            folder: 0,
+            folder: self.folder_of(main_dir),
             dir: main_dir,
         };
         if let Some(loc) = findings::Context::main_clause(&cx, main_dir) {
@@ -553,7 +647,7 @@ impl State {
     /// its checked edits that make it static: where a Go file's fix belongs.
     pub fn profile_fixes_for_main(
         &mut self,
-        folder: usize,
+        folder: FolderId,
         main_dir: &Path,
     ) -> Vec<(crate::profiles::Profile, crate::profiles::Edit)> {
         let env = self.profile_env();
@@ -597,20 +691,21 @@ impl State {
         out
     }
 
-    fn reload_folder(&mut self, i: usize, out: &mut Out) {
+    fn reload_folder(&mut self, i: FolderId, out: &mut Out) {
         self.reconfigure(i);
         self.refresh_profiles(i, true);
         self.mains.retain(|_, m| m.folder != i);
-        let folder = &self.folders[i];
-        let cfg = match &folder.cfg {
-            Ok(c) => c.clone(),
-            Err(e) => {
+        let Some(folder) = self.folder(i) else { return };
+        let cfg = match &folder.state {
+            FolderState::Ready(c) => c.clone(),
+            FolderState::Failed(FolderFailure::BuildSettings(e)) => {
                 out.messages.push(format!(
                     "linklens: the build settings of {} are invalid: {e}",
                     folder.path.display()
                 ));
                 return;
             }
+            FolderState::Loading | FolderState::Removed => return,
         };
         let Some(engine) = &self.engine else { return };
         let found = crate::engine::workspace::main_packages(engine, &folder.path, &cfg);
@@ -619,7 +714,7 @@ impl State {
         }
         let preds = found.mains;
         for p in preds {
-            if self.folder_index_of(&p.dir) == Some(i) && !self.mains.contains_key(&p.dir) {
+            if self.folder_of(&p.dir) == Some(i) && !self.mains.contains_key(&p.dir) {
                 self.insert_main(i, p);
             }
         }
@@ -632,13 +727,13 @@ impl State {
             .filter_map(|p| p.parent().map(Path::to_path_buf))
             .collect();
         for d in open_dirs {
-            if self.folder_index_of(&d) == Some(i) && !self.mains.contains_key(&d) {
+            if self.folder_of(&d) == Some(i) && !self.mains.contains_key(&d) {
                 self.recompute_main(&d);
             }
         }
     }
 
-    fn insert_main(&mut self, folder: usize, pred: Prediction) {
+    fn insert_main(&mut self, folder: FolderId, pred: Prediction) {
         let last = self.last_build(folder, &pred);
         let contribs = self.contribs(folder, &pred, last.as_ref());
         self.mains.insert(
@@ -653,8 +748,8 @@ impl State {
     }
 
     /// The folder's last build of `pred`'s package (see `engine::lastbuild`).
-    fn last_build(&self, folder: usize, pred: &Prediction) -> Option<LastBuild> {
-        let f = self.folders.get(folder)?;
+    fn last_build(&self, folder: FolderId, pred: &Prediction) -> Option<LastBuild> {
+        let f = self.folder(folder)?;
         let mut base = self.proc_env.clone();
         base.extend(f.settings.env.clone());
         crate::engine::lastbuild::find(self.engine.as_ref()?, &self.binaries, &f.path, &base, pred)
@@ -668,7 +763,7 @@ impl State {
         let mut concerned: HashSet<String> = HashSet::new();
         for (p, bin) in probes {
             let old = match bin {
-                Some(b) if self.folder_index_of(&p).is_some() => {
+                Some(b) if self.folder_of(&p).is_some() => {
                     if !self.binaries.contains_key(&p)
                         && self.binaries.len() >= binaries::MAX_TRACKED
                     {
@@ -745,7 +840,7 @@ impl State {
     /// (an edit), whose old graphs can then be repaired.
     fn recompute_mains(&mut self, dirs: &[PathBuf], changed: Option<&Path>) -> BTreeSet<PathBuf> {
         let mut touched = BTreeSet::new();
-        let mut jobs: Vec<(usize, &Path)> = Vec::new();
+        let mut jobs: Vec<(FolderId, &Path)> = Vec::new();
         // What each main contributed before: files whose contributions come
         // out the same need no new diagnostics (an import edit deep in the
         // graph re-predicts many mains and usually changes none of them).
@@ -758,7 +853,7 @@ impl State {
                 graphs.insert(dir, std::mem::take(&mut pred.graph));
                 self.retired.push(pred);
             }
-            let Some(fi) = self.folder_index_of(dir) else {
+            let Some(fi) = self.folder_of(dir) else {
                 continue;
             };
             if !dir.is_dir() && !self.docs.keys().any(|p| p.parent() == Some(dir.as_path())) {
@@ -769,9 +864,9 @@ impl State {
         let Some(engine) = &self.engine else {
             return touched;
         };
-        let runnable: Vec<(usize, (&Config, &Path))> = jobs
+        let runnable: Vec<(FolderId, (&Config, &Path))> = jobs
             .iter()
-            .filter_map(|(fi, dir)| Some((*fi, (self.folders[*fi].cfg.as_ref().ok()?, *dir))))
+            .filter_map(|(fi, dir)| Some((*fi, (self.folder(*fi)?.state.config()?, *dir))))
             .collect();
         let results = match changed {
             Some(changed) => {
@@ -787,7 +882,7 @@ impl State {
                 engine.predict_dirs(&args)
             }
         };
-        let done: Vec<(usize, Prediction)> = runnable
+        let done: Vec<(FolderId, Prediction)> = runnable
             .iter()
             .zip(results)
             .filter_map(|((fi, _), r)| Some((*fi, r.ok()??)))
@@ -832,8 +927,8 @@ impl State {
 
     /// The import path of the package in `dir`, if it is in a module.
     pub fn import_path_of(&self, dir: &Path) -> Option<String> {
-        let fi = self.folder_index_of(dir)?;
-        let cfg = self.folders[fi].cfg.as_ref().ok()?;
+        let fi = self.folder_of(dir)?;
+        let cfg = self.folder(fi)?.state.config()?;
         self.engine
             .as_ref()?
             .resolver(dir, cfg)
@@ -880,7 +975,7 @@ impl State {
         out.lens_changed |= lens_before != lens_after;
         // Profiles build the same sources: re-predict them (same discovery)
         // after the main packages, with the engine cache already refreshed.
-        if let Some(i) = self.folder_index_of(&dir)
+        if let Some(i) = self.folder_of(&dir)
             && self.profiles_use(i, &dir)
         {
             touched.extend(self.refresh_profiles(i, false));
@@ -1023,7 +1118,9 @@ impl State {
             e.sources
                 .set_overlay(path.to_path_buf(), Arc::new(t.as_bytes().to_vec()));
         }
-        let outside = path.parent().is_none_or(|d| module_or_workspace_dir(d).is_none());
+        let outside = path
+            .parent()
+            .is_none_or(|d| module_or_workspace_dir(d).is_none());
         if outside {
             self.outside.insert(path.to_path_buf());
         } else {
@@ -1036,13 +1133,13 @@ impl State {
     }
 
     fn reload_containing(&mut self, path: &Path, out: &mut Out) {
-        let folders: Vec<usize> = (0..self.folders.len())
-            .filter(|&i| {
-                path.starts_with(&self.folders[i].path) || self.folders[i].path.starts_with(path)
-            })
+        let folders: Vec<(FolderId, PathBuf)> = self
+            .live_folders()
+            .filter(|f| path.starts_with(&f.path) || f.path.starts_with(path))
+            .map(|f| (f.id, f.path.clone()))
             .collect();
         let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
-        for i in folders {
+        for (i, root) in folders {
             touched.extend(
                 self.mains
                     .values()
@@ -1052,7 +1149,7 @@ impl State {
             touched.extend(
                 self.published
                     .keys()
-                    .filter(|p| p.starts_with(&self.folders[i].path))
+                    .filter(|p| p.starts_with(&root))
                     .cloned(),
             );
             self.reload_folder(i, out);
@@ -1109,9 +1206,9 @@ impl State {
             }
         }
         // One re-discovery per folder, however many build files changed.
-        let mut folders: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+        let mut folders: BTreeMap<FolderId, Vec<PathBuf>> = BTreeMap::new();
         for p in profile_inputs {
-            if let Some(i) = self.folder_index_of(&p) {
+            if let Some(i) = self.folder_of(&p) {
                 folders.entry(i).or_default().push(p);
             }
         }
@@ -1138,11 +1235,13 @@ impl State {
 
     // ---- diagnostics -------------------------------------------------
 
-    fn contribs(&self, folder: usize, p: &Prediction, last: Option<&LastBuild>) -> Vec<Contrib> {
-        let settings = &self.folders[folder].settings;
+    fn contribs(&self, folder: FolderId, p: &Prediction, last: Option<&LastBuild>) -> Vec<Contrib> {
+        let Some(settings) = self.folder(folder).map(|f| &f.settings) else {
+            return Vec::new();
+        };
         let cx = FindingContext {
             state: self,
-            folder,
+            folder: Some(folder),
             dir: &p.dir,
         };
         let mut out: Vec<Contrib> = findings::for_prediction(
@@ -1310,7 +1409,7 @@ impl State {
     }
 
     fn in_workspace(&self, file: &Path) -> bool {
-        self.docs.contains_key(file) || self.folders.iter().any(|f| file.starts_with(&f.path))
+        self.docs.contains_key(file) || self.live_folders().any(|f| file.starts_with(&f.path))
     }
 
     /// The contributions of every main package to each of `files`, in
@@ -1338,6 +1437,12 @@ impl State {
         let mut contribs = self.contribs_in(&files);
         for f in files {
             if !self.in_workspace(&f) {
+                // A removed folder's diagnostics go with it.
+                if self.published.remove(&f).is_some()
+                    && let Some(uri) = path_uri(&f)
+                {
+                    out.publish.push((uri, Vec::new(), None));
+                }
                 continue;
             }
             let diags = self.diagnostics_for(&f, contribs.remove(&f).unwrap_or_default());
@@ -1462,8 +1567,10 @@ impl State {
         let mut parts = Vec::new();
         for d in mains.iter().take(3) {
             let Some(m) = self.mains.get(d) else { continue };
-            let f = &self.folders[m.folder];
-            if let Ok(cfg) = &f.cfg {
+            let Some(f) = self.folder(m.folder) else {
+                continue;
+            };
+            if let Some(cfg) = f.state.config() {
                 parts.push(render::explain(
                     engine,
                     cfg,
@@ -1489,9 +1596,9 @@ impl State {
         Some(LineIndex::new(&text).offset(pos, self.caps.encoding))
     }
 
-    pub fn folder_settings(&self, i: usize) -> Option<(&Settings, &Config)> {
-        let f = self.folders.get(i)?;
-        Some((&f.settings, f.cfg.as_ref().ok()?))
+    pub fn folder_settings(&self, id: FolderId) -> Option<(&Settings, &Config)> {
+        let f = self.folder(id)?;
+        Some((&f.settings, f.state.config()?))
     }
 }
 
@@ -1571,7 +1678,7 @@ fn diag(
 /// The state's answers to what findings need: open buffers count as files.
 struct FindingContext<'a> {
     state: &'a State,
-    folder: usize,
+    folder: Option<FolderId>,
     dir: &'a Path,
 }
 
@@ -1590,7 +1697,7 @@ impl findings::Context for FindingContext<'_> {
     }
 
     fn require_of(&self, m: &str) -> Option<(PathBuf, Span)> {
-        let cfg = self.state.folders[self.folder].cfg.as_ref().ok()?;
+        let cfg = self.state.folder(self.folder?)?.state.config()?;
         let r = self.state.engine.as_ref()?.resolver(self.dir, cfg).ok()?;
         r.require_of(m).map(|(gomod, req)| (gomod, req.span))
     }
