@@ -1,5 +1,5 @@
 //! `linklens serve`: the language server. A thin protocol layer over the
-//! engine: all state lives in `state::State` behind one mutex (handlers run
+//! engine: all state lives in `session::Session` behind one mutex (handlers run
 //! concurrently in tower-lsp; holding the lock while publishing keeps the
 //! diagnostics of successive edits in order), and every type conversion
 //! (byte spans → positions in the negotiated encoding) happens at this edge.
@@ -9,15 +9,15 @@ pub mod framing;
 pub mod position;
 pub mod profiles;
 pub mod render;
+pub mod session;
 pub mod settings;
 pub mod settings_edit;
-pub mod state;
 pub mod watch;
 use crate::engine::binaries;
 use crate::predict::fixes;
 pub use position::{Encoding, LineIndex};
 use serde_json::{Value, json};
-use state::{Out, State, path_uri, uri_path};
+use session::{Out, Session, path_uri, uri_path};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +31,7 @@ pub const EXPLAIN_COMMAND: &str = "linklens.explain";
 #[derive(Clone)]
 pub struct Backend {
     client: Client,
-    state: Arc<Mutex<State>>,
+    state: Arc<Mutex<Session>>,
     watcher: Arc<std::sync::Mutex<Option<notify::RecommendedWatcher>>>,
     /// The client-side watch registration and the folders it covers.
     watched: Arc<Mutex<watch::Watched>>,
@@ -140,9 +140,9 @@ impl Backend {
     pub fn new(client: Client) -> Backend {
         Backend {
             client,
-            state: Arc::new(Mutex::new(
-                State::new(crate::buildcfg::trust::process_env()),
-            )),
+            state: Arc::new(Mutex::new(Session::new(
+                crate::buildcfg::trust::process_env(),
+            ))),
             watcher: Arc::new(std::sync::Mutex::new(None)),
             watched: Arc::new(Mutex::new(watch::Watched::default())),
         }
@@ -465,7 +465,7 @@ impl Backend {
 /// Quick fixes for the profile findings under the requested range: the
 /// profile's checked edits, resolved lazily into a workspace edit.
 fn profile_actions(
-    st: &mut State,
+    st: &mut Session,
     path: &std::path::Path,
     uri: &Uri,
     p: &CodeActionParams,
@@ -502,7 +502,7 @@ fn profile_actions(
 
 /// Why the folder's `.vscode/settings.json` cannot take a fix (it does not
 /// parse), if so.
-fn settings_blocked(st: &mut State, folder: state::FolderId) -> Option<String> {
+fn settings_blocked(st: &mut Session, folder: session::FolderId) -> Option<String> {
     let file = st.folder(folder)?.path.join(".vscode/settings.json");
     let text = st.text_of(&file)?;
     settings_edit::cannot_edit(Some(&text))
@@ -510,7 +510,7 @@ fn settings_blocked(st: &mut State, folder: state::FolderId) -> Option<String> {
 
 /// Why the folder's `.vscode/settings.json` cannot be created by this client
 /// (its directory is missing and the client creates no directories), if so.
-fn settings_dir_missing(st: &State, folder: state::FolderId) -> Option<String> {
+fn settings_dir_missing(st: &Session, folder: session::FolderId) -> Option<String> {
     let dir = st.folder(folder)?.path.join(".vscode");
     if !st.caps.no_new_dirs || dir.is_dir() || st.docs.contains_key(&dir.join("settings.json")) {
         return None;
@@ -527,7 +527,7 @@ fn our_diagnostics(p: &CodeActionParams) -> Vec<Diagnostic> {
     p.context
         .diagnostics
         .iter()
-        .filter(|d| d.source.as_deref() == Some(state::SOURCE))
+        .filter(|d| d.source.as_deref() == Some(session::SOURCE))
         .cloned()
         .collect()
 }
@@ -536,7 +536,7 @@ fn our_diagnostics(p: &CodeActionParams) -> Vec<Diagnostic> {
 /// negotiated encoding) positions of the file as the server sees it, and
 /// create+insert for new files.
 fn profile_edit(
-    st: &mut State,
+    st: &mut Session,
     file: &std::path::Path,
     profile: &str,
     fix: &str,
@@ -554,7 +554,7 @@ fn profile_edit(
 }
 
 /// A profile edit (byte ranges, or whole new files) as a WorkspaceEdit.
-fn workspace_edit(st: &mut State, e: &crate::profiles::Edit) -> Result<WorkspaceEdit> {
+fn workspace_edit(st: &mut Session, e: &crate::profiles::Edit) -> Result<WorkspaceEdit> {
     let enc = st.caps.encoding;
     // One TextDocumentEdit per file: its edits all refer to the text before
     // any of them (separate TextDocumentEdits would apply in sequence).
@@ -702,7 +702,7 @@ impl LanguageServer for Backend {
             .and_then(|e| e.resource_operations.as_ref())
             .is_some_and(|r| r.contains(&ResourceOperationKind::Create));
         let mut st = self.state.lock().await;
-        st.caps = state::Caps {
+        st.caps = session::Caps {
             encoding: if utf8 {
                 Encoding::Utf8
             } else {
@@ -1125,7 +1125,7 @@ impl LanguageServer for Backend {
         let data = a.data.clone().unwrap_or(Value::Null);
         if let Some(folder) = data["create_makefile"].as_u64() {
             let mut st = self.state.lock().await;
-            let Some(e) = st.create_makefile_edit(state::FolderId(folder)) else {
+            let Some(e) = st.create_makefile_edit(session::FolderId(folder)) else {
                 return Err(Error::invalid_params(
                     "the project has a build definition now; request code actions again",
                 ));
