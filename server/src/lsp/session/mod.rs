@@ -21,7 +21,7 @@ mod folders;
 mod mains;
 mod profiles;
 
-use super::position::{Encoding, LineIndex};
+use super::position::LineIndex;
 use super::profiles::FolderProfiles;
 use super::settings::{Layers, Settings};
 use crate::buildcfg::{Config, Environ};
@@ -36,44 +36,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_lsp_server::ls_types::{Diagnostic, Range, Uri};
 
+pub use super::capabilities::Caps;
 pub use crate::report::DOCS_BASE;
 use diagnostics::{Contrib, FindingContext, diag};
 pub use diagnostics::{SOURCE, docs_href};
-
-/// What the client can do, from its initialize capabilities.
-#[derive(Debug, Clone, Copy)]
-pub struct Caps {
-    pub encoding: Encoding,
-    pub dyn_watch: bool,
-    pub progress: bool,
-    pub config_pull: bool,
-    pub create_files: bool,
-    /// The client is known not to create missing parent directories of a
-    /// new file (Neovim 0.7 advertises `create` but only opens the file;
-    /// VS Code and Neovim 0.8+ create them).
-    pub no_new_dirs: bool,
-    pub lens_refresh: bool,
-    /// `workspace.didChangeWatchedFiles.relativePatternSupport`.
-    pub relative_patterns: bool,
-    /// `textDocument.codeAction.disabledSupport`.
-    pub disabled_actions: bool,
-}
-
-impl Default for Caps {
-    fn default() -> Self {
-        Caps {
-            encoding: Encoding::Utf16,
-            dyn_watch: false,
-            progress: false,
-            config_pull: false,
-            create_files: false,
-            no_new_dirs: false,
-            lens_refresh: false,
-            relative_patterns: false,
-            disabled_actions: false,
-        }
-    }
-}
 
 pub struct Doc {
     pub uri: Uri,
@@ -154,6 +120,20 @@ pub struct Out {
     pub lens_changed: bool,
 }
 
+impl Out {
+    /// `self`, then `later`: a document both publish is published once, as
+    /// `later` has it (an edit that stepped aside for a newer one).
+    pub fn then(mut self, later: Out) -> Out {
+        self.publish
+            .retain(|(u, _, _)| !later.publish.iter().any(|(l, _, _)| l == u));
+        self.publish.extend(later.publish);
+        self.logs.extend(later.logs);
+        self.messages.extend(later.messages);
+        self.lens_changed |= later.lens_changed;
+        self
+    }
+}
+
 #[derive(Default)]
 pub struct Session {
     pub caps: Caps,
@@ -178,6 +158,9 @@ pub struct Session {
     /// Build profiles per folder.
     pub profiles: HashMap<FolderId, FolderProfiles>,
     pub loaded: bool,
+    /// What an edit computed but did not send because a newer edit of the
+    /// same document had arrived: sent before the next change's output.
+    pub held: Out,
     /// Predictions replaced by newer ones, freed once the answer is sent
     /// (`drop_retired`): freeing a 2,000-package graph is thousands of
     /// reference counts the editor need not wait for.
