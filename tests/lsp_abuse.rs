@@ -663,10 +663,7 @@ fn cancelled_requests_answer_request_cancelled_and_free_the_session() {
     assert_eq!(r["error"]["code"], -32800, "{r}");
     // The cancelled work stopped and let go of the session: the next
     // request is answered well before the blocker's own 60 s limit.
-    let id = c.request(
-        "linklens/status",
-        json!({"textDocument": {"uri": pure}}),
-    );
+    let id = c.request("linklens/status", json!({"textDocument": {"uri": pure}}));
     let r = c.await_response(id, Duration::from_secs(20));
     assert_eq!(r["result"]["verdict"], "static", "{r}");
     assert_eq!(c.shutdown(), Some(0));
@@ -694,7 +691,10 @@ fn a_newer_edit_supersedes_older_ones_and_no_stale_diagnostics_arrive() {
     let mut versions = Vec::new();
     let deadline = Instant::now() + TIMEOUT;
     let last = loop {
-        assert!(Instant::now() < deadline, "version 11 never published: {versions:?}");
+        assert!(
+            Instant::now() < deadline,
+            "version 11 never published: {versions:?}"
+        );
         let p = c.await_notification("textDocument/publishDiagnostics", TIMEOUT, |p| {
             p["uri"] == uri.as_str()
         });

@@ -28,6 +28,13 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
+/// Messages tower-lsp-server handles at once (its default is 4). Changes
+/// wait in line for the session, and a message is not even read while every
+/// slot is taken: with 4, a few edits typed during a long request kept the
+/// client's `$/cancelRequest` for it unread. Edits that wait are cheap (a
+/// newer one supersedes them).
+const IN_FLIGHT: usize = 64;
+
 /// Runs the server on stdin/stdout until `exit`; returns the exit code.
 pub fn run() -> i32 {
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -66,6 +73,7 @@ pub fn run() -> i32 {
         tokio::spawn(framing::frames(frames_in, tx));
         let writer = tokio::spawn(framing::write_out(rx, tokio::io::stdout()));
         Server::new(server_in, server_out, socket)
+            .concurrency_level(IN_FLIGHT)
             .serve(service)
             .await;
         // What the server wrote last is still on its way out (bounded: the
