@@ -71,7 +71,7 @@ fn actions(
     // A client that cannot create `.vscode/` gets no edit it could not
     // save: disabled with the reason where it can show one, else left
     // out (and said in the log).
-    let no_dir = settings_dir_missing(&st, folder);
+    let no_dir = settings_dir_missing(st, folder);
     let blocked = blocked.or_else(|| {
         no_dir
             .clone()

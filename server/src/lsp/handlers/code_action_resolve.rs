@@ -71,7 +71,7 @@ fn resolve(st: &mut Session, mut a: CodeAction, show: &mut Option<String>) -> Re
         )));
     };
     let (flags, env) = (settings.build_flags.clone(), settings.env.clone());
-    if let Some(why) = settings_dir_missing(&st, folder) {
+    if let Some(why) = settings_dir_missing(st, folder) {
         return Err(Error::invalid_params(why));
     }
     let Some(file) = st

@@ -185,7 +185,7 @@ impl Session {
         let mut env = self.proc_env.clone();
         env.extend(f.settings.env.clone());
         f.state = match engine.config(&env, &f.settings.build_flags) {
-            Ok((c, _)) => FolderState::Ready(c),
+            Ok((c, _)) => FolderState::Ready(Box::new(c)),
             Err(e) => FolderState::Failed(FolderFailure::BuildSettings(e)),
         };
     }
@@ -215,7 +215,7 @@ impl Session {
         self.mains.retain(|_, m| m.folder != i);
         let Some(folder) = self.folder(i) else { return };
         let cfg = match &folder.state {
-            FolderState::Ready(c) => c.clone(),
+            FolderState::Ready(c) => (**c).clone(),
             FolderState::Failed(FolderFailure::BuildSettings(e)) => {
                 out.messages.push(format!(
                     "linklens: the build settings of {} are invalid: {e}",

@@ -67,7 +67,7 @@ pub enum FolderState {
     /// Added; its settings have not been read yet.
     Loading,
     /// Its build configuration, for every prediction in the folder.
-    Ready(Config),
+    Ready(Box<Config>),
     /// No prediction can be made in the folder.
     Failed(FolderFailure),
     /// The client removed it: it keeps no main package, profile or
@@ -94,7 +94,7 @@ impl std::fmt::Display for FolderFailure {
 impl FolderState {
     pub fn config(&self) -> Option<&Config> {
         match self {
-            FolderState::Ready(c) => Some(c),
+            FolderState::Ready(c) => Some(c.as_ref()),
             _ => None,
         }
     }
