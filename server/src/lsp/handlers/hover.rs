@@ -2,7 +2,7 @@
 //! the import, `import "C"`, package clause or go.mod require under the
 //! cursor, with the project's own builds of them.
 
-use crate::lsp::backend::Backend;
+use crate::lsp::backend::{Backend, Cancel};
 use crate::lsp::profiles;
 use crate::lsp::session::{Session, uri_path};
 use tower_lsp_server::jsonrpc::Result;
@@ -10,12 +10,14 @@ use tower_lsp_server::ls_types::*;
 
 pub async fn hover(b: &Backend, p: HoverParams) -> Result<Option<Hover>> {
     let (_st, r) = b
-        .on_session("textDocument/hover", move |st, _| compute(st, p))
+        .on_session("textDocument/hover", move |st, cancel| {
+            compute(st, p, cancel)
+        })
         .await?;
     r
 }
 
-pub fn compute(st: &mut Session, p: HoverParams) -> Result<Option<Hover>> {
+pub fn compute(st: &mut Session, p: HoverParams, cancel: &Cancel) -> Result<Option<Hover>> {
     let pos = p.text_document_position_params;
     let Some(path) = uri_path(&pos.text_document.uri) else {
         return Ok(None);
@@ -26,6 +28,11 @@ pub fn compute(st: &mut Session, p: HoverParams) -> Result<Option<Hover>> {
     let Some((mains, focus, span)) = st.mains_at(&path, offset) else {
         return Ok(None);
     };
+    // The explanation predicts variants (the expensive part): not for a
+    // request the client has given up on.
+    if cancel.is_cancelled() {
+        return Ok(None);
+    }
     let mut md = st.explain(&mains, focus.as_deref());
     let mut rows = Vec::new();
     for d in &mains {
