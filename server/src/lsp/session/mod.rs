@@ -83,14 +83,6 @@ pub enum FolderFailure {
     BuildSettings(String),
 }
 
-impl std::fmt::Display for FolderFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FolderFailure::BuildSettings(e) => write!(f, "the build settings are invalid: {e}"),
-        }
-    }
-}
-
 impl FolderState {
     pub fn config(&self) -> Option<&Config> {
         match self {
