@@ -196,11 +196,16 @@ impl Backend {
         st.drop_retired();
     }
 
-    /// Records that the client sent `version` of `uri`.
+    /// Records that the client opened `uri` at `version` (`reset`), or
+    /// sent `version` of it. Only opened documents are tracked: edits of
+    /// others are ignored by the session and must not grow this map.
     pub(super) fn announce(&self, uri: &Uri, version: i32, reset: bool) {
         if let Ok(mut l) = self.latest.lock() {
-            let v = l.entry(uri.clone()).or_insert(version);
-            *v = if reset { version } else { (*v).max(version) };
+            if reset {
+                l.insert(uri.clone(), version);
+            } else if let Some(v) = l.get_mut(uri) {
+                *v = (*v).max(version);
+            }
         }
     }
 
