@@ -13,7 +13,10 @@
 
 use super::session::{Out, Session};
 use super::watch;
+use futures_util::FutureExt;
 use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
@@ -114,28 +117,62 @@ impl Backend {
         });
         match task.await {
             Ok(v) => Ok(v),
-            Err(e) => {
-                let message = if e.is_panic() {
-                    let p = e.into_panic();
-                    p.downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic without a message".into())
-                } else {
-                    "the work was stopped (the server is shutting down)".into()
-                };
-                tracing::error!(method, "panic: {message}");
-                self.client
-                    .log_message(
-                        MessageType::ERROR,
-                        format!(
-                            "linklens: internal error in {method}: {message} \
-                             (the server keeps running; please report this)"
-                        ),
-                    )
-                    .await;
-                Err(Panicked { method, message })
-            }
+            Err(e) if e.is_panic() => Err(self.report_panic(method, e.into_panic()).await),
+            Err(_) => Err(self
+                .report_panic(method, Box::new("the server is shutting down"))
+                .await),
+        }
+    }
+
+    /// Logs a panic of `method`'s handler (`tracing` and the client's log)
+    /// and says what it was.
+    pub(super) async fn report_panic(
+        &self,
+        method: &'static str,
+        payload: Box<dyn std::any::Any + Send>,
+    ) -> Panicked {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        tracing::error!(method, "panic: {message}");
+        self.client
+            .log_message(
+                MessageType::ERROR,
+                format!(
+                    "linklens: internal error in {method}: {message} \
+                     (the server keeps running; please report this)"
+                ),
+            )
+            .await;
+        Panicked { method, message }
+    }
+
+    /// Runs a request's handler; a panic anywhere in it (the protocol glue
+    /// too, not only the session work `on_session` guards) is answered as an
+    /// error and logged.
+    pub(super) async fn guard_request<T>(
+        &self,
+        method: &'static str,
+        handler: impl Future<Output = jsonrpc::Result<T>>,
+    ) -> jsonrpc::Result<T> {
+        match AssertUnwindSafe(handler).catch_unwind().await {
+            Ok(r) => r,
+            Err(payload) => Err(self.report_panic(method, payload).await.into()),
+        }
+    }
+
+    /// Runs a notification's handler; a panic anywhere in it is logged and
+    /// shown (there is no response to carry it).
+    pub(super) async fn guard_notification(
+        &self,
+        method: &'static str,
+        handler: impl Future<Output = ()>,
+    ) {
+        if let Err(payload) = AssertUnwindSafe(handler).catch_unwind().await {
+            let p = self.report_panic(method, payload).await;
+            self.show_panic(&p).await;
         }
     }
 

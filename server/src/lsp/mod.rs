@@ -56,7 +56,10 @@ pub fn run() -> i32 {
         })
         .custom_method("linklens/status", |b: &Backend, p: Value| {
             let b = b.clone();
-            async move { handlers::status::status(&b, p).await }
+            async move {
+                b.guard_request("linklens/status", handlers::status::status(&b, p))
+                    .await
+            }
         })
         .finish();
         // stdin → framing::pump → tower-lsp; tower-lsp's messages and the
@@ -138,65 +141,113 @@ fn forward_log(client: Client) {
     });
 }
 
-/// Routing only: each handler is in `handlers`.
+/// Routing only: each handler is in `handlers`, guarded against panics.
 impl LanguageServer for Backend {
     async fn initialize(&self, p: InitializeParams) -> Result<InitializeResult> {
-        handlers::initialize::initialize(self, p).await
+        self.guard_request("initialize", handlers::initialize::initialize(self, p))
+            .await
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        handlers::initialize::initialized(self).await
+        self.guard_notification("initialized", handlers::initialize::initialized(self))
+            .await
     }
 
     async fn shutdown(&self) -> Result<()> {
-        handlers::initialize::shutdown(self).await
+        self.guard_request("shutdown", handlers::initialize::shutdown(self))
+            .await
     }
 
     async fn did_open(&self, p: DidOpenTextDocumentParams) {
-        handlers::did_open::did_open(self, p).await
+        self.guard_notification(
+            "textDocument/didOpen",
+            handlers::did_open::did_open(self, p),
+        )
+        .await
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
-        handlers::did_change::did_change(self, p).await
+        self.guard_notification(
+            "textDocument/didChange",
+            handlers::did_change::did_change(self, p),
+        )
+        .await
     }
 
     async fn did_save(&self, p: DidSaveTextDocumentParams) {
-        handlers::did_save::did_save(self, p).await
+        self.guard_notification(
+            "textDocument/didSave",
+            handlers::did_save::did_save(self, p),
+        )
+        .await
     }
 
     async fn did_close(&self, p: DidCloseTextDocumentParams) {
-        handlers::did_close::did_close(self, p).await
+        self.guard_notification(
+            "textDocument/didClose",
+            handlers::did_close::did_close(self, p),
+        )
+        .await
     }
 
     async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {
-        handlers::watched_files::did_change_watched_files(self, p).await
+        self.guard_notification(
+            "workspace/didChangeWatchedFiles",
+            handlers::watched_files::did_change_watched_files(self, p),
+        )
+        .await
     }
 
     async fn did_change_configuration(&self, p: DidChangeConfigurationParams) {
-        handlers::configuration::did_change_configuration(self, p).await
+        self.guard_notification(
+            "workspace/didChangeConfiguration",
+            handlers::configuration::did_change_configuration(self, p),
+        )
+        .await
     }
 
     async fn did_change_workspace_folders(&self, p: DidChangeWorkspaceFoldersParams) {
-        handlers::workspace_folders::did_change_workspace_folders(self, p).await
+        self.guard_notification(
+            "workspace/didChangeWorkspaceFolders",
+            handlers::workspace_folders::did_change_workspace_folders(self, p),
+        )
+        .await
     }
 
     async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {
-        handlers::hover::hover(self, p).await
+        self.guard_request("textDocument/hover", handlers::hover::hover(self, p))
+            .await
     }
 
     async fn code_action(&self, p: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        handlers::code_action::code_action(self, p).await
+        self.guard_request(
+            "textDocument/codeAction",
+            handlers::code_action::code_action(self, p),
+        )
+        .await
     }
 
     async fn code_action_resolve(&self, a: CodeAction) -> Result<CodeAction> {
-        handlers::code_action_resolve::code_action_resolve(self, a).await
+        self.guard_request(
+            "codeAction/resolve",
+            handlers::code_action_resolve::code_action_resolve(self, a),
+        )
+        .await
     }
 
     async fn code_lens(&self, p: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        handlers::code_lens::code_lens(self, p).await
+        self.guard_request(
+            "textDocument/codeLens",
+            handlers::code_lens::code_lens(self, p),
+        )
+        .await
     }
 
     async fn execute_command(&self, p: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        handlers::execute_command::execute_command(self, p).await
+        self.guard_request(
+            "workspace/executeCommand",
+            handlers::execute_command::execute_command(self, p),
+        )
+        .await
     }
 }
