@@ -572,3 +572,144 @@ fn exit_status_says_whether_shutdown_came_first() {
     let c = start(&root);
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// The debug builds' test commands (`lsp::handlers::execute_command`).
+const DEBUG_PANIC: &str = "linklens.debug.panic";
+const DEBUG_BLOCK: &str = "linklens.debug.blockUntilCancelled";
+
+/// Sends `workspace/executeCommand` for a debug command; returns its id.
+fn debug_command(c: &mut LspClient, command: &str) -> i64 {
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": command, "arguments": []}),
+    )
+}
+
+fn assert_debug_build(r: &Value) {
+    let msg = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        !msg.contains("unknown command"),
+        "the server was built without debug assertions (a release build), so it has no \
+         test commands: run these tests in the dev profile ({r})"
+    );
+}
+
+#[test]
+fn a_panic_in_a_request_is_an_error_response_and_the_session_goes_on() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let id = debug_command(&mut c, DEBUG_PANIC);
+    let r = c.await_response(id, TIMEOUT);
+    assert_debug_build(&r);
+    assert_eq!(r["error"]["code"], -32603, "{r}");
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("internal error in workspace/executeCommand")
+            && msg.contains("linklens.debug.panic was run")
+            && msg.contains("keeps running"),
+        "{msg}"
+    );
+    // The panic is in the client's log too.
+    let log = c.await_notification("window/logMessage", TIMEOUT, |p| {
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("linklens.debug.panic was run"))
+    });
+    assert_eq!(log["type"], 1, "{log}");
+    // Same process, same state, still answering and still analysing.
+    assert_alive(&mut c, &root);
+    let api = root.join("cmd/api/main.go");
+    std::fs::write(&api, NET).unwrap();
+    c.open(&api, 1);
+    assert_eq!(verdict(&mut c, &api), "dynamic");
+    c.change(&api, 2, PURE);
+    assert_eq!(verdict(&mut c, &api), "static");
+    // Twice: the session lock was released when the first one unwound.
+    let id = debug_command(&mut c, DEBUG_PANIC);
+    assert_eq!(c.await_response(id, TIMEOUT)["error"]["code"], -32603);
+    assert_alive(&mut c, &root);
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn cancelled_requests_answer_request_cancelled_and_free_the_session() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    // A request that holds the session until it is cancelled, and one
+    // waiting behind it for the session.
+    let blocker = debug_command(&mut c, DEBUG_BLOCK);
+    let pure = file_uri(&root.join("cmd/pure/main.go"));
+    let waiting = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": pure}, "position": {"line": 0, "character": 9}}),
+    );
+    c.notify("$/cancelRequest", json!({"id": waiting}));
+    let r = c.await_response(waiting, TIMEOUT);
+    assert_eq!(r["error"]["code"], -32800, "{r}");
+    c.notify("$/cancelRequest", json!({"id": blocker}));
+    let r = c.await_response(blocker, TIMEOUT);
+    assert_debug_build(&r);
+    assert_eq!(r["error"]["code"], -32800, "{r}");
+    // The cancelled work stopped and let go of the session: the next
+    // request is answered well before the blocker's own 60 s limit.
+    let id = c.request("linklens/status", json!({"textDocument": {"uri": pure}}));
+    let r = c.await_response(id, Duration::from_secs(20));
+    assert_eq!(r["result"]["verdict"], "static", "{r}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn a_newer_edit_supersedes_older_ones_and_no_stale_diagnostics_arrive() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let api = root.join("cmd/api/main.go");
+    let uri = file_uri(&api);
+    std::fs::write(&api, PURE).unwrap();
+    c.open(&api, 1);
+    c.await_diagnostics(&uri, |d| d.is_empty());
+    // Ten edits queue up behind a request that holds the session; the
+    // last one (version 11) has the net import.
+    let blocker = debug_command(&mut c, DEBUG_BLOCK);
+    for v in 2..=11 {
+        c.change(&api, v, if v % 2 == 1 { NET } else { PURE });
+    }
+    c.notify("$/cancelRequest", json!({"id": blocker}));
+    let r = c.await_response(blocker, TIMEOUT);
+    assert_debug_build(&r);
+    // Every publication for the file until version 11's, in order.
+    let mut versions = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    let last = loop {
+        assert!(
+            Instant::now() < deadline,
+            "version 11 never published: {versions:?}"
+        );
+        let p = c.await_notification("textDocument/publishDiagnostics", TIMEOUT, |p| {
+            p["uri"] == uri.as_str()
+        });
+        let v = p["version"].as_i64().unwrap();
+        versions.push(v);
+        if v == 11 {
+            break p;
+        }
+    };
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "published out of order: {versions:?}"
+    );
+    // Older edits waiting for the session stepped aside for newer ones.
+    assert!(versions.len() < 10, "no edit was superseded: {versions:?}");
+    let d = last["diagnostics"].as_array().unwrap();
+    assert!(
+        d.iter().any(|d| d["code"] == "cgo-dynamic-import"),
+        "{d:#?}"
+    );
+    // Nothing older arrives afterwards.
+    for m in c.drain(Duration::from_millis(300)) {
+        if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str() {
+            assert_eq!(m["params"]["version"], 11, "{m}");
+        }
+    }
+    assert_eq!(verdict(&mut c, &api), "dynamic");
+    assert_eq!(c.shutdown(), Some(0));
+}

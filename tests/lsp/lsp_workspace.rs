@@ -273,6 +273,22 @@ fn multi_root_folders_follow_their_own_settings() {
         order,
         ["client/registerCapability", "client/unregisterCapability"]
     );
+    // The removed folder keeps no main package: no lens, no status.
+    let lens = c.call(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": user_main_uri}}),
+    );
+    assert!(lens.is_null(), "{lens}");
+    let status = c.call(
+        "linklens/status",
+        json!({"textDocument": {"uri": user_main_uri}}),
+    );
+    assert_eq!(status["verdict"], Value::Null, "{status}");
+    // The remaining folder still answers.
+    assert_eq!(
+        hover_text(&mut c, &net_main_uri, 6, 22)["range"],
+        d0_range()
+    );
     // This client did not offer codeLens refresh: none was sent.
     assert_eq!(count(&c, "workspace/codeLens/refresh"), 0);
     let _ = c.drain(Duration::from_millis(50));

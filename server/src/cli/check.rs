@@ -155,7 +155,7 @@ pub fn run(args: &[String]) -> i32 {
     let _ = early.parse_args(&opts.go_args);
     let project = early.chdir.map_or_else(|| here.clone(), |d| here.join(d));
     let sources = Arc::new(Sources::new());
-    let root = crate::engine::module_root(&project).unwrap_or(project);
+    let root = crate::engine::workspace::module_dir(&project).unwrap_or(project);
     if let Some(index) = HeaderIndex::for_project(&env, &root) {
         sources.use_index(index);
         // While `go env` answers (milliseconds in which a core is idle),

@@ -1,7 +1,10 @@
 //! The engine: one toolchain, one source cache and one package cache shared
 //! by every prediction, whether it comes from the CLI or the language server.
 
+pub mod binaries;
 pub mod findings;
+pub mod lastbuild;
+pub mod workspace;
 
 use crate::buildcfg::{Config, Environ, Toolchain};
 use crate::load::graph::{Graph, Loader, PackageCache};
@@ -106,7 +109,7 @@ impl Engine {
                 _ => None,
             },
         };
-        let root = module_root(dir).unwrap_or_else(|| dir.to_path_buf());
+        let root = workspace::module_dir(dir).unwrap_or_else(|| dir.to_path_buf());
         let key = (
             root,
             format!("{:?}|{:?}|{:?}", rc.gowork, rc.mod_flag, rc.gomodcache),
@@ -372,13 +375,6 @@ impl Engine {
             })
             .collect()
     }
-}
-
-/// The directory of the nearest go.mod at or above `dir`.
-pub fn module_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join("go.mod").is_file())
-        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]

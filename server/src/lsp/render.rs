@@ -6,9 +6,9 @@ use crate::engine::Engine;
 use crate::predict::fixes::Variant;
 use crate::predict::{CgoPackage, Link, Prediction, Verdict};
 
-use super::binaries::{linking_summary, settings_summary};
 use super::settings::Settings;
-use super::state::LastBuild;
+use crate::engine::binaries::{linking_summary, settings_summary};
+use crate::engine::lastbuild::LastBuild;
 
 pub use crate::report::{chain_text, hop_message, libs, outcome};
 
