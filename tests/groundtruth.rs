@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use linklens::predict::stdcgo;
 use serde_json::Value;
 
 /// Placeholder env value: replaced by a directory holding only a `go` symlink,
@@ -30,14 +31,13 @@ struct Case {
 
 const EXT_STATIC: &str = r#"-linkmode external -extldflags "-static""#;
 
+/// The configurations that do not depend on the table of standard cgo
+/// packages; [`cases`] adds the pure-Go tag cases and each row's flag or
+/// environment (`-race`, `GOEXPERIMENT=...`).
 #[rustfmt::skip]
-const CASES: &[Case] = &[
+const BASE_CASES: &[Case] = &[
     Case { name: "default", env: &[], flags: &[] },
     Case { name: "cgo0", env: &[("CGO_ENABLED", "0")], flags: &[] },
-    Case { name: "tags-netgo-osusergo", env: &[], flags: &["-tags", "netgo,osusergo"] },
-    Case { name: "tags-netgo", env: &[], flags: &["-tags", "netgo"] },
-    Case { name: "tags-osusergo", env: &[], flags: &["-tags", "osusergo"] },
-    Case { name: "goflags-tags", env: &[("GOFLAGS", "-tags=netgo,osusergo")], flags: &[] },
     Case { name: "tags-mytag", env: &[], flags: &["-tags", "mytag"] },
     Case { name: "extld-static", env: &[], flags: &["-ldflags", r#"-extldflags "-static""#] },
     Case { name: "linkext", env: &[], flags: &["-ldflags", "-linkmode external"] },
@@ -51,7 +51,6 @@ const CASES: &[Case] = &[
     Case { name: "arm64", env: &[("GOARCH", "arm64")], flags: &[] },
     Case { name: "cc-missing", env: &[("CC", "/nonexistent/cc")], flags: &[] },
     Case { name: "nogcc-path", env: &[("PATH", NO_GCC_PATH)], flags: &[] },
-    Case { name: "race", env: &[], flags: &["-race"] },
     Case { name: "race-cgo0", env: &[("CGO_ENABLED", "0")], flags: &["-race"] },
     Case { name: "linkext-cgo0", env: &[("CGO_ENABLED", "0")], flags: &["-ldflags=-linkmode=external"] },
     Case { name: "interp", env: &[], flags: &["-ldflags", "-I /opt/ld.so"] },
@@ -76,26 +75,17 @@ enum Cases {
     Only(&'static [&'static str]),
 }
 
-/// Cases every main runs: the common configurations users actually try.
-const SPOT: &[&str] = &[
-    "default",
-    "cgo0",
-    "tags-netgo-osusergo",
-    "linkext-static",
-    "musl",
-    "cc-missing",
-];
+/// Cases every main runs: the common configurations users actually try,
+/// plus the case with every pure-Go tag (see [`spot`]).
+const SPOT: &[&str] = &["default", "cgo0", "linkext-static", "musl", "cc-missing"];
 
 const GT: &str = "tests/fixtures/gt";
 
+/// The main packages besides the fixtures of the table of standard cgo
+/// packages (`linklens::predict::stdcgo`), which [`mains`] adds with every
+/// case. An entry here wins over a row's fixture with the same package.
 #[rustfmt::skip]
-const MAINS: &[Main] = &[
-    // Warm-up main (see `main`): net without net/http, run first for every case.
-    Main { dir: "tests/fixtures/gt/net", pkg: "./cmd/lookup", import_path: "example.com/gt/net/cmd/lookup", cases: Cases::All },
-    Main { dir: "tests/fixtures/gt/pure", pkg: ".", import_path: "example.com/gt/pure", cases: Cases::All },
-    Main { dir: "tests/fixtures/gt/osuser", pkg: ".", import_path: "example.com/gt/osuser", cases: Cases::All },
-    Main { dir: "tests/fixtures/gt/plugin", pkg: ".", import_path: "example.com/gt/plugin", cases: Cases::All },
-    Main { dir: "tests/fixtures/gt/rtcgo", pkg: ".", import_path: "example.com/gt/rtcgo", cases: Cases::All },
+const BASE_MAINS: &[Main] = &[
     Main { dir: "tests/fixtures/gt/cgolocal", pkg: "./cmd/add", import_path: "example.com/gt/cgolocal/cmd/add", cases: Cases::All },
     Main { dir: "tests/fixtures/gt/sqlitestyle", pkg: ".", import_path: "example.com/gt/sqlitestyle", cases: Cases::All },
     Main { dir: "tests/fixtures/gt/constraints", pkg: "./cmd/included", import_path: "example.com/gt/constraints/cmd/included", cases: Cases::All },
@@ -152,10 +142,132 @@ impl Main {
     fn runs(&self, case: &Case) -> bool {
         match self.cases {
             Cases::All => true,
-            Cases::Spot(extra) => SPOT.contains(&case.name) || extra.contains(&case.name),
+            Cases::Spot(extra) => {
+                SPOT.contains(&case.name)
+                    || case.name == all_tags_case()
+                    || extra.contains(&case.name)
+            }
             Cases::Only(names) => names.contains(&case.name),
         }
     }
+}
+
+fn leak<T: ?Sized>(b: Box<T>) -> &'static T {
+    Box::leak(b)
+}
+
+/// The case with every pure-Go tag of the table (`tags-netgo-osusergo`).
+fn all_tags_case() -> &'static str {
+    let tags = stdcgo::all_pure_go_tags();
+    leak(format!("tags-{}", tags.join("-")).into_boxed_str())
+}
+
+/// [`BASE_CASES`] plus what the table of standard cgo packages implies:
+/// each pure-Go tag alone, all of them (in `-tags` and in GOFLAGS), and
+/// the flag or environment that links a row's package (`-race`).
+fn cases() -> Vec<Case> {
+    let mut out: Vec<Case> = BASE_CASES
+        .iter()
+        .map(|c| Case {
+            name: c.name,
+            env: c.env,
+            flags: c.flags,
+        })
+        .collect();
+    let tags = stdcgo::all_pure_go_tags();
+    let all = tags.join(",");
+    if tags.len() > 1 {
+        out.push(Case {
+            name: all_tags_case(),
+            env: &[],
+            flags: leak(Box::new(["-tags", leak(all.clone().into_boxed_str())])),
+        });
+    }
+    for t in &tags {
+        out.push(Case {
+            name: leak(format!("tags-{t}").into_boxed_str()),
+            env: &[],
+            flags: leak(Box::new(["-tags", *t])),
+        });
+    }
+    out.push(Case {
+        name: "goflags-tags",
+        env: leak(Box::new([(
+            "GOFLAGS",
+            leak(format!("-tags={all}").into_boxed_str()),
+        )])),
+        flags: &[],
+    });
+    for r in stdcgo::STD_CGO {
+        if !matches!(r.ground_truth, stdcgo::GroundTruth::Fixture { .. }) {
+            continue;
+        }
+        let case = match r.via {
+            stdcgo::Via::Flag(f) => Case {
+                name: f.trim_start_matches('-'),
+                env: &[],
+                flags: leak(Box::new([f])),
+            },
+            stdcgo::Via::Env(k, v) => Case {
+                name: leak(format!("{}-{}", k.to_lowercase(), v).into_boxed_str()),
+                env: leak(Box::new([(k, v)])),
+                flags: &[],
+            },
+            stdcgo::Via::Import | stdcgo::Via::Part(_) => continue,
+        };
+        if out.iter().all(|c| c.name != case.name) {
+            out.push(case);
+        }
+    }
+    out
+}
+
+/// [`BASE_MAINS`] plus each table row's fixture, with every case.
+fn mains(root: &Path) -> Vec<Main> {
+    let mut out: Vec<Main> = Vec::new();
+    for r in stdcgo::STD_CGO {
+        let stdcgo::GroundTruth::Fixture { dir, pkg } = r.ground_truth else {
+            continue;
+        };
+        let dir: &'static str = leak(format!("{GT}/{dir}").into_boxed_str());
+        if BASE_MAINS
+            .iter()
+            .chain(&out)
+            .any(|m| m.dir == dir && m.pkg == pkg)
+        {
+            continue;
+        }
+        let gomod = std::fs::read_to_string(root.join(dir).join("go.mod"))
+            .unwrap_or_else(|e| panic!("{}: fixture {dir}/go.mod: {e}", r.path));
+        let module = gomod
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("module "))
+            .unwrap_or_else(|| panic!("{dir}/go.mod has no module line"))
+            .trim();
+        let import_path = match pkg.trim_start_matches('.').trim_start_matches('/') {
+            "" => module.to_string(),
+            sub => format!("{module}/{sub}"),
+        };
+        out.push(Main {
+            dir,
+            pkg,
+            import_path: leak(import_path.into_boxed_str()),
+            cases: Cases::All,
+        });
+    }
+    // The warm-up main (see `main`) leads.
+    out.sort_by_key(|m| m.pkg != "./cmd/lookup");
+    out.extend(BASE_MAINS.iter().map(|m| Main {
+        dir: m.dir,
+        pkg: m.pkg,
+        import_path: m.import_path,
+        cases: match m.cases {
+            Cases::All => Cases::All,
+            Cases::Spot(x) => Cases::Spot(x),
+            Cases::Only(x) => Cases::Only(x),
+        },
+    }));
+    out
 }
 
 /// What a link produced (from `go build` + the ELF) or what linklens predicted.
@@ -172,6 +284,8 @@ struct Link {
 enum Job<'a> {
     Build(&'a Main, &'a Case),
     CrossCheck(&'static str),
+    /// `stdcgo::STD_CGO` against GOROOT (see [`std_table`]).
+    StdTable,
     /// Cross-check of a directory that does not exist: must exit non-zero, so an
     /// implementation that ignores its arguments cannot pass the cross-checks.
     CrossCheckControl,
@@ -213,8 +327,30 @@ fn main() -> ExitCode {
     for d in [GT, "examples/shop"] {
         copy_tree(&root.join(d), &work.join(d)).expect("copy fixtures");
     }
-    let mut dirs: Vec<&'static str> = MAINS.iter().map(|m| m.dir).collect();
-    dirs.dedup();
+    let cases = cases();
+    let mains = mains(&root);
+    // A case name in a Spot/Only list that no case has would shrink the
+    // matrix silently.
+    for m in &mains {
+        if let Cases::Spot(names) | Cases::Only(names) = m.cases {
+            for n in names {
+                if cases.iter().all(|c| c.name != *n) {
+                    eprintln!(
+                        "groundtruth: {} {} names case {n}, which does not exist",
+                        m.dir, m.pkg
+                    );
+                    println!("0 passed, 1 failed");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    let mut dirs: Vec<&'static str> = Vec::new();
+    for m in &mains {
+        if !dirs.contains(&m.dir) {
+            dirs.push(m.dir);
+        }
+    }
     for d in &dirs {
         if let Err(msg) = prepare_archives(&work.join(d), tmp.path()) {
             eprintln!("groundtruth: cannot prepare {d}: {msg}");
@@ -231,11 +367,12 @@ fn main() -> ExitCode {
 
     let filter = std::env::var("GT_FILTER").unwrap_or_default();
     let mut jobs: Vec<Job> = Vec::new();
-    for c in CASES {
-        for m in MAINS.iter().filter(|m| m.runs(c)) {
+    for c in &cases {
+        for m in mains.iter().filter(|m| m.runs(c)) {
             jobs.push(Job::Build(m, c));
         }
     }
+    jobs.push(Job::StdTable);
     // Mains whose build must fail with go's exact words are not cross-checked.
     dirs.retain(|d| !EXACT_ERROR.contains(d));
     jobs.extend(dirs.into_iter().map(Job::CrossCheck));
@@ -276,6 +413,7 @@ fn run_pool(ctx: &Ctx, jobs: &[Job], threads: usize, passed: &AtomicUsize, faile
                     let verdict = match job {
                         Job::Build(m, c) => check_build(ctx, m, c),
                         Job::CrossCheck(dir) => cross_check(ctx, dir),
+                        Job::StdTable => std_table(),
                         Job::CrossCheckControl => match cross_check(ctx, "does/not/exist") {
                             Ok(_) => Err(
                                 "linklens check --cross-check exited 0 for a missing directory"
@@ -306,6 +444,7 @@ fn label(job: &Job) -> String {
     match job {
         Job::Build(m, c) => format!("{} {} [{}]", short(m.dir), m.pkg, c.name),
         Job::CrossCheck(dir) => format!("{} ./... [cross-check]", short(dir)),
+        Job::StdTable => "stdcgo table [GOROOT]".into(),
         Job::CrossCheckControl => "does/not/exist ./... [cross-check negative control]".into(),
     }
 }
@@ -697,5 +836,106 @@ fn cross_check(ctx: &Ctx, dir: &str) -> Result<String, String> {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         ))
+    }
+}
+
+/// The table of standard cgo packages against this toolchain's GOROOT:
+/// every standard package with `import "C"` in a non-test file (not
+/// `//go:build ignore`, not under cmd/ or testdata/) is a row or in
+/// `NOT_REACHABLE`; each pure-Go tag is a real build constraint of its
+/// package; `internal_link` is exactly cmd/link's `internalpkg`.
+fn std_table() -> Result<String, String> {
+    let go = which("go").ok_or("go vanished from PATH")?;
+    let out = Command::new(go)
+        .args(["env", "GOROOT"])
+        .output()
+        .map_err(|e| format!("go env GOROOT: {e}"))?;
+    let goroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let src = goroot.join("src");
+    let mut with_c: BTreeSet<String> = BTreeSet::new();
+    let mut stack = vec![src.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let e = e.map_err(|e| e.to_string())?;
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().map_err(|e| e.to_string())?.is_dir() {
+                if !(matches!(name.as_str(), "testdata" | "vendor") || p == src.join("cmd")) {
+                    stack.push(p);
+                }
+                continue;
+            }
+            if !name.ends_with(".go") || name.ends_with("_test.go") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let ignored = text.lines().any(|l| l.trim() == "//go:build ignore");
+            if !ignored && text.lines().any(|l| l.trim() == "import \"C\"") {
+                let rel = d.strip_prefix(&src).unwrap_or(&d);
+                with_c.insert(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for pkg in &with_c {
+        if stdcgo::row(pkg).is_none() && !stdcgo::NOT_REACHABLE.iter().any(|(p, _)| p == pkg) {
+            problems.push(format!(
+                "{pkg} has import \"C\" in GOROOT but no row in STD_CGO"
+            ));
+        }
+    }
+    for (pkg, _) in stdcgo::NOT_REACHABLE {
+        if !with_c.contains(*pkg) {
+            problems.push(format!(
+                "NOT_REACHABLE lists {pkg}, which has no cgo in GOROOT"
+            ));
+        }
+    }
+    for r in stdcgo::STD_CGO {
+        let Some(tag) = r.pure_go_tag else { continue };
+        let dir = src.join(r.path);
+        let constrained = std::fs::read_dir(&dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .any(|t| {
+                t.lines()
+                    .any(|l| l.starts_with("//go:build") && l.contains(&format!("!{tag}")))
+            });
+        if !constrained {
+            problems.push(format!(
+                "{}: no file of it says //go:build ... !{tag}",
+                r.path
+            ));
+        }
+    }
+    let lib = src.join("cmd/link/internal/ld/lib.go");
+    let text = std::fs::read_to_string(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+    let start = text
+        .find("var internalpkg = []string{")
+        .ok_or("cmd/link lib.go has no internalpkg")?;
+    let body = &text[start..start + text[start..].find('}').ok_or("internalpkg unterminated")?];
+    let internalpkg: BTreeSet<&str> = body.split('"').skip(1).step_by(2).collect();
+    let table: BTreeSet<&str> = stdcgo::STD_CGO
+        .iter()
+        .filter(|r| r.internal_link)
+        .map(|r| r.path)
+        .collect();
+    if internalpkg != table {
+        problems.push(format!(
+            "internal_link differs from cmd/link's internalpkg: only cmd/link {:?}, only the table {:?}",
+            internalpkg.difference(&table).collect::<Vec<_>>(),
+            table.difference(&internalpkg).collect::<Vec<_>>()
+        ));
+    }
+    if problems.is_empty() {
+        Ok(format!(
+            "{} packages with import \"C\" under {}, internalpkg has {}",
+            with_c.len(),
+            goroot.display(),
+            internalpkg.len()
+        ))
+    } else {
+        Err(problems.join("\n"))
     }
 }

@@ -1,16 +1,24 @@
-//! JSON with comments and trailing commas (VS Code's settings files): a
-//! parser that keeps every node's byte span, and minimal text edits that set
-//! values in a parsed file. Everything the edits do not touch (comments,
-//! trailing commas, blank lines, key order, indentation, line endings) stays
-//! byte for byte; inserted text follows the file's indentation (tabs or
-//! spaces, and how many) and line endings (LF or CRLF).
+//! JSON with comments and trailing commas (VS Code's settings files): a tree
+//! with every node's byte span, and minimal text edits that set values in a
+//! parsed file. Everything the edits do not touch (comments, trailing
+//! commas, blank lines, key order, indentation, line endings) stays byte for
+//! byte; inserted text follows the file's indentation (tabs or spaces, and
+//! how many) and line endings (LF or CRLF).
+//!
+//! Parsing is dprint's `jsonc-parser` (its AST has byte ranges), restricted
+//! to what VS Code accepts. The edits stay ours, on purpose: jsonc-parser's
+//! CST editing (the `cst` feature, 0.34) re-renders what it touches. Tried
+//! on the settings_edit tests' files, it spread one-line objects
+//! (`{"editor.tabSize": 2}`) over several lines, inserted new keys before a
+//! trailing comment instead of after the last key, and indents a new file
+//! by two spaces. A quick fix must be a small `TextEdit` of the user's file,
+//! so we compute the minimal edit from the spans.
 
+use jsonc_parser::ast;
+use jsonc_parser::common::Ranged;
+use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
 use serde_json::{Map, Value};
 use std::fmt;
-
-/// Deepest nesting accepted (settings files are shallow; this bounds the
-/// parser's recursion on hostile input).
-const MAX_DEPTH: usize = 128;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -88,27 +96,34 @@ impl Node {
     }
 }
 
+/// The JSONC that VS Code accepts in settings files: comments and trailing
+/// commas, otherwise strict JSON (jsonc-parser allows more by default).
+fn options() -> ParseOptions {
+    ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
 /// Parses a whole file. `Ok(None)` for a file with no value at all (empty,
 /// or only whitespace and comments).
 pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
-    let mut p = Parser {
-        s: text,
-        b: text.as_bytes(),
-        i: 0,
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let body = &text[bom..];
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
     };
-    if text.starts_with('\u{feff}') {
-        p.i = 3;
-    }
-    p.trivia()?;
-    if p.i >= p.b.len() {
-        return Ok(None);
-    }
-    let root = p.value(0)?;
-    p.trivia()?;
-    if p.i < p.b.len() {
-        return Err(p.error("unexpected text after the end of the value"));
-    }
-    Ok(Some(root))
+    let parsed = parse_to_ast(body, &collect, &options()).map_err(|e| error(body, bom, &e))?;
+    parsed.value.map(|v| node(body, bom, v)).transpose()
 }
 
 /// Parses to a plain JSON value; a file with no value is an empty object.
@@ -116,193 +131,137 @@ pub fn parse_value(text: &str) -> Result<Value, ParseError> {
     Ok(parse(text)?.map_or_else(|| Value::Object(Map::new()), |n| n.to_value()))
 }
 
-struct Parser<'a> {
-    s: &'a str,
-    b: &'a [u8],
-    i: usize,
+/// Our words for jsonc-parser's error, at its line and column (1-based).
+fn error(body: &str, bom: usize, e: &jsonc_parser::errors::ParseError) -> ParseError {
+    use jsonc_parser::errors::ParseErrorKind as K;
+    let message = match e.kind() {
+        // Which bracket is open at the error: the prefix up to it fails as
+        // an unterminated object or array.
+        K::ExpectedComma => match parse_to_ast(
+            &body[..e.range().start],
+            &CollectOptions::default(),
+            &options(),
+        ) {
+            Err(p) if matches!(p.kind(), K::UnterminatedArray) => "expected `,` or `]`".into(),
+            _ => "expected `,` or `}`".into(),
+        },
+        k => {
+            let k = k.to_string();
+            let mut c = k.chars();
+            c.next()
+                .map(|f| f.to_lowercase().chain(c).collect())
+                .unwrap_or(k)
+        }
+    };
+    // jsonc-parser reports a missing comma just after the value before it;
+    // the error is the token that follows.
+    let mut at = e.range().start.min(body.len());
+    if matches!(e.kind(), K::ExpectedComma) {
+        at = skip_trivia(body, at);
+    }
+    position(body, bom, at, message)
 }
 
-impl Parser<'_> {
-    fn error(&self, message: &str) -> ParseError {
-        let at = self.i.min(self.s.len());
-        let mut at_char = at;
-        while !self.s.is_char_boundary(at_char) {
-            at_char -= 1;
-        }
-        let before = &self.s[..at_char];
-        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
-        ParseError {
-            offset: at,
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-            message: message.to_string(),
+fn position(body: &str, bom: usize, mut at: usize, message: String) -> ParseError {
+    while !body.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &body[..at];
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    ParseError {
+        offset: at + bom,
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+        message,
+    }
+}
+
+/// The first offset from `i` that is not whitespace or a comment.
+fn skip_trivia(body: &str, mut i: usize) -> usize {
+    let b = body.as_bytes();
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b' ' | b'\t' | b'\n' | b'\r', _) => i += 1,
+            (b'/', Some(b'/')) => i = body[i..].find('\n').map_or(b.len(), |n| i + n),
+            (b'/', Some(b'*')) => i = body[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2),
+            _ => break,
         }
     }
+    i
+}
 
-    /// Skips whitespace and comments.
-    fn trivia(&mut self) -> Result<(), ParseError> {
-        while self.i < self.b.len() {
-            match self.b[self.i] {
-                b' ' | b'\t' | b'\n' | b'\r' => self.i += 1,
-                b'/' if self.b.get(self.i + 1) == Some(&b'/') => {
-                    while self.i < self.b.len() && self.b[self.i] != b'\n' {
-                        self.i += 1;
+fn node(body: &str, bom: usize, v: ast::Value) -> Result<Node, ParseError> {
+    let r = v.range();
+    let (start, end) = (r.start + bom, r.end + bom);
+    let bad = |at: usize, message: &str| position(body, bom, at, message.into());
+    // jsonc-parser takes raw control characters (a line break) in strings;
+    // JSON and VS Code do not.
+    let string = |s: ast::StringLit| match body[s.range.start..s.range.end]
+        .bytes()
+        .position(|c| c < 0x20)
+    {
+        Some(i) => Err(bad(s.range.start + i, "control character in a string")),
+        None => Ok(s.value.into_owned()),
+    };
+    let kind = match v {
+        ast::Value::Object(o) => {
+            let last = o.properties.last().map(|p| p.range.end);
+            let mut members = Vec::new();
+            for p in o.properties {
+                let key_start = p.name.range().start + bom;
+                let key = match p.name {
+                    ast::ObjectPropName::String(s) => string(s)?,
+                    ast::ObjectPropName::Word(w) => {
+                        return Err(bad(w.range.start, "expected a key in double quotes"));
                     }
-                }
-                b'/' if self.b.get(self.i + 1) == Some(&b'*') => {
-                    match self.s[self.i + 2..].find("*/") {
-                        Some(n) => self.i += 2 + n + 2,
-                        None => return Err(self.error("unterminated /* comment")),
-                    }
-                }
-                _ => break,
-            }
-        }
-        Ok(())
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Node, ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error("nested too deeply"));
-        }
-        let start = self.i;
-        let Some(&c) = self.b.get(self.i) else {
-            return Err(self.error("expected a value, found the end of the file"));
-        };
-        let kind = match c {
-            b'{' => self.object(depth)?,
-            b'[' => self.array(depth)?,
-            b'"' => Kind::Scalar(Value::String(self.string()?)),
-            b'-' | b'0'..=b'9' => {
-                while self.i < self.b.len()
-                    && matches!(
-                        self.b[self.i],
-                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
-                    )
-                {
-                    self.i += 1;
-                }
-                let n: Value = serde_json::from_str(&self.s[start..self.i]).map_err(|_| {
-                    self.i = start;
-                    self.error("invalid number")
-                })?;
-                Kind::Scalar(n)
-            }
-            _ => {
-                let word_end = self.s[start..]
-                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                    .map_or(self.s.len(), |n| start + n);
-                let v = match &self.s[start..word_end] {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    "null" => Value::Null,
-                    _ => return Err(self.error("expected a value")),
                 };
-                self.i = word_end;
-                Kind::Scalar(v)
+                members.push(Member {
+                    key,
+                    key_start,
+                    value: node(body, bom, p.value)?,
+                });
             }
-        };
-        Ok(Node {
-            start,
-            end: self.i,
-            kind,
-        })
-    }
-
-    fn string(&mut self) -> Result<String, ParseError> {
-        let start = self.i;
-        self.i += 1;
-        loop {
-            match self.b.get(self.i) {
-                None | Some(b'\n') => {
-                    self.i = start;
-                    return Err(self.error("unterminated string"));
-                }
-                Some(b'\\') => self.i += 2,
-                Some(b'"') => {
-                    self.i += 1;
-                    break;
-                }
-                Some(_) => self.i += 1,
-            }
+            let trailing_comma = last.and_then(|l| comma(body, l, r.end)).map(|c| c + bom);
+            Kind::Object(members, Container { trailing_comma })
         }
-        let lit = self.s.get(start..self.i).unwrap_or("");
-        serde_json::from_str(lit).map_err(|e| {
-            self.i = start;
-            self.error(&format!("invalid string ({e})"))
-        })
-    }
+        ast::Value::Array(a) => {
+            let last = a.elements.last().map(|e| e.range().end);
+            let items = a
+                .elements
+                .into_iter()
+                .map(|e| node(body, bom, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            let trailing_comma = last.and_then(|l| comma(body, l, r.end)).map(|c| c + bom);
+            Kind::Array(items, Container { trailing_comma })
+        }
+        ast::Value::StringLit(s) => Kind::Scalar(Value::String(string(s)?)),
+        ast::Value::NumberLit(n) => Kind::Scalar(
+            // jsonc-parser takes `01`; JSON does not.
+            serde_json::from_str::<serde_json::Number>(n.value)
+                .map(Value::Number)
+                .map_err(|_| bad(n.range.start, "invalid number"))?,
+        ),
+        ast::Value::BooleanLit(b) => Kind::Scalar(Value::Bool(b.value)),
+        ast::Value::NullKeyword(_) => Kind::Scalar(Value::Null),
+    };
+    Ok(Node { start, end, kind })
+}
 
-    /// The separator after an element: `,` (its offset), or the closing
-    /// bracket (None, not consumed).
-    fn separator(&mut self, close: u8) -> Result<Option<usize>, ParseError> {
-        self.trivia()?;
-        match self.b.get(self.i) {
-            Some(b',') => {
-                self.i += 1;
-                Ok(Some(self.i - 1))
-            }
-            Some(&c) if c == close => Ok(None),
-            _ => Err(self.error(if close == b'}' {
-                "expected `,` or `}`"
-            } else {
-                "expected `,` or `]`"
-            })),
+/// The offset of the comma between a container's last element (ending at
+/// `from`) and its closing bracket (`to` is just after it), if there is one:
+/// only whitespace, comments and that comma can be there.
+fn comma(body: &str, from: usize, to: usize) -> Option<usize> {
+    let b = body.as_bytes();
+    let mut i = from;
+    while i + 1 < to {
+        match (b[i], b.get(i + 1)) {
+            (b',', _) => return Some(i),
+            (b'/', Some(b'/')) => i = body[i..].find('\n').map_or(to, |n| i + n),
+            (b'/', Some(b'*')) => i = body[i + 2..].find("*/").map_or(to, |n| i + 2 + n + 2),
+            _ => i += 1,
         }
     }
-
-    fn object(&mut self, depth: usize) -> Result<Kind, ParseError> {
-        self.i += 1;
-        let mut members = Vec::new();
-        let mut trailing_comma = None;
-        loop {
-            self.trivia()?;
-            match self.b.get(self.i) {
-                Some(b'}') => break,
-                Some(b'"') => {}
-                _ => return Err(self.error("expected a key in double quotes or `}`")),
-            }
-            let key_start = self.i;
-            let key = self.string()?;
-            self.trivia()?;
-            if self.b.get(self.i) != Some(&b':') {
-                return Err(self.error("expected `:` after the key"));
-            }
-            self.i += 1;
-            self.trivia()?;
-            let value = self.value(depth + 1)?;
-            members.push(Member {
-                key,
-                key_start,
-                value,
-            });
-            trailing_comma = self.separator(b'}')?;
-            if trailing_comma.is_none() {
-                break;
-            }
-        }
-        self.i += 1;
-        Ok(Kind::Object(members, Container { trailing_comma }))
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Kind, ParseError> {
-        self.i += 1;
-        let mut items = Vec::new();
-        let mut trailing_comma = None;
-        loop {
-            self.trivia()?;
-            if self.b.get(self.i) == Some(&b']') {
-                break;
-            }
-            items.push(self.value(depth + 1)?);
-            trailing_comma = self.separator(b']')?;
-            if trailing_comma.is_none() {
-                break;
-            }
-        }
-        self.i += 1;
-        Ok(Kind::Array(items, Container { trailing_comma }))
-    }
+    None
 }
 
 // ---- edits ---------------------------------------------------------------
@@ -757,6 +716,11 @@ mod tests {
         let e = parse("{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
         assert_eq!((e.line, e.column), (3, 3), "{e}");
         assert!(e.to_string().contains("expected `,` or `}`"), "{e}");
+        // After a comment and a tab, and in an array.
+        let e = parse("{\n\t\"a\": true /* c */\n\t\"b\": 1\n}").unwrap_err();
+        assert_eq!(e.to_string(), "line 3, column 2: expected `,` or `}`");
+        let e = parse("{\"a\": [1\n 2]}").unwrap_err();
+        assert_eq!(e.to_string(), "line 2, column 2: expected `,` or `]`");
         for bad in [
             "{",
             "{\"a\"}",

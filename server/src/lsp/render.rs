@@ -61,15 +61,16 @@ pub fn variant_rows(engine: &Engine, cfg: &Config, p: &Prediction) -> Vec<Row> {
         label: format!("current (`{}`)", cfg.summary()),
         result: cell(&p.link, &p.caveats),
     }];
+    let tags = Variant::both_tags();
     let variants = [
-        ("`CGO_ENABLED=0`", Variant::cgo_disabled()),
-        ("`-tags netgo,osusergo`", Variant::both_tags()),
+        ("`CGO_ENABLED=0`".to_string(), Variant::cgo_disabled()),
+        (format!("`{}`", tags.title), tags),
         (
-            "glibc static: `-ldflags '-linkmode external -extldflags -static'`",
+            "glibc static: `-ldflags '-linkmode external -extldflags -static'`".into(),
             Variant::glibc_static(),
         ),
         (
-            "musl static: `CC=musl-gcc` + external `-static`",
+            "musl static: `CC=musl-gcc` + external `-static`".into(),
             Variant::musl_static(),
         ),
     ];
@@ -84,10 +85,7 @@ pub fn variant_rows(engine: &Engine, cfg: &Config, p: &Prediction) -> Vec<Row> {
             }
             None => "unknown".into(),
         };
-        rows.push(Row {
-            label: label.into(),
-            result,
-        });
+        rows.push(Row { label, result });
     }
     rows
 }

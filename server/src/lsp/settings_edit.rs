@@ -292,6 +292,54 @@ mod tests {
         assert!(edits.iter().all(|e| e.start == e.end));
     }
 
+    /// Replacing values that exist: only their bytes change. Comments (line
+    /// and block, inside the replaced arrays' neighbours too), trailing
+    /// commas and unrelated keys, nested or not, come through as they were.
+    #[test]
+    fn comments_trailing_commas_and_unrelated_keys_survive_a_replacement() {
+        let before = r#"{
+    /* header */ "files.exclude": {"**/.git": true,}, // keep
+    "linklens.buildFlags": ["-trimpath", /* why */ "-tags", "a",],
+    "linklens.env": {"CC": "gcc",}, // env
+    "gopls": {
+        "ui.codelenses": {"test": true}, /* lenses */
+        "build.buildFlags": ["-tags", "a"], // mirrors linklens (stale)
+        "build.env": {"CC": "gcc"},
+    },
+    "editor.rulers": [100, 120,], // trailing comma in an array
+}
+"#;
+        let out = edit(
+            Some(before),
+            &["-trimpath", "-tags", "a"],
+            &[("CC", "gcc")],
+            &fix(&["netgo"], &[("CGO_ENABLED", "0")], &[]),
+        );
+        assert_eq!(
+            out,
+            r#"{
+    /* header */ "files.exclude": {"**/.git": true,}, // keep
+    "linklens.buildFlags": ["-trimpath", /* why */ "-tags", "a,netgo",],
+    "linklens.env": {"CC": "gcc", "CGO_ENABLED": "0",}, // env
+    "gopls": {
+        "ui.codelenses": {"test": true}, /* lenses */
+        "build.buildFlags": ["-trimpath", "-tags", "a,netgo"], // mirrors linklens (stale)
+        "build.env": {"CC": "gcc", "CGO_ENABLED": "0"},
+    },
+    "editor.rulers": [100, 120,], // trailing comma in an array
+}
+"#
+        );
+        let (b, a) = (
+            jsonc::parse_value(before).unwrap(),
+            jsonc::parse_value(&out).unwrap(),
+        );
+        for key in ["files.exclude", "editor.rulers"] {
+            assert_eq!(a[key], b[key], "{key}");
+        }
+        assert_eq!(a["gopls"]["ui.codelenses"], b["gopls"]["ui.codelenses"]);
+    }
+
     #[test]
     fn tabs_crlf_and_values_replaced_in_place() {
         let before = "{\r\n\t\"linklens.buildFlags\": [\r\n\t\t// release builds\r\n\t\t\"-trimpath\",\r\n\t\t\"-tags\", \"sqlite_omit_load_extension\"\r\n\t],\r\n\t\"linklens.env\": {\r\n\t\t\"CC\": \"gcc\" /* system */\r\n\t}\r\n}\r\n";

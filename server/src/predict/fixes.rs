@@ -1,7 +1,7 @@
 //! Other ways to build the same package, each predicted by the same engine:
 //! the fixes offered to the user and the rows of the hover table.
 
-use super::{CgoPackage, Verdict};
+use super::{CgoPackage, Verdict, stdcgo};
 use crate::buildcfg::flags::PerPackage;
 use crate::buildcfg::{Config, Toolchain};
 
@@ -28,32 +28,30 @@ impl Variant {
         }
     }
 
-    /// The pure-Go tags that matter for these cgo packages (netgo for net,
-    /// osusergo for os/user); `None` when neither is involved.
+    /// The pure-Go tags that matter for these cgo packages (`stdcgo`:
+    /// netgo for net, osusergo for os/user); `None` when none is involved.
+    /// The id stays `netgo-osusergo` whatever the tags: clients and SARIF
+    /// know it by that name.
     pub fn pure_go_tags(cgo: &[CgoPackage]) -> Option<Variant> {
-        let mut tags = Vec::new();
-        if cgo.iter().any(|c| c.import_path == "net") {
-            tags.push("netgo".to_string());
-        }
-        if cgo.iter().any(|c| c.import_path == "os/user") {
-            tags.push("osusergo".to_string());
-        }
-        (!tags.is_empty()).then(|| Variant {
+        let tags: Vec<&str> = stdcgo::STD_CGO
+            .iter()
+            .filter(|r| cgo.iter().any(|c| c.standard && c.import_path == r.path))
+            .filter_map(|r| r.pure_go_tag)
+            .collect();
+        (!tags.is_empty()).then(|| Variant::tags(&tags))
+    }
+
+    /// The table row: every pure-Go tag, whether it matters or not.
+    pub fn both_tags() -> Variant {
+        Variant::tags(&stdcgo::all_pure_go_tags())
+    }
+
+    fn tags(tags: &[&str]) -> Variant {
+        Variant {
             id: "netgo-osusergo",
             title: format!("-tags {}", tags.join(",")),
             env: vec![],
-            add_tags: tags,
-            add_ldflags: vec![],
-        })
-    }
-
-    /// The table row: both tags, whether they matter or not.
-    pub fn both_tags() -> Variant {
-        Variant {
-            id: "netgo-osusergo",
-            title: "-tags netgo,osusergo".into(),
-            env: vec![],
-            add_tags: vec!["netgo".into(), "osusergo".into()],
+            add_tags: tags.iter().map(|t| t.to_string()).collect(),
             add_ldflags: vec![],
         }
     }
@@ -109,8 +107,8 @@ impl Variant {
     }
 }
 
-/// How much a fix changes, least first: the pure-Go tags touch two
-/// packages, CGO_ENABLED=0 drops every package's C code, a static C link
+/// How much a fix changes, least first: the pure-Go tags touch a few
+/// standard packages, CGO_ENABLED=0 drops every package's C code, a static C link
 /// changes the toolchain. Fixes are offered in this order and the least
 /// invasive one that reaches static is preferred.
 pub fn invasiveness(id: &str) -> u8 {
@@ -128,15 +126,12 @@ pub fn breaks(variant: &Variant, cgo: &[CgoPackage], result: Verdict) -> Vec<Str
     let mut out = Vec::new();
     let pure_go = variant.id == "cgo-disabled" || variant.id == "netgo-osusergo";
     for c in cgo {
-        match c.import_path.as_str() {
-            "net" if pure_go => out.push(
-                "net uses Go's own DNS resolver: it reads /etc/resolv.conf and /etc/hosts, but not NSS modules (LDAP, mDNS, systemd-resolved via nss)".into(),
-            ),
-            "os/user" if pure_go => out.push(
-                "os/user reads /etc/passwd and /etc/group only: users from LDAP/SSSD are not found".into(),
-            ),
-            p if !c.standard && variant.id == "cgo-disabled" && result != Verdict::Fails => out.push(format!(
-                "{p} is built without its cgo files: it falls back to its `!cgo` files, which in cgo-only libraries (go-sqlite3 style) are stubs that fail at run time"
+        let row = stdcgo::row(&c.import_path).filter(|_| c.standard);
+        match row.and_then(|r| r.pure_go_caveat) {
+            Some(caveat) if pure_go => out.push(caveat.to_string()),
+            _ if !c.standard && variant.id == "cgo-disabled" && result != Verdict::Fails => out.push(format!(
+                "{} is built without its cgo files: it falls back to its `!cgo` files, which in cgo-only libraries (go-sqlite3 style) are stubs that fail at run time",
+                c.import_path
             )),
             _ => {}
         }

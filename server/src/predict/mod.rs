@@ -10,6 +10,7 @@ pub mod ldsim;
 pub mod libs;
 pub mod linkline;
 pub mod platform;
+pub mod stdcgo;
 
 use crate::buildcfg::ctoolchain::Libc;
 use crate::buildcfg::{Config, LinkerFlags};
@@ -389,7 +390,7 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         .or_else(|| {
             g.packages_with(Has::SysoFiles)
                 .map(|(path, _)| path)
-                .find(|path| !INTERNAL_LINK_PACKAGES.contains(path))
+                .find(|path| !stdcgo::internal_link_ok(path))
                 .map(str::to_string)
         });
     let prefer_ext = p.cgo_packages.iter().find(|c| {
@@ -446,7 +447,15 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
                 Linker::External
             } else {
                 if iscgo {
-                    p.reasons.push("internal linker: only standard packages it can handle use cgo (net, os/user, runtime/cgo)".into());
+                    let pkgs: Vec<&str> = p
+                        .cgo_packages
+                        .iter()
+                        .map(|c| c.import_path.as_str())
+                        .collect();
+                    p.reasons.push(format!(
+                        "internal linker: only standard packages it can handle use cgo ({})",
+                        pkgs.join(", ")
+                    ));
                 }
                 Linker::Internal
             }
@@ -734,7 +743,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
     for (path, pkg) in g.packages_with(Has::CgoFiles) {
         let chain = g.chain(path);
         let purpose = if pkg.standard {
-            std_cgo_purpose(path)
+            stdcgo::purpose(path)
                 .unwrap_or("C code in the standard library")
                 .to_string()
         } else {
@@ -759,7 +768,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
                 })
                 .collect(),
             purpose,
-            internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path),
+            internal_link_ok: pkg.standard && stdcgo::internal_link_ok(path),
             ldflags: pkg.cgo_args(CgoVerb::LdFlags),
             ignored: None,
         });
@@ -1072,7 +1081,6 @@ fn external_link(
     let static_pie = ld.wants_static_pie();
     let static_link =
         ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
-    let uses = |p: &Prediction, path: &str| p.cgo_packages.iter().any(|c| c.import_path == path);
     if static_link {
         // Every -l must have an archive, libc included.
         let mut libs_needed: Vec<(String, &Package)> = Vec::new();
@@ -1115,27 +1123,29 @@ fn external_link(
         if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true) {
             return link;
         }
-        if cfg.c_toolchain.libc == Libc::Glibc && (uses(p, "net") || uses(p, "os/user")) {
-            // What ld warns about, per package (measured: go1.26.8, glibc
-            // 2.36): the symbols each package's cgo code links.
-            let calls: Vec<String> = [
-                ("net", "getaddrinfo"),
-                (
-                    "os/user",
-                    "getpwnam_r, getpwuid_r, getgrnam_r, getgrgid_r and getgrouplist",
-                ),
-            ]
-            .into_iter()
-            .filter(|(pkg, _)| uses(p, pkg))
-            .map(|(pkg, syms)| format!("{pkg} calls {syms}"))
+        // What ld warns about, per package (measured: go1.26.8, glibc 2.36):
+        // the NSS functions each package's cgo code links (`stdcgo`).
+        let nss: Vec<&stdcgo::StdCgo> = p
+            .cgo_packages
+            .iter()
+            .filter_map(|c| {
+                stdcgo::row(&c.import_path).filter(|r| c.standard && r.nss_calls.is_some())
+            })
             .collect();
+        if cfg.c_toolchain.libc == Libc::Glibc && !nss.is_empty() {
+            let calls: Vec<String> = nss
+                .iter()
+                .map(|r| format!("{} calls {}", r.path, r.nss_calls.unwrap_or_default()))
+                .collect();
+            let tags: Vec<&str> = nss.iter().filter_map(|r| r.pure_go_tag).collect();
             p.caveats.push(Caveat {
                 code: "glibc-static-nss".into(),
                 message: format!(
                     "glibc static link: {} through glibc's NSS, which loads the host's shared glibc at run time \
                      (the linker warns \"Using '…' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
-                     Add `-tags netgo,osusergo` or build with musl.",
-                    calls.join("; ")
+                     Add `-tags {}` or build with musl.",
+                    calls.join("; "),
+                    tags.join(",")
                 ),
             });
         }

@@ -1,21 +1,6 @@
 //! Platform facts from Go's `internal/platform` and cmd/link, for the
-//! targets linklens predicts.
-
-/// Standard packages whose cgo objects the internal linker can handle
-/// (cmd/link `internalpkg`); cgo anywhere else forces the external linker.
-pub const INTERNAL_LINK_PACKAGES: &[&str] = &[
-    "crypto/internal/boring",
-    "crypto/internal/boring/syso",
-    "crypto/x509",
-    "net",
-    "os/user",
-    "runtime/cgo",
-    "runtime/race",
-    "runtime/race/internal/amd64v1",
-    "runtime/race/internal/amd64v3",
-    "runtime/msan",
-    "runtime/asan",
-];
+//! targets linklens predicts. The standard packages with C code are in
+//! `stdcgo`.
 
 /// `platform.InternalLinkPIESupported`.
 pub fn internal_link_pie_supported(goos: &str, goarch: &str) -> bool {
@@ -50,19 +35,4 @@ pub fn race_supported(goos: &str, goarch: &str) -> bool {
         "freebsd" | "netbsd" | "windows" => goarch == "amd64",
         _ => false,
     }
-}
-
-/// What a standard package uses cgo for, in words a developer knows.
-pub fn std_cgo_purpose(path: &str) -> Option<&'static str> {
-    Some(match path {
-        "net" => "the cgo DNS resolver (getaddrinfo from libc)",
-        "os/user" => "user and group lookups through libc (getpwnam_r, getgrouplist)",
-        "runtime/cgo" => "the cgo runtime (thread creation through libc)",
-        "plugin" => "dlopen from libc",
-        "runtime/race" => "the race detector runtime",
-        "runtime/msan" => "the memory sanitizer",
-        "runtime/asan" => "the address sanitizer",
-        "crypto/internal/boring" => "BoringCrypto (GOEXPERIMENT=boringcrypto)",
-        _ => return None,
-    })
 }

@@ -37,7 +37,11 @@ pub struct Edit {
     pub result: Vec<(String, Link)>,
 }
 
-const TAGS: [&str; 2] = ["netgo", "osusergo"];
+/// The pure-Go tags of the standard packages that use cgo (`netgo`,
+/// `osusergo`; `predict::stdcgo`).
+fn pure_go_tags() -> Vec<&'static str> {
+    crate::predict::stdcgo::all_pure_go_tags()
+}
 const STATIC_LD: &str = "-linkmode external -extldflags -static";
 const STATIC_LD_NEW: &str = "-ldflags '-linkmode external -extldflags \"-static\"'";
 
@@ -185,7 +189,7 @@ fn shell_tags(
     if let Some((span, raw)) = flag_value(words, g, "tags") {
         let (q, inner) = unquote(&raw);
         if !inner.contains('$') {
-            let merged = merge_tags(inner, &TAGS);
+            let merged = merge_tags(inner, &pure_go_tags());
             let q = q.map(String::from).unwrap_or_default();
             return Some(rep(file, span, format!("{q}{merged}{q}")));
         }
@@ -195,10 +199,10 @@ fn shell_tags(
             .trim_end_matches([')', '}']);
         let (_, vspan) = vars.iter().find(|(n, _)| n == name)?;
         let cur = text.get(vspan.start..vspan.end)?;
-        return Some(rep(file, *vspan, merge_tags(cur, &TAGS)));
+        return Some(rep(file, *vspan, merge_tags(cur, &pure_go_tags())));
     }
     let mut all: Vec<&str> = effective.iter().map(String::as_str).collect();
-    for t in TAGS {
+    for t in pure_go_tags() {
         if !all.contains(&t) {
             all.push(t);
         }
@@ -421,16 +425,15 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
                     let tags = b.get("tags");
                     match tags {
                         Some(t) if t.as_str().is_some() && !t.aliased => {
-                            let merged = merge_tags(t.as_str().unwrap_or(""), &TAGS);
+                            let merged = merge_tags(t.as_str().unwrap_or(""), &pure_go_tags());
                             vec![rep(file, t.span, merged)]
                         }
                         _ => {
                             let mut cs = Vec::new();
                             let have = tags.map(Node::strings).unwrap_or_default();
                             // Adding both items to one spot keeps the order.
-                            let missing: Vec<&str> = TAGS
-                                .iter()
-                                .copied()
+                            let missing: Vec<&str> = pure_go_tags()
+                                .into_iter()
                                 .filter(|t| !have.iter().any(|h| h == t))
                                 .collect();
                             if missing.is_empty() {
@@ -490,10 +493,10 @@ fn candidates(p: &Profile, pred: &ProfilePrediction, text: &str, fix: &str) -> O
                             "-tags={}",
                             merge_tags(
                                 e.as_str().unwrap_or("").trim_start_matches("-tags="),
-                                &TAGS
+                                &pure_go_tags()
                             )
                         ),
-                        None => format!("-tags={}", TAGS.join(",")),
+                        None => format!("-tags={}", pure_go_tags().join(",")),
                     };
                     vec![yaml_list_set(file, text, b, "flags", "-tags=", &merged)?]
                 }
@@ -536,15 +539,16 @@ fn result_label(result: &[(String, Link)]) -> String {
     labels.join(", ")
 }
 
-fn fix_words(fix: &str) -> &'static str {
+fn fix_words(fix: &str) -> String {
     match fix {
-        "cgo-disabled" => "set CGO_ENABLED=0",
-        "netgo-osusergo" => "add -tags netgo,osusergo",
+        "cgo-disabled" => "set CGO_ENABLED=0".into(),
+        "netgo-osusergo" => format!("add -tags {}", pure_go_tags().join(",")),
         "musl-static" => {
             "link statically against musl (CC=musl-gcc, -linkmode external -extldflags -static)"
+                .into()
         }
-        "runtime-image" => "switch the runtime image to one with the libc the binary needs",
-        _ => "change the build",
+        "runtime-image" => "switch the runtime image to one with the libc the binary needs".into(),
+        _ => "change the build".into(),
     }
 }
 
