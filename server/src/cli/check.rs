@@ -156,17 +156,19 @@ pub fn run(args: &[String]) -> i32 {
     let project = early.chdir.map_or_else(|| here.clone(), |d| here.join(d));
     let sources = Arc::new(Sources::new());
     let root = crate::engine::module_root(&project).unwrap_or(project);
-    if let Some(index) = HeaderIndex::for_project(&env, &root) {
+    // (`go env`'s answer is cached: see `Toolchain::discover`.)
+    let toolchain = Toolchain::discover(&env);
+    let trusted = crate::load::header_index::Trusted::of(&toolchain, &root);
+    if let Some(index) = HeaderIndex::for_project(&env, &root, trusted) {
         sources.use_index(index);
-        // While `go env` answers (milliseconds in which a core is idle),
+        // While the configuration is worked out and the patterns expanded,
         // the files the last run read come in from the index.
         let sources = sources.clone();
         std::thread::spawn(move || sources.prefetch_indexed());
     }
     // The process ends after one check: freeing every cached package one
     // by one would only delay the exit.
-    let engine =
-        std::mem::ManuallyDrop::new(Engine::with_sources(Toolchain::discover(&env), sources));
+    let engine = std::mem::ManuallyDrop::new(Engine::with_sources(toolchain, sources));
     let (cfg, patterns) = match engine.config(&env, &opts.go_args) {
         Ok(c) => c,
         Err(e) => {

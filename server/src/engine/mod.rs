@@ -117,6 +117,7 @@ impl Engine {
             return Ok(r.clone());
         }
         let r = Arc::new(Resolver::new(dir, &rc)?);
+        r.set_go_dir_probe(self.sources.go_dir_probe());
         if let Ok(mut m) = self.resolvers.lock() {
             m.insert(key, r.clone());
         }

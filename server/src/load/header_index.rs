@@ -13,6 +13,15 @@
 //! could leave its stat unchanged. The index is keyed by the linklens binary
 //! itself, so a rebuilt scanner never trusts an older one's entries.
 //! `LINKLENS_INDEX=off` turns it off.
+//!
+//! Like modindex, it trusts what never changes without a stat (see
+//! [`Trusted`]): a module directory in the module cache
+//! (`GOMODCACHE/<module>@<version>`, extracted whole from a checksummed zip)
+//! and a released GOROOT's `src`. Their entries carry no stamp; the index
+//! is keyed by the module cache's path, GOROOT and the Go version as well,
+//! so another toolchain or cache starts its own index. Only the files of
+//! the main module, go.work modules, replace directories and vendor/ are
+//! stat'ed.
 
 mod codec;
 
@@ -31,7 +40,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
 /// The layout is documented in docs/index-format.md.
-const MAGIC: &[u8; 8] = b"LLHIDX04";
+const MAGIC: &[u8; 8] = b"LLHIDX05";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -55,6 +64,16 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
+    /// The stamp of an entry under a [`Trusted`] root, which is never
+    /// stat'ed (no real file has inode 0).
+    pub const TRUSTED: FileStamp = FileStamp {
+        size: 0,
+        mtime: (0, 0),
+        ctime: (0, 0),
+        dev: 0,
+        ino: 0,
+    };
+
     /// The stamp of the regular file at `path` (symlinks followed, as a
     /// read follows them); `None` for anything else or an error.
     pub fn of(path: &Path) -> Option<FileStamp> {
@@ -78,6 +97,89 @@ impl FileStamp {
             dev: m.dev(),
             ino: m.ino(),
         })
+    }
+}
+
+/// The directories whose contents the index trusts without a stat, as
+/// cmd/go's modindex trusts the module cache: module directories in the
+/// module cache (a directory `<module>@<version>` is written once, from a
+/// checksummed zip, and never changed; `go clean -modcache` removes it
+/// whole, which the resolver's stat of the module root sees), and the
+/// `src` of a released GOROOT (changed only by installing another
+/// release, which changes the Go version in the index's key). The
+/// project's own tree is never trusted, even inside one of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trusted {
+    gomodcache: Option<PathBuf>,
+    goroot_src: Option<PathBuf>,
+    version: String,
+    project: Option<PathBuf>,
+}
+
+impl Trusted {
+    /// The trusted roots of `toolchain` (what `go env` said) for the
+    /// project rooted at `project`. A development GOROOT (its version says
+    /// `devel`, or is missing) is not trusted: it is a checkout one edits.
+    pub fn of(toolchain: &crate::buildcfg::Toolchain, project: &Path) -> Trusted {
+        let version = toolchain.version.clone().unwrap_or_default();
+        let release = version.starts_with("go1")
+            && !version.contains("devel")
+            && !version.contains(char::is_whitespace);
+        let absolute = |p: &Path| p.is_absolute().then(|| p.to_path_buf());
+        Trusted {
+            gomodcache: absolute(&toolchain.gomodcache),
+            goroot_src: toolchain
+                .goroot
+                .as_deref()
+                .filter(|_| release)
+                .and_then(absolute)
+                .map(|g| g.join("src")),
+            version,
+            project: Some(project.to_path_buf()),
+        }
+    }
+
+    /// Whether `path` (a file or directory) is inside a trusted root: in a
+    /// module directory of the module cache (a component `<x>@<version>`
+    /// below it, not its `cache/` of downloads), or in a released GOROOT's
+    /// `src`, and not in the project.
+    pub fn covers(&self, path: &Path) -> bool {
+        if self.project.as_deref().is_some_and(|p| path.starts_with(p)) {
+            return false;
+        }
+        if let Some(src) = &self.goroot_src
+            && path.starts_with(src)
+        {
+            return true;
+        }
+        let Some(rest) = self
+            .gomodcache
+            .as_deref()
+            .and_then(|m| path.strip_prefix(m).ok())
+        else {
+            return false;
+        };
+        let mut parts = rest.components();
+        match parts.next() {
+            Some(std::path::Component::Normal(first)) if first != "cache" => std::iter::once(first)
+                .chain(parts.filter_map(|c| match c {
+                    std::path::Component::Normal(n) => Some(n),
+                    _ => None,
+                }))
+                .any(|c| c.as_bytes().contains(&b'@')),
+            _ => false,
+        }
+    }
+
+    /// What the index's name and identity depend on.
+    fn key(&self) -> u64 {
+        let mut h = FxHasher::default();
+        for p in [&self.gomodcache, &self.goroot_src] {
+            h.write(p.as_deref().map_or(&b"-"[..], |p| p.as_os_str().as_bytes()));
+            h.write_u8(0);
+        }
+        h.write(self.version.as_bytes());
+        h.finish()
     }
 }
 
@@ -123,12 +225,13 @@ pub struct HeaderIndex {
     by_path: FxHashMap<u64, u32>,
     state: Vec<AtomicU8>,
     added: Mutex<Vec<Added>>,
+    trusted: Trusted,
 }
 
 impl HeaderIndex {
     /// The index of the project rooted at `root`, in the user's cache
     /// directory; `None` when turned off or there is no cache directory.
-    pub fn for_project(env: &Environ, root: &Path) -> Option<HeaderIndex> {
+    pub fn for_project(env: &Environ, root: &Path, trusted: Trusted) -> Option<HeaderIndex> {
         if matches!(
             env.get("LINKLENS_INDEX").map(String::as_str),
             Some("off" | "0")
@@ -136,15 +239,27 @@ impl HeaderIndex {
             return None;
         }
         let dir = crate::buildcfg::toolchain::user_cache_dir(env)?.join("linklens/index");
-        let identity = binary_identity()?;
+        // Another toolchain or module cache: other trusted contents.
+        let identity = binary_identity()? ^ trusted.key();
         // One file per binary too: two builds used in turn (an editor's
         // and the shell's) keep their own instead of replacing each other's.
         let name = hash_bytes(root.as_os_str().as_bytes()) ^ identity;
-        Some(HeaderIndex::open(
-            dir.join(format!("{name:016x}")),
-            identity,
-            SETTLE,
-        ))
+        Some(
+            HeaderIndex::open(dir.join(format!("{name:016x}")), identity, SETTLE).trusting(trusted),
+        )
+    }
+
+    /// The index, trusting the entries under `trusted`'s roots without a
+    /// stat (see [`Trusted`]).
+    pub fn trusting(mut self, trusted: Trusted) -> HeaderIndex {
+        self.trusted = trusted;
+        self
+    }
+
+    /// Whether `path` is read once and then trusted: its entries need no
+    /// stamp (pass [`FileStamp::TRUSTED`]).
+    pub fn trusts(&self, path: &Path) -> bool {
+        self.trusted.covers(path)
     }
 
     /// Loads the index at `file` if it was written by the same `identity`;
@@ -165,6 +280,7 @@ impl HeaderIndex {
             by_path: FxHashMap::default(),
             state: Vec::new(),
             added: Mutex::new(Vec::new()),
+            trusted: Trusted::default(),
         };
         if let Some(bytes) = read_regular(&index.file, MAX_INDEX_BYTES)
             && let Some(saved) = parse(&bytes, identity)
@@ -270,7 +386,7 @@ impl HeaderIndex {
         kind: Kind,
         encode: impl FnOnce(&mut Vec<u8>),
     ) {
-        if stamp.mtime.max(stamp.ctime) >= self.settled_before {
+        if stamp != FileStamp::TRUSTED && stamp.mtime.max(stamp.ctime) >= self.settled_before {
             return;
         }
         let mut body = Vec::with_capacity(256);
