@@ -147,6 +147,8 @@ pub fn run(args: &[String]) -> i32 {
         println!("{USAGE}");
         return 0;
     }
+    let started = std::time::Instant::now();
+    let stage = crate::log::Stages::new();
     let env = super::process_env();
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     // The project, to find its index before `go env` has answered: from
@@ -158,9 +160,11 @@ pub fn run(args: &[String]) -> i32 {
     let root = crate::engine::module_root(&project).unwrap_or(project);
     // (`go env`'s answer is cached: see `Toolchain::discover`.)
     let toolchain = Toolchain::discover(&env);
+    stage.done("go env");
     let trusted = crate::load::header_index::Trusted::of(&toolchain, &root);
     if let Some(index) = HeaderIndex::for_project(&env, &root, trusted) {
         sources.use_index(index);
+        stage.done("index read");
         // While the configuration is worked out and the patterns expanded,
         // the files the last run read come in from the index.
         let sources = sources.clone();
@@ -176,6 +180,7 @@ pub fn run(args: &[String]) -> i32 {
             return 2;
         }
     };
+    stage.done("config");
     let cwd = match &cfg.flags.chdir {
         Some(d) => here.join(d),
         None => here,
@@ -190,10 +195,13 @@ pub fn run(args: &[String]) -> i32 {
         ..cfg
     };
     let code = run_in(&engine, &env, &cwd, &cfg, &patterns, &opts);
+    stage.done("check and output");
     // After the output, which never waits for it. An index that cannot
     // be written (a read-only cache) only makes the next run slower: as
     // go with its build cache, say nothing.
     let _ = engine.sources.save_index();
+    stage.done("index save");
+    tracing::debug!(elapsed = ?started.elapsed(), "check done");
     code
 }
 
@@ -228,6 +236,7 @@ fn run_in(
     if opts.cross_check {
         return super::crosscheck::run(engine, cfg, cwd, patterns, &report, opts.json);
     }
+    let stage = crate::log::Stages::new();
     // Buffered: the pretty JSON is thousands of lines.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let require = opts.require_static;
@@ -253,6 +262,7 @@ fn run_in(
         }
     }
     let _ = out.flush();
+    stage.done("output");
     if report.packages.is_empty() {
         let what = if patterns.is_empty() {
             "./...".to_string()

@@ -183,8 +183,10 @@ impl Engine {
         with_fixes: bool,
     ) -> Result<Report, String> {
         let started = std::time::Instant::now();
+        let stage = crate::log::Stages::new();
         let resolver = self.resolver(cwd, cfg)?;
         let matched = patterns::expand(pats, cwd, &resolver, &self.sources)?;
+        stage.done("patterns");
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
         // Loading reads every matched directory: mostly system calls, done
         // on every core, like the predictions after it.
@@ -202,7 +204,9 @@ impl Engine {
             .filter(|(m, pkg)| pkg.is_main() && (m.explicit || !pkg.files.is_empty()))
             .map(|(_, pkg)| pkg)
             .collect();
+        stage.done("load matched");
         loader.preload(&mains);
+        stage.done("preload");
         tracing::debug!(
             matched = matched.len(),
             mains = mains.len(),
@@ -213,13 +217,15 @@ impl Engine {
         );
         // Main packages are independent and the caches are shared and
         // thread-safe.
-        let packages = crate::par::map(&mains, |pkg| {
-            let mut pred = predict::predict(&loader, pkg.clone());
-            if with_fixes {
-                pred.fixes = self.fixes(cfg, &pred);
+        let mut packages = crate::par::map(&mains, |pkg| predict::predict(&loader, pkg.clone()));
+        stage.done("predict");
+        if with_fixes {
+            let fixes = crate::par::map(&packages, |pred| self.fixes(cfg, pred));
+            for (p, f) in packages.iter_mut().zip(fixes) {
+                p.fixes = f;
             }
-            pred
-        });
+            stage.done("fixes");
+        }
         Ok(Report {
             config: ConfigSummary::of(cfg),
             packages,

@@ -147,6 +147,10 @@ impl Sources {
         let Some(index) = self.index.get() else {
             return;
         };
+        let started = std::time::Instant::now();
+        let _logged = Defer(move || {
+            tracing::debug!(elapsed = ?started.elapsed(), "prefetched the index's entries");
+        });
         for (kind, path) in index.entries() {
             let key = path.as_os_str();
             match kind {
@@ -547,4 +551,13 @@ fn hash(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
+}
+
+/// Runs its closure when dropped (at every return).
+struct Defer<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Defer<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
 }
