@@ -220,6 +220,14 @@ impl Engine {
         let mut packages = crate::par::map(&mains, |pkg| predict::predict(&loader, pkg.clone()));
         stage.done("predict");
         if with_fixes {
+            // Every (main, variant) prediction on every core (one main has
+            // three), remembered; then each main's fixes from them.
+            let jobs: Vec<(&Prediction, Variant)> = packages
+                .iter()
+                .filter(|p| p.link.result != Verdict::Static)
+                .flat_map(|p| fix_variants(p).into_iter().map(move |v| (p, v)))
+                .collect();
+            crate::par::map(&jobs, |(pred, v)| self.predict_variant(cfg, pred, v));
             let fixes = crate::par::map(&packages, |pred| self.fixes(cfg, pred));
             for (p, f) in packages.iter_mut().zip(fixes) {
                 p.fixes = f;
@@ -347,14 +355,7 @@ impl Engine {
         if pred.link.result == Verdict::Static {
             return Vec::new();
         }
-        // Least invasive first (see `fixes::invasiveness`).
-        let mut variants = Vec::new();
-        if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
-            variants.push(v);
-        }
-        variants.push(Variant::cgo_disabled());
-        variants.push(Variant::musl_static());
-        variants
+        fix_variants(pred)
             .into_iter()
             .filter_map(|v| {
                 let both = self.predict_variant(cfg, pred, &v)?;
@@ -379,6 +380,18 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// The variants that may make `pred` static, least invasive first (see
+/// `fixes::invasiveness`).
+fn fix_variants(pred: &Prediction) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
+        variants.push(v);
+    }
+    variants.push(Variant::cgo_disabled());
+    variants.push(Variant::musl_static());
+    variants
 }
 
 /// The directory of the nearest go.mod at or above `dir`.

@@ -143,32 +143,31 @@ impl Trusted {
     /// module directory of the module cache (a component `<x>@<version>`
     /// below it, not its `cache/` of downloads), or in a released GOROOT's
     /// `src`, and not in the project.
+    ///
+    /// (On bytes: asked for every file of every run, where `Path`'s
+    /// component walk showed. The paths are the loader's own joins of
+    /// clean directories, never with `.` or `..`.)
     pub fn covers(&self, path: &Path) -> bool {
-        if self.project.as_deref().is_some_and(|p| path.starts_with(p)) {
+        let path = path.as_os_str().as_bytes();
+        let sep = |c: &u8| *c == b'/' || (cfg!(windows) && *c == b'\\');
+        let under = |root: &Option<PathBuf>| -> Option<usize> {
+            let root = root.as_deref()?.as_os_str().as_bytes();
+            let root = root.strip_suffix(b"/").unwrap_or(root);
+            let rest = path.strip_prefix(root)?;
+            rest.first().is_none_or(sep).then_some(root.len())
+        };
+        if under(&self.project).is_some() {
             return false;
         }
-        if let Some(src) = &self.goroot_src
-            && path.starts_with(src)
-        {
+        if under(&self.goroot_src).is_some() {
             return true;
         }
-        let Some(rest) = self
-            .gomodcache
-            .as_deref()
-            .and_then(|m| path.strip_prefix(m).ok())
-        else {
+        let Some(at) = under(&self.gomodcache) else {
             return false;
         };
-        let mut parts = rest.components();
-        match parts.next() {
-            Some(std::path::Component::Normal(first)) if first != "cache" => std::iter::once(first)
-                .chain(parts.filter_map(|c| match c {
-                    std::path::Component::Normal(n) => Some(n),
-                    _ => None,
-                }))
-                .any(|c| c.as_bytes().contains(&b'@')),
-            _ => false,
-        }
+        let rest = path[at..].get(1..).unwrap_or_default();
+        let first = rest.split(sep).next().unwrap_or_default();
+        !first.is_empty() && first != b"cache" && memchr::memchr(b'@', rest).is_some()
     }
 
     /// What the index's name and identity depend on.
@@ -262,6 +261,11 @@ impl HeaderIndex {
         self.trusted.covers(path)
     }
 
+    /// How many entries the index file held.
+    pub fn len(&self) -> usize {
+        self.saved.len()
+    }
+
     /// Loads the index at `file` if it was written by the same `identity`;
     /// anything unreadable, foreign or corrupt is an empty index.
     pub fn open(file: PathBuf, identity: u64, settle: Duration) -> HeaderIndex {
@@ -285,6 +289,7 @@ impl HeaderIndex {
         if let Some(bytes) = read_regular(&index.file, MAX_INDEX_BYTES)
             && let Some(saved) = parse(&bytes, identity)
         {
+            index.by_path.reserve(saved.len());
             for (i, e) in saved.iter().enumerate() {
                 index
                     .by_path
@@ -953,6 +958,52 @@ mod tests {
         assert!(save().is_err());
         assert_eq!(names(), ["00000000000000aa", "a.go"]);
         assert_eq!(std::fs::read(&file).unwrap(), b"user data");
+    }
+
+    #[test]
+    fn trusted_roots_are_module_directories_and_a_released_goroot() {
+        let t = Trusted {
+            gomodcache: Some("/home/u/go/pkg/mod".into()),
+            goroot_src: Some("/usr/local/go/src".into()),
+            version: "go1.26.8".into(),
+            project: Some("/home/u/go/pkg/mod/example.com/work@v1.0.0/app".into()),
+        };
+        for (path, trusted) in [
+            ("/home/u/go/pkg/mod/example.com/a@v1.2.3", true),
+            ("/home/u/go/pkg/mod/example.com/a@v1.2.3/b/c.go", true),
+            (
+                "/home/u/go/pkg/mod/github.com/!foo/bar/v2@v2.0.0/x.go",
+                true,
+            ),
+            // Above the module directories, the download cache, elsewhere.
+            ("/home/u/go/pkg/mod/example.com", false),
+            (
+                "/home/u/go/pkg/mod/cache/download/example.com/a/@v/v1.2.3.zip",
+                false,
+            ),
+            ("/home/u/go/pkg/mod2/example.com/a@v1/x.go", false),
+            ("/home/u/src/a@v1/x.go", false),
+            ("/usr/local/go/src/net/net.go", true),
+            ("/usr/local/go/src", true),
+            ("/usr/local/go/srcx/a.go", false),
+            ("/usr/local/go/misc/a.go", false),
+            // The project's own tree, wherever it is.
+            (
+                "/home/u/go/pkg/mod/example.com/work@v1.0.0/app/main.go",
+                false,
+            ),
+            ("/home/u/go/pkg/mod/example.com/work@v1.0.0/lib/l.go", true),
+        ] {
+            assert_eq!(t.covers(Path::new(path)), trusted, "{path}");
+        }
+        // A development GOROOT is edited: not trusted.
+        let mut tc = crate::buildcfg::Toolchain::fixed_for_tests();
+        tc.version = Some("devel go1.27-abcdef".into());
+        tc.goroot = Some("/usr/local/go".into());
+        tc.gomodcache = "/m".into();
+        let t = Trusted::of(&tc, Path::new("/p"));
+        assert!(!t.covers(Path::new("/usr/local/go/src/net/net.go")));
+        assert!(t.covers(Path::new("/m/a.com/b@v1.0.0/x.go")));
     }
 
     #[test]

@@ -135,6 +135,10 @@ impl Sources {
     /// Takes the headers of unchanged files and the listings of unchanged
     /// directories from `index` from now on.
     pub fn use_index(&self, index: HeaderIndex) {
+        // A warm run takes nearly every entry: no rehashing as they come.
+        if let Ok(mut h) = self.headers.write() {
+            h.reserve(index.len());
+        }
         let _ = self.index.set(index);
     }
 
@@ -151,6 +155,16 @@ impl Sources {
         let _logged = Defer(move || {
             tracing::debug!(elapsed = ?started.elapsed(), "prefetched the index's entries");
         });
+        // Handed over in batches: one lock for many entries, while the
+        // loader's threads take them.
+        const BATCH: usize = 128;
+        let (mut headers, mut dirs) = (Vec::new(), Vec::new());
+        let publish = |headers: &mut Vec<_>, dirs: &mut Vec<_>| {
+            if let Ok(mut p) = self.prefetched.lock() {
+                p.headers.extend(headers.drain(..));
+                p.dirs.extend(dirs.drain(..));
+            }
+        };
         for (kind, path) in index.entries() {
             let key = path.as_os_str();
             match kind {
@@ -164,9 +178,7 @@ impl Sources {
                     else {
                         continue;
                     };
-                    if let Ok(mut p) = self.prefetched.lock() {
-                        p.dirs.insert(key.to_owned(), (i, Arc::new(l)));
-                    }
+                    dirs.push((key.to_owned(), (i, Arc::new(l))));
                 }
                 Kind::Header => {
                     if self.headers.read().is_ok_and(|h| h.contains_key(key)) {
@@ -178,12 +190,14 @@ impl Sources {
                     else {
                         continue;
                     };
-                    if let Ok(mut p) = self.prefetched.lock() {
-                        p.headers.insert(key.to_owned(), (i, Arc::new(h)));
+                    headers.push((key.to_owned(), (i, Arc::new(h))));
+                    if headers.len() == BATCH {
+                        publish(&mut headers, &mut dirs);
                     }
                 }
             }
         }
+        publish(&mut headers, &mut dirs);
     }
 
     /// The stamp an index entry for `path` must have: none to take for a
@@ -250,7 +264,12 @@ impl Sources {
     }
 
     pub fn overlay_contents(&self, path: &Path) -> Option<Arc<Vec<u8>>> {
-        self.overlay.read().ok()?.get(path).cloned()
+        let o = self.overlay.read().ok()?;
+        // (No hash of the path when there is nothing to find: the CLI.)
+        if o.is_empty() {
+            return None;
+        }
+        o.get(path).cloned()
     }
 
     /// Forgets one file's header and its directory's listing.
@@ -295,6 +314,19 @@ impl Sources {
             return Ok(header.clone());
         }
         if let Some(h) = self.take_prefetched_header(path) {
+            return Ok(h);
+        }
+        // A trusted entry needs no stat and no read: no reason to make
+        // other threads wait for it.
+        if let Some(index) = self.index.get()
+            && index.trusts(path)
+            && let Some(h) = index.lookup(path, &FileStamp::TRUSTED)
+        {
+            self.counts.trusted.fetch_add(1, Ordering::Relaxed);
+            let h = Arc::new(h);
+            if let Ok(mut m) = self.headers.write() {
+                m.insert(path.as_os_str().to_owned(), (Stamp::Disk, h.clone()));
+            }
             return Ok(h);
         }
         // Walks on several threads meet the same standard packages at the
