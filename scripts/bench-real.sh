@@ -47,16 +47,26 @@ for app in $apps; do
 done
 
 python3 - "$LINKLENS" "$runs" "$bench" $apps <<'EOF'
-import os, shutil, statistics, subprocess, sys, time
+import os, resource, shutil, statistics, subprocess, sys, time
 
 linklens, runs, bench, apps = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 # The header index (go env's cached answer is the toolchain's, kept).
 index = os.path.join(os.environ["XDG_CACHE_HOME"], "linklens", "index")
 
+cpu = {}
+
 def timed(cmd, cwd):
+    # Wall time, and the CPU time (user + system) of the process and its
+    # children, kept per command: on a busy machine the CPU ratio is the
+    # steadier one.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return (time.perf_counter() - t) * 1000
+    wall = (time.perf_counter() - t) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    cpu.setdefault(tuple(cmd), []).append(used)
+    return wall
 
 def cold():
     shutil.rmtree(index, ignore_errors=True)
@@ -71,14 +81,17 @@ for app in apps:
     # Warm go's caches and linklens's index, then alternate.
     timed(golist, src); timed(check, src); timed(check, src)
     g, w, c = [], [], []
+    gc, wc, cc = [], [], []
     for _ in range(runs):
-        g.append(timed(golist, src))
-        w.append(timed(check, src))
+        g.append(timed(golist, src)); gc.append(cpu[tuple(golist)][-1])
+        w.append(timed(check, src)); wc.append(cpu[tuple(check)][-1])
         cold()
-        c.append(timed(check, src))
+        c.append(timed(check, src)); cc.append(cpu[tuple(check)][-1])
         # The next warm run needs the index back (settled: 2 s old files).
         timed(check, src)
-    gm, wm, cm = (statistics.median(x) for x in (g, w, c))
-    print(f"{name:<12} {gm:>10.0f} {wm:>12.0f} {gm / wm:>6.1f}×  warm")
-    print(f"{name:<12} {gm:>10.0f} {cm:>12.0f} {gm / cm:>6.1f}×  cold")
+    med = statistics.median
+    gm, wm, cm = med(g), med(w), med(c)
+    gcm, wcm, ccm = med(gc), med(wc), med(cc)
+    print(f"{name:<12} {gm:>10.0f} {wm:>12.0f} {gm / wm:>6.1f}×  warm   (CPU {gcm:.0f} / {wcm:.0f} ms = {gcm / wcm:.1f}×)")
+    print(f"{name:<12} {gm:>10.0f} {cm:>12.0f} {gm / cm:>6.1f}×  cold   (CPU {gcm:.0f} / {ccm:.0f} ms = {gcm / ccm:.1f}×)")
 EOF

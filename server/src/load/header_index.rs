@@ -225,6 +225,7 @@ pub struct HeaderIndex {
     state: Vec<AtomicU8>,
     added: Mutex<Vec<Added>>,
     trusted: Trusted,
+    only_trusted: bool,
 }
 
 impl HeaderIndex {
@@ -261,6 +262,19 @@ impl HeaderIndex {
         self.trusted.covers(path)
     }
 
+    /// The index for the trusted roots alone: other paths are neither
+    /// stat'ed nor kept (the language server, which learns of edits from
+    /// the editor and the file watcher, keeps its own files).
+    pub fn trusted_only(mut self) -> HeaderIndex {
+        self.only_trusted = true;
+        self
+    }
+
+    /// Whether entries of paths outside the trusted roots are used.
+    pub fn stamps_others(&self) -> bool {
+        !self.only_trusted
+    }
+
     /// How many entries the index file held.
     pub fn len(&self) -> usize {
         self.saved.len()
@@ -285,6 +299,7 @@ impl HeaderIndex {
             state: Vec::new(),
             added: Mutex::new(Vec::new()),
             trusted: Trusted::default(),
+            only_trusted: false,
         };
         if let Some(bytes) = read_regular(&index.file, MAX_INDEX_BYTES)
             && let Some(saved) = parse(&bytes, identity)

@@ -208,6 +208,9 @@ impl Sources {
             self.counts.trusted.fetch_add(1, Ordering::Relaxed);
             return Some(FileStamp::TRUSTED);
         }
+        if !index.stamps_others() {
+            return None;
+        }
         self.counts.stamped.fetch_add(1, Ordering::Relaxed);
         if dir {
             FileStamp::of_dir(path)
@@ -354,7 +357,8 @@ impl Sources {
     /// A file's header from the index while the file is unchanged since
     /// it was indexed; otherwise read (and then indexed).
     fn disk_header(&self, path: &Path, regular: bool) -> Result<FileHeader, String> {
-        // (No stat without an index: the language server has none.)
+        // (No stat for a path the index does not stamp: no index, or the
+        // language server's, which keeps the trusted roots alone.)
         let indexed = self
             .index
             .get()

@@ -296,6 +296,16 @@ impl State {
                 crate::buildcfg::Toolchain::discover_with(&self.proc_env, false)
             };
             let engine = Engine::new(tc);
+            // Dependencies and the standard library from the index's
+            // trusted part (the workspace's own files come from the editor
+            // and the disk, as before).
+            let root = &self.folders[i].path;
+            let trusted = crate::load::header_index::Trusted::of(&engine.toolchain, root);
+            if let Some(index) =
+                crate::load::header_index::HeaderIndex::for_project(&self.proc_env, root, trusted)
+            {
+                engine.sources.use_index(index.trusted_only());
+            }
             for (p, d) in &self.docs {
                 if is_go(p) {
                     engine
@@ -328,6 +338,11 @@ impl State {
         files.extend(self.docs.keys().cloned());
         files.extend(self.profile_files());
         self.publish_files(files, out);
+        // What the first load read of the module cache and GOROOT, for the
+        // next session (after the diagnostics, which never wait for it).
+        if let Some(engine) = &self.engine {
+            let _ = engine.sources.save_index();
+        }
         out.lens_changed = true;
     }
 
