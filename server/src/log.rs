@@ -207,28 +207,6 @@ impl Subscriber for Forward {
     fn exit(&self, _: &Id) {}
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn levels_parse() {
-        assert_eq!(parse_level("off"), Some(LevelFilter::OFF));
-        assert_eq!(parse_level("error"), Some(LevelFilter::ERROR));
-        assert_eq!(parse_level("warn"), Some(LevelFilter::WARN));
-        assert_eq!(parse_level("Warning"), Some(LevelFilter::WARN));
-        assert_eq!(parse_level(" info "), Some(LevelFilter::INFO));
-        assert_eq!(parse_level("DEBUG"), Some(LevelFilter::DEBUG));
-        assert_eq!(parse_level("trace"), Some(LevelFilter::TRACE));
-        assert_eq!(parse_level("verbose"), None);
-        assert_eq!(parse_level(""), None);
-        for l in ["off", "error", "warn", "info", "debug", "trace"] {
-            let f = parse_level(l).unwrap();
-            assert_eq!(from_num(to_num(f)), f);
-        }
-    }
-}
-
 /// Wall-clock stages of a run, each logged at debug level with the time
 /// since the one before (`LINKLENS_LOG=debug`): where a run's milliseconds
 /// go.
@@ -252,5 +230,27 @@ impl Stages {
 impl Default for Stages {
     fn default() -> Stages {
         Stages::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(parse_level("off"), Some(LevelFilter::OFF));
+        assert_eq!(parse_level("error"), Some(LevelFilter::ERROR));
+        assert_eq!(parse_level("warn"), Some(LevelFilter::WARN));
+        assert_eq!(parse_level("Warning"), Some(LevelFilter::WARN));
+        assert_eq!(parse_level(" info "), Some(LevelFilter::INFO));
+        assert_eq!(parse_level("DEBUG"), Some(LevelFilter::DEBUG));
+        assert_eq!(parse_level("trace"), Some(LevelFilter::TRACE));
+        assert_eq!(parse_level("verbose"), None);
+        assert_eq!(parse_level(""), None);
+        for l in ["off", "error", "warn", "info", "debug", "trace"] {
+            let f = parse_level(l).unwrap();
+            assert_eq!(from_num(to_num(f)), f);
+        }
     }
 }

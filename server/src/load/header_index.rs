@@ -276,7 +276,7 @@ impl HeaderIndex {
     }
 
     /// How many entries the index file held.
-    pub fn len(&self) -> usize {
+    pub fn entry_count(&self) -> usize {
         self.saved.len()
     }
 

@@ -137,7 +137,7 @@ impl Sources {
     pub fn use_index(&self, index: HeaderIndex) {
         // A warm run takes nearly every entry: no rehashing as they come.
         if let Ok(mut h) = self.headers.write() {
-            h.reserve(index.len());
+            h.reserve(index.entry_count());
         }
         let _ = self.index.set(index);
     }

@@ -139,7 +139,9 @@ pub struct Resolver {
 /// Answers `is_go_dir` from a listing the caller already holds or can take
 /// from its header index (the loader reads the same directories): `None`
 /// to list the directory here.
-pub struct GoDirProbe(pub Box<dyn Fn(&Path) -> Option<bool> + Send + Sync>);
+pub struct GoDirProbe(pub Box<ProbeFn>);
+
+type ProbeFn = dyn Fn(&Path) -> Option<bool> + Send + Sync;
 
 impl std::fmt::Debug for GoDirProbe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
