@@ -602,6 +602,35 @@ mod tests {
             .collect()
     }
 
+    /// `go env`'s cached answer follows what it depends on: a `go env -w`
+    /// (the GOENV file) and the environment (real go).
+    #[test]
+    fn the_go_env_cache_follows_the_goenv_file_and_the_environment() {
+        let tmp = tempfile::tempdir().unwrap();
+        let goenv = tmp.path().join("goenv");
+        let host = crate::buildcfg::trust::process_env();
+        let mut env: Environ = ["PATH", "HOME", "GOROOT"]
+            .iter()
+            .filter_map(|k| Some((k.to_string(), host.get(*k)?.clone())))
+            .collect();
+        env.insert("GOENV".into(), goenv.display().to_string());
+        env.insert(
+            "XDG_CACHE_HOME".into(),
+            tmp.path().join("cache").display().to_string(),
+        );
+        let modcache = |env: &Environ| Toolchain::discover(env).gomodcache;
+        std::fs::write(&goenv, "GOMODCACHE=/tmp/a\n").unwrap();
+        assert_eq!(modcache(&env), Path::new("/tmp/a"));
+        assert!(tmp.path().join("cache/linklens/go-env.json").is_file());
+        assert_eq!(modcache(&env), Path::new("/tmp/a"), "from the cache");
+        std::fs::write(&goenv, "GOMODCACHE=/tmp/bb\n").unwrap();
+        assert_eq!(modcache(&env), Path::new("/tmp/bb"));
+        env.insert("GOMODCACHE".into(), "/tmp/c".into());
+        assert_eq!(modcache(&env), Path::new("/tmp/c"));
+        env.remove("GOMODCACHE");
+        assert_eq!(modcache(&env), Path::new("/tmp/bb"));
+    }
+
     #[test]
     fn gomodcache_and_config_dir_per_os() {
         let e = env(&[("GOPATH", r"C:\go1;D:\go2"), ("USERPROFILE", r"C:\Users\u")]);
