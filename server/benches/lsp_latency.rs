@@ -9,6 +9,12 @@
 //! usage: cargo bench --bench lsp_latency [-- PACKAGES] [--status-only]
 //! (under `cargo test --all-targets` it only says how to run it).
 //! `--status-only` skips the 500 edits.
+//!
+//! On a real application instead (scripts/bench-real.sh fetches k9s):
+//! `cargo bench --bench lsp_latency -- --workspace DIR --open FILE --edit FILE`
+//! opens FILE (relative to DIR), times initialized → its first diagnostics,
+//! then adds and removes an `os/user` import in the edit FILE 100 times
+//! (didChange → publishDiagnostics p50/p95).
 
 #[allow(dead_code)]
 #[path = "../examples/gen_workspace.rs"]
@@ -25,6 +31,20 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
         println!("lsp_latency: run with `cargo bench --bench lsp_latency`");
+        return;
+    }
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    if let Some(ws) = flag("--workspace") {
+        let (open, edit) = match (flag("--open"), flag("--edit")) {
+            (Some(o), Some(e)) => (o, e),
+            _ => panic!("--workspace needs --open FILE and --edit FILE"),
+        };
+        real_workspace(Path::new(&ws), &open, &edit);
         return;
     }
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2000);
@@ -122,6 +142,77 @@ fn main() {
     );
     let _ = c.shutdown();
     shop_status();
+}
+
+/// First diagnostics and import edits on a real application (see the
+/// module comment).
+fn real_workspace(root: &Path, open: &str, edit: &str) {
+    let root = std::fs::canonicalize(root).expect("--workspace must exist");
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &root);
+    let id = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": file_uri(&root),
+               "workspaceFolders": [{"uri": file_uri(&root), "name": "ws"}],
+               "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}),
+    );
+    c.await_response(id, Duration::from_secs(60));
+    let opened = root.join(open);
+    let t0 = Instant::now();
+    c.notify("initialized", json!({}));
+    c.open(&opened, 1);
+    let uri = file_uri(&opened);
+    let mut first = None;
+    loop {
+        let p = c.await_notification(
+            "textDocument/publishDiagnostics",
+            Duration::from_secs(120),
+            |_| true,
+        );
+        first.get_or_insert(t0.elapsed());
+        if p["uri"] == uri.as_str() {
+            break;
+        }
+    }
+    println!("workspace: {}", root.display());
+    println!(
+        "initialized → first publishDiagnostics: {:.1} ms",
+        ms(first.unwrap_or_default())
+    );
+    println!(
+        "initialized → diagnostics of {open}: {:.1} ms",
+        ms(t0.elapsed())
+    );
+    let file = root.join(edit);
+    c.open(&file, 1);
+    c.await_diagnostics(&file_uri(&file), |_| true);
+    let base = std::fs::read_to_string(&file).unwrap();
+    assert!(base.contains("import ("), "{edit} has no import block");
+    let mut v = 1;
+    let mut lat = Vec::new();
+    let edit_uri = file_uri(&file);
+    for i in 0..100 {
+        v += 1;
+        let text = if i % 2 == 0 {
+            base.replacen("import (", "import (\n\t_ \"os/user\"", 1)
+        } else {
+            base.clone()
+        };
+        let t = Instant::now();
+        c.change(&file, v, &text);
+        c.await_notification(
+            "textDocument/publishDiagnostics",
+            Duration::from_secs(30),
+            |p| p["uri"] == edit_uri.as_str() && p["version"] == v,
+        );
+        lat.push(ms(t.elapsed()));
+    }
+    println!(
+        "didChange → publishDiagnostics, `os/user` import added/removed in {edit}: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms (100 edits)",
+        pct(&lat, 50),
+        pct(&lat, 95),
+        pct(&lat, 100)
+    );
+    let _ = c.shutdown();
 }
 
 /// `linklens/status` on each main package of a copy of examples/shop.

@@ -207,6 +207,32 @@ impl Subscriber for Forward {
     fn exit(&self, _: &Id) {}
 }
 
+/// Wall-clock stages of a run, each logged at debug level with the time
+/// since the one before (`LINKLENS_LOG=debug`): where a run's milliseconds
+/// go.
+pub struct Stages(std::sync::Mutex<std::time::Instant>);
+
+impl Stages {
+    pub fn new() -> Stages {
+        Stages(std::sync::Mutex::new(std::time::Instant::now()))
+    }
+
+    /// Logs `what` as done, taking the time since the previous stage.
+    pub fn done(&self, what: &str) {
+        if let Ok(mut last) = self.0.lock() {
+            let now = std::time::Instant::now();
+            tracing::debug!(elapsed = ?now.duration_since(*last), "stage: {what}");
+            *last = now;
+        }
+    }
+}
+
+impl Default for Stages {
+    fn default() -> Stages {
+        Stages::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

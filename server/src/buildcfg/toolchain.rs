@@ -77,25 +77,22 @@ impl Toolchain {
         // Naming the variables keeps go from computing the costly ones
         // (GOGCCFLAGS runs the C compiler).
         let answer = if run_go {
-            tc.run_go(
-                &Environ::new(),
-                &[
-                    "env",
-                    "-json",
-                    "GOROOT",
-                    "GOVERSION",
-                    "GOHOSTOS",
-                    "GOHOSTARCH",
-                    "GOMODCACHE",
-                    "GOENV",
-                    "CGO_ENABLED",
-                    "GOOS",
-                    "GOARCH",
-                    "CC",
-                    "GOFLAGS",
-                    "GOEXPERIMENT",
-                ],
-            )
+            tc.go_env_cached(&[
+                "env",
+                "-json",
+                "GOROOT",
+                "GOVERSION",
+                "GOHOSTOS",
+                "GOHOSTARCH",
+                "GOMODCACHE",
+                "GOENV",
+                "CGO_ENABLED",
+                "GOOS",
+                "GOARCH",
+                "CC",
+                "GOFLAGS",
+                "GOEXPERIMENT",
+            ])
             .map(Some)
         } else {
             Ok(None)
@@ -179,6 +176,24 @@ impl Toolchain {
         .flatten()
         .find(|v| !v.is_empty())
         .cloned()
+    }
+
+    /// `go env` with `args`, from the cache of earlier answers when
+    /// nothing it depends on changed (see [`goenv_cache`]), else run (and
+    /// then cached).
+    fn go_env_cached(&self, args: &[&str]) -> Result<Vec<u8>, String> {
+        let key = goenv_cache::key(&self.host, args);
+        if let Some(k) = &key
+            && let Some(out) = goenv_cache::get(&self.host, k)
+        {
+            tracing::debug!("go {}: cached answer", args.join(" "));
+            return Ok(out);
+        }
+        let out = self.run_go(&Environ::new(), args)?;
+        if let Some(k) = key {
+            goenv_cache::put(&self.host, &k, &out);
+        }
+        Ok(out)
     }
 
     /// Runs the host's `go` (see [`trust::go_command`]) in a neutral
@@ -339,6 +354,166 @@ fn disk_cache_put(env: &Environ, key: &str, tags: &[String]) {
     }
 }
 
+/// `go env`'s answers kept between runs: a CLI run would otherwise spend
+/// 10-20 ms (more on a busy machine) starting `go` for values that change
+/// only with the toolchain or the environment.
+///
+/// The key is what the answer depends on: the `go` binary the host
+/// environment chooses (its path, size, modification and change times and
+/// inode: a reinstalled or upgraded toolchain is another key; GOROOT and
+/// GOVERSION follow from it or from `GOROOT`), the arguments, and every
+/// variable go's configuration reads: `GO*` and `CGO_*` (GOROOT, GOENV,
+/// GOFLAGS, GOPATH, GOMODCACHE, GOOS...), `CC`, `CXX`, `AR`, `PKG_CONFIG`,
+/// `GCCGO`, `PATH`/`PATHEXT` (the C compiler lookup that sets CGO_ENABLED's
+/// default), and the directories go derives its files from (`HOME`,
+/// `USERPROFILE`, `APPDATA`, `LOCALAPPDATA`, `XDG_CONFIG_HOME`,
+/// `XDG_CACHE_HOME`). An answer also holds only while the files it was
+/// read from are as they were (the GOENV file `go env -w` writes and
+/// `$GOROOT/go.env`, by stat) and while the C compiler it names is found,
+/// or not, where it was. Like every linklens cache it lives in the host
+/// environment's cache directory, never a workspace's.
+mod goenv_cache {
+    use super::{Environ, lookup_path, user_cache_dir};
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// Answers kept; beyond this the file starts over.
+    const MAX_ENTRIES: usize = 32;
+    const VARS: &[&str] = &[
+        "CC",
+        "CXX",
+        "AR",
+        "PKG_CONFIG",
+        "GCCGO",
+        "PATH",
+        "PATHEXT",
+        "HOME",
+        "USERPROFILE",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+    ];
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Entry {
+        answer: String,
+        /// Files the answer was read from, with their stamps then.
+        files: Vec<(PathBuf, Option<String>)>,
+        /// Where the C compiler named in the answer was found.
+        cc: Option<PathBuf>,
+    }
+
+    fn file() -> impl Fn(&Environ) -> Option<PathBuf> {
+        |env| Some(user_cache_dir(env)?.join("linklens/go-env.json"))
+    }
+
+    /// A file's stamp (size, times, inode) as text; `None` if it is absent.
+    fn stamp(path: &Path) -> Option<String> {
+        use crate::portable::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(format!(
+            "{} {}.{} {}.{} {} {}",
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.dev(),
+            m.ino()
+        ))
+    }
+
+    /// The key for `go` with `args` in the host environment `env`; `None`
+    /// when there is no `go` to run (nothing is cached then).
+    pub fn key(env: &Environ, args: &[&str]) -> Option<String> {
+        let go = super::trust::find_go(env)?;
+        let mut text = format!("{}\0{}\0{}", go.display(), stamp(&go)?, args.join(" "));
+        for (k, v) in env {
+            if k.starts_with("GO") || k.starts_with("CGO_") || VARS.contains(&k.as_str()) {
+                text.push_str(&format!("\0{k}={v}"));
+            }
+        }
+        use std::hash::Hasher;
+        // Two hashes: a collision would need both to agree.
+        let mut a = rustc_hash::FxHasher::default();
+        a.write(text.as_bytes());
+        Some(format!(
+            "{:016x}{:08x}",
+            a.finish(),
+            crc32fast::hash(text.as_bytes())
+        ))
+    }
+
+    fn load(env: &Environ) -> BTreeMap<String, Entry> {
+        file()(env)
+            .and_then(|f| crate::regular::read_to_string(f).ok())
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    /// The answer cached for `key`, if what it depends on is unchanged.
+    pub fn get(env: &Environ, key: &str) -> Option<Vec<u8>> {
+        let entry = load(env).remove(key)?;
+        let fresh = entry.files.iter().all(|(p, s)| stamp(p) == *s)
+            && cc_lookup(env, &entry.answer) == entry.cc;
+        fresh.then(|| entry.answer.into_bytes())
+    }
+
+    /// Where the answer's C compiler (its first word) is found on PATH.
+    fn cc_lookup(env: &Environ, answer: &str) -> Option<PathBuf> {
+        let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(answer).ok()?;
+        let cc = map.get("CC")?.as_str()?;
+        lookup_path(cc.split_whitespace().next()?, env)
+    }
+
+    pub fn put(env: &Environ, key: &str, answer: &[u8]) {
+        let Some(file) = file()(env) else {
+            return;
+        };
+        let Ok(answer) = String::from_utf8(answer.to_vec()) else {
+            return;
+        };
+        let Ok(map) = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(&answer) else {
+            return;
+        };
+        let path_of = |k: &str| {
+            map.get(k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let mut files = Vec::new();
+        if let Some(goenv) = path_of("GOENV") {
+            files.push(goenv);
+        }
+        if let Some(root) = path_of("GOROOT") {
+            files.push(root.join("go.env"));
+        }
+        let entry = Entry {
+            files: files.into_iter().map(|p| (p.clone(), stamp(&p))).collect(),
+            cc: cc_lookup(env, &answer),
+            answer,
+        };
+        let mut all = load(env);
+        if all.len() >= MAX_ENTRIES {
+            all.clear();
+        }
+        all.insert(key.to_string(), entry);
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        // Write then rename, so a concurrent reader never sees half a file.
+        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+        if let Ok(text) = serde_json::to_string(&all)
+            && std::fs::write(&tmp, text).is_ok()
+            && std::fs::rename(&tmp, &file).is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
 fn guess_goroot(env: &Environ) -> Option<PathBuf> {
     let go = lookup_path("go", env)?;
     let real = std::fs::canonicalize(go).ok()?;
@@ -425,6 +600,35 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// `go env`'s cached answer follows what it depends on: a `go env -w`
+    /// (the GOENV file) and the environment (real go).
+    #[test]
+    fn the_go_env_cache_follows_the_goenv_file_and_the_environment() {
+        let tmp = tempfile::tempdir().unwrap();
+        let goenv = tmp.path().join("goenv");
+        let host = crate::buildcfg::trust::process_env();
+        let mut env: Environ = ["PATH", "HOME", "GOROOT"]
+            .iter()
+            .filter_map(|k| Some((k.to_string(), host.get(*k)?.clone())))
+            .collect();
+        env.insert("GOENV".into(), goenv.display().to_string());
+        env.insert(
+            "XDG_CACHE_HOME".into(),
+            tmp.path().join("cache").display().to_string(),
+        );
+        let modcache = |env: &Environ| Toolchain::discover(env).gomodcache;
+        std::fs::write(&goenv, "GOMODCACHE=/tmp/a\n").unwrap();
+        assert_eq!(modcache(&env), Path::new("/tmp/a"));
+        assert!(tmp.path().join("cache/linklens/go-env.json").is_file());
+        assert_eq!(modcache(&env), Path::new("/tmp/a"), "from the cache");
+        std::fs::write(&goenv, "GOMODCACHE=/tmp/bb\n").unwrap();
+        assert_eq!(modcache(&env), Path::new("/tmp/bb"));
+        env.insert("GOMODCACHE".into(), "/tmp/c".into());
+        assert_eq!(modcache(&env), Path::new("/tmp/c"));
+        env.remove("GOMODCACHE");
+        assert_eq!(modcache(&env), Path::new("/tmp/bb"));
     }
 
     #[test]

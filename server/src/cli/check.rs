@@ -147,6 +147,8 @@ pub fn run(args: &[String]) -> i32 {
         println!("{USAGE}");
         return 0;
     }
+    let started = std::time::Instant::now();
+    let stage = crate::log::Stages::new();
     let env = super::process_env();
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     // The project, to find its index before `go env` has answered: from
@@ -156,17 +158,21 @@ pub fn run(args: &[String]) -> i32 {
     let project = early.chdir.map_or_else(|| here.clone(), |d| here.join(d));
     let sources = Arc::new(Sources::new());
     let root = crate::engine::workspace::module_dir(&project).unwrap_or(project);
-    if let Some(index) = HeaderIndex::for_project(&env, &root) {
+    // (`go env`'s answer is cached: see `Toolchain::discover`.)
+    let toolchain = Toolchain::discover(&env);
+    stage.done("go env");
+    let trusted = crate::load::header_index::Trusted::of(&toolchain, &root);
+    if let Some(index) = HeaderIndex::for_project(&env, &root, trusted) {
         sources.use_index(index);
-        // While `go env` answers (milliseconds in which a core is idle),
+        stage.done("index read");
+        // While the configuration is worked out and the patterns expanded,
         // the files the last run read come in from the index.
         let sources = sources.clone();
         std::thread::spawn(move || sources.prefetch_indexed());
     }
     // The process ends after one check: freeing every cached package one
     // by one would only delay the exit.
-    let engine =
-        std::mem::ManuallyDrop::new(Engine::with_sources(Toolchain::discover(&env), sources));
+    let engine = std::mem::ManuallyDrop::new(Engine::with_sources(toolchain, sources));
     let (cfg, patterns) = match engine.config(&env, &opts.go_args) {
         Ok(c) => c,
         Err(e) => {
@@ -174,6 +180,7 @@ pub fn run(args: &[String]) -> i32 {
             return 2;
         }
     };
+    stage.done("config");
     let cwd = match &cfg.flags.chdir {
         Some(d) => here.join(d),
         None => here,
@@ -188,10 +195,13 @@ pub fn run(args: &[String]) -> i32 {
         ..cfg
     };
     let code = run_in(&engine, &env, &cwd, &cfg, &patterns, &opts);
+    stage.done("check and output");
     // After the output, which never waits for it. An index that cannot
     // be written (a read-only cache) only makes the next run slower: as
     // go with its build cache, say nothing.
     let _ = engine.sources.save_index();
+    stage.done("index save");
+    tracing::debug!(elapsed = ?started.elapsed(), "check done");
     code
 }
 
@@ -226,6 +236,7 @@ fn run_in(
     if opts.cross_check {
         return super::crosscheck::run(engine, cfg, cwd, patterns, &report, opts.json);
     }
+    let stage = crate::log::Stages::new();
     // Buffered: the pretty JSON is thousands of lines.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let require = opts.require_static;
@@ -251,6 +262,7 @@ fn run_in(
         }
     }
     let _ = out.flush();
+    stage.done("output");
     if report.packages.is_empty() {
         let what = if patterns.is_empty() {
             "./...".to_string()

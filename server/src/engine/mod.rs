@@ -120,6 +120,7 @@ impl Engine {
             return Ok(r.clone());
         }
         let r = Arc::new(Resolver::new(dir, &rc)?);
+        r.set_go_dir_probe(self.sources.go_dir_probe());
         if let Ok(mut m) = self.resolvers.lock() {
             m.insert(key, r.clone());
         }
@@ -185,8 +186,10 @@ impl Engine {
         with_fixes: bool,
     ) -> Result<Report, String> {
         let started = std::time::Instant::now();
+        let stage = crate::log::Stages::new();
         let resolver = self.resolver(cwd, cfg)?;
         let matched = patterns::expand(pats, cwd, &resolver, &self.sources)?;
+        stage.done("patterns");
         let loader = Loader::new(cfg, &resolver, &self.sources, &self.cache);
         // Loading reads every matched directory: mostly system calls, done
         // on every core, like the predictions after it.
@@ -204,7 +207,9 @@ impl Engine {
             .filter(|(m, pkg)| pkg.is_main() && (m.explicit || !pkg.files.is_empty()))
             .map(|(_, pkg)| pkg)
             .collect();
+        stage.done("load matched");
         loader.preload(&mains);
+        stage.done("preload");
         tracing::debug!(
             matched = matched.len(),
             mains = mains.len(),
@@ -215,13 +220,23 @@ impl Engine {
         );
         // Main packages are independent and the caches are shared and
         // thread-safe.
-        let packages = crate::par::map(&mains, |pkg| {
-            let mut pred = predict::predict(&loader, pkg.clone());
-            if with_fixes {
-                pred.fixes = self.fixes(cfg, &pred);
+        let mut packages = crate::par::map(&mains, |pkg| predict::predict(&loader, pkg.clone()));
+        stage.done("predict");
+        if with_fixes {
+            // Every (main, variant) prediction on every core (one main has
+            // three), remembered; then each main's fixes from them.
+            let jobs: Vec<(&Prediction, Variant)> = packages
+                .iter()
+                .filter(|p| p.link.result != Verdict::Static)
+                .flat_map(|p| fix_variants(p).into_iter().map(move |v| (p, v)))
+                .collect();
+            crate::par::map(&jobs, |(pred, v)| self.predict_variant(cfg, pred, v));
+            let fixes = crate::par::map(&packages, |pred| self.fixes(cfg, pred));
+            for (p, f) in packages.iter_mut().zip(fixes) {
+                p.fixes = f;
             }
-            pred
-        });
+            stage.done("fixes");
+        }
         Ok(Report {
             config: ConfigSummary::of(cfg),
             packages,
@@ -343,14 +358,7 @@ impl Engine {
         if pred.link.result == Verdict::Static {
             return Vec::new();
         }
-        // Least invasive first (see `fixes::invasiveness`).
-        let mut variants = Vec::new();
-        if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
-            variants.push(v);
-        }
-        variants.push(Variant::cgo_disabled());
-        variants.push(Variant::musl_static());
-        variants
+        fix_variants(pred)
             .into_iter()
             .filter_map(|v| {
                 let both = self.predict_variant(cfg, pred, &v)?;
@@ -375,6 +383,18 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// The variants that may make `pred` static, least invasive first (see
+/// `fixes::invasiveness`).
+fn fix_variants(pred: &Prediction) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
+        variants.push(v);
+    }
+    variants.push(Variant::cgo_disabled());
+    variants.push(Variant::musl_static());
+    variants
 }
 
 #[cfg(test)]

@@ -823,15 +823,24 @@ impl<'a> Loader<'a> {
                 };
                 let deps = self.deps(&pkg);
                 let Ok(mut w) = work.lock() else { return };
+                let mut pushed = 0;
                 for d in deps.iter() {
                     if let Dep::Package { pkg, .. } = d
                         && w.seen.insert(Arc::as_ptr(pkg) as usize)
                     {
                         w.queue.push(pkg.clone());
+                        pushed += 1;
                     }
                 }
                 w.busy -= 1;
-                more.notify_all();
+                // Wake the waiting only for new work or the end: a wake per
+                // package kept the threads contending on this lock when the
+                // packages were already loaded (the server's repeat checks).
+                if pushed > 1 || w.busy == 0 {
+                    more.notify_all();
+                } else if pushed == 1 {
+                    more.notify_one();
+                }
             }
         });
     }

@@ -13,6 +13,15 @@
 //! could leave its stat unchanged. The index is keyed by the linklens binary
 //! itself, so a rebuilt scanner never trusts an older one's entries.
 //! `LINKLENS_INDEX=off` turns it off.
+//!
+//! Like modindex, it trusts what never changes without a stat (see
+//! [`Trusted`]): a module directory in the module cache
+//! (`GOMODCACHE/<module>@<version>`, extracted whole from a checksummed zip)
+//! and a released GOROOT's `src`. Their entries carry no stamp; the index
+//! is keyed by the module cache's path, GOROOT and the Go version as well,
+//! so another toolchain or cache starts its own index. Only the files of
+//! the main module, go.work modules, replace directories and vendor/ are
+//! stat'ed.
 
 mod codec;
 
@@ -31,7 +40,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
 /// The layout is documented in docs/index-format.md.
-const MAGIC: &[u8; 8] = b"LLHIDX04";
+const MAGIC: &[u8; 8] = b"LLHIDX05";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -55,6 +64,16 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
+    /// The stamp of an entry under a [`Trusted`] root, which is never
+    /// stat'ed (no real file has inode 0).
+    pub const TRUSTED: FileStamp = FileStamp {
+        size: 0,
+        mtime: (0, 0),
+        ctime: (0, 0),
+        dev: 0,
+        ino: 0,
+    };
+
     /// The stamp of the regular file at `path` (symlinks followed, as a
     /// read follows them); `None` for anything else or an error.
     pub fn of(path: &Path) -> Option<FileStamp> {
@@ -78,6 +97,88 @@ impl FileStamp {
             dev: m.dev(),
             ino: m.ino(),
         })
+    }
+}
+
+/// The directories whose contents the index trusts without a stat, as
+/// cmd/go's modindex trusts the module cache: module directories in the
+/// module cache (a directory `<module>@<version>` is written once, from a
+/// checksummed zip, and never changed; `go clean -modcache` removes it
+/// whole, which the resolver's stat of the module root sees), and the
+/// `src` of a released GOROOT (changed only by installing another
+/// release, which changes the Go version in the index's key). The
+/// project's own tree is never trusted, even inside one of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trusted {
+    gomodcache: Option<PathBuf>,
+    goroot_src: Option<PathBuf>,
+    version: String,
+    project: Option<PathBuf>,
+}
+
+impl Trusted {
+    /// The trusted roots of `toolchain` (what `go env` said) for the
+    /// project rooted at `project`. A development GOROOT (its version says
+    /// `devel`, or is missing) is not trusted: it is a checkout one edits.
+    pub fn of(toolchain: &crate::buildcfg::Toolchain, project: &Path) -> Trusted {
+        let version = toolchain.version.clone().unwrap_or_default();
+        let release = version.starts_with("go1")
+            && !version.contains("devel")
+            && !version.contains(char::is_whitespace);
+        let absolute = |p: &Path| p.is_absolute().then(|| p.to_path_buf());
+        Trusted {
+            gomodcache: absolute(&toolchain.gomodcache),
+            goroot_src: toolchain
+                .goroot
+                .as_deref()
+                .filter(|_| release)
+                .and_then(absolute)
+                .map(|g| g.join("src")),
+            version,
+            project: Some(project.to_path_buf()),
+        }
+    }
+
+    /// Whether `path` (a file or directory) is inside a trusted root: in a
+    /// module directory of the module cache (a component `<x>@<version>`
+    /// below it, not its `cache/` of downloads), or in a released GOROOT's
+    /// `src`, and not in the project.
+    ///
+    /// (On bytes: asked for every file of every run, where `Path`'s
+    /// component walk showed. The paths are the loader's own joins of
+    /// clean directories, never with `.` or `..`.)
+    pub fn covers(&self, path: &Path) -> bool {
+        let path = path.as_os_str().as_bytes();
+        let sep = |c: &u8| *c == b'/' || (cfg!(windows) && *c == b'\\');
+        let under = |root: &Option<PathBuf>| -> Option<usize> {
+            let root = root.as_deref()?.as_os_str().as_bytes();
+            let root = root.strip_suffix(b"/").unwrap_or(root);
+            let rest = path.strip_prefix(root)?;
+            rest.first().is_none_or(sep).then_some(root.len())
+        };
+        if under(&self.project).is_some() {
+            return false;
+        }
+        if under(&self.goroot_src).is_some() {
+            return true;
+        }
+        let Some(at) = under(&self.gomodcache) else {
+            return false;
+        };
+        let rest = path[at..].get(1..).unwrap_or_default();
+        let first = rest.split(sep).next().unwrap_or_default();
+        !first.is_empty() && first != b"cache" && memchr::memchr(b'@', rest).is_some()
+    }
+
+    /// What the index's name and identity depend on.
+    fn key(&self) -> u64 {
+        let mut h = FxHasher::default();
+        for p in [&self.gomodcache, &self.goroot_src] {
+            h.write(p.as_deref().map_or(&b"-"[..], |p| p.as_os_str().as_bytes()));
+            h.write_u8(0);
+        }
+        h.write(self.version.as_bytes());
+        h.finish()
     }
 }
 
@@ -123,12 +224,14 @@ pub struct HeaderIndex {
     by_path: FxHashMap<u64, u32>,
     state: Vec<AtomicU8>,
     added: Mutex<Vec<Added>>,
+    trusted: Trusted,
+    only_trusted: bool,
 }
 
 impl HeaderIndex {
     /// The index of the project rooted at `root`, in the user's cache
     /// directory; `None` when turned off or there is no cache directory.
-    pub fn for_project(env: &Environ, root: &Path) -> Option<HeaderIndex> {
+    pub fn for_project(env: &Environ, root: &Path, trusted: Trusted) -> Option<HeaderIndex> {
         if matches!(
             env.get("LINKLENS_INDEX").map(String::as_str),
             Some("off" | "0")
@@ -136,15 +239,45 @@ impl HeaderIndex {
             return None;
         }
         let dir = crate::buildcfg::toolchain::user_cache_dir(env)?.join("linklens/index");
-        let identity = binary_identity()?;
+        // Another toolchain or module cache: other trusted contents.
+        let identity = binary_identity()? ^ trusted.key();
         // One file per binary too: two builds used in turn (an editor's
         // and the shell's) keep their own instead of replacing each other's.
         let name = hash_bytes(root.as_os_str().as_bytes()) ^ identity;
-        Some(HeaderIndex::open(
-            dir.join(format!("{name:016x}")),
-            identity,
-            SETTLE,
-        ))
+        Some(
+            HeaderIndex::open(dir.join(format!("{name:016x}")), identity, SETTLE).trusting(trusted),
+        )
+    }
+
+    /// The index, trusting the entries under `trusted`'s roots without a
+    /// stat (see [`Trusted`]).
+    pub fn trusting(mut self, trusted: Trusted) -> HeaderIndex {
+        self.trusted = trusted;
+        self
+    }
+
+    /// Whether `path` is read once and then trusted: its entries need no
+    /// stamp (pass [`FileStamp::TRUSTED`]).
+    pub fn trusts(&self, path: &Path) -> bool {
+        self.trusted.covers(path)
+    }
+
+    /// The index for the trusted roots alone: other paths are neither
+    /// stat'ed nor kept (the language server, which learns of edits from
+    /// the editor and the file watcher, keeps its own files).
+    pub fn trusted_only(mut self) -> HeaderIndex {
+        self.only_trusted = true;
+        self
+    }
+
+    /// Whether entries of paths outside the trusted roots are used.
+    pub fn stamps_others(&self) -> bool {
+        !self.only_trusted
+    }
+
+    /// How many entries the index file held.
+    pub fn entry_count(&self) -> usize {
+        self.saved.len()
     }
 
     /// Loads the index at `file` if it was written by the same `identity`;
@@ -165,10 +298,13 @@ impl HeaderIndex {
             by_path: FxHashMap::default(),
             state: Vec::new(),
             added: Mutex::new(Vec::new()),
+            trusted: Trusted::default(),
+            only_trusted: false,
         };
         if let Some(bytes) = read_regular(&index.file, MAX_INDEX_BYTES)
             && let Some(saved) = parse(&bytes, identity)
         {
+            index.by_path.reserve(saved.len());
             for (i, e) in saved.iter().enumerate() {
                 index
                     .by_path
@@ -270,7 +406,7 @@ impl HeaderIndex {
         kind: Kind,
         encode: impl FnOnce(&mut Vec<u8>),
     ) {
-        if stamp.mtime.max(stamp.ctime) >= self.settled_before {
+        if stamp != FileStamp::TRUSTED && stamp.mtime.max(stamp.ctime) >= self.settled_before {
             return;
         }
         let mut body = Vec::with_capacity(256);
@@ -837,6 +973,52 @@ mod tests {
         assert!(save().is_err());
         assert_eq!(names(), ["00000000000000aa", "a.go"]);
         assert_eq!(std::fs::read(&file).unwrap(), b"user data");
+    }
+
+    #[test]
+    fn trusted_roots_are_module_directories_and_a_released_goroot() {
+        let t = Trusted {
+            gomodcache: Some("/home/u/go/pkg/mod".into()),
+            goroot_src: Some("/usr/local/go/src".into()),
+            version: "go1.26.8".into(),
+            project: Some("/home/u/go/pkg/mod/example.com/work@v1.0.0/app".into()),
+        };
+        for (path, trusted) in [
+            ("/home/u/go/pkg/mod/example.com/a@v1.2.3", true),
+            ("/home/u/go/pkg/mod/example.com/a@v1.2.3/b/c.go", true),
+            (
+                "/home/u/go/pkg/mod/github.com/!foo/bar/v2@v2.0.0/x.go",
+                true,
+            ),
+            // Above the module directories, the download cache, elsewhere.
+            ("/home/u/go/pkg/mod/example.com", false),
+            (
+                "/home/u/go/pkg/mod/cache/download/example.com/a/@v/v1.2.3.zip",
+                false,
+            ),
+            ("/home/u/go/pkg/mod2/example.com/a@v1/x.go", false),
+            ("/home/u/src/a@v1/x.go", false),
+            ("/usr/local/go/src/net/net.go", true),
+            ("/usr/local/go/src", true),
+            ("/usr/local/go/srcx/a.go", false),
+            ("/usr/local/go/misc/a.go", false),
+            // The project's own tree, wherever it is.
+            (
+                "/home/u/go/pkg/mod/example.com/work@v1.0.0/app/main.go",
+                false,
+            ),
+            ("/home/u/go/pkg/mod/example.com/work@v1.0.0/lib/l.go", true),
+        ] {
+            assert_eq!(t.covers(Path::new(path)), trusted, "{path}");
+        }
+        // A development GOROOT is edited: not trusted.
+        let mut tc = crate::buildcfg::Toolchain::fixed_for_tests();
+        tc.version = Some("devel go1.27-abcdef".into());
+        tc.goroot = Some("/usr/local/go".into());
+        tc.gomodcache = "/m".into();
+        let t = Trusted::of(&tc, Path::new("/p"));
+        assert!(!t.covers(Path::new("/usr/local/go/src/net/net.go")));
+        assert!(t.covers(Path::new("/m/a.com/b@v1.0.0/x.go")));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// Editor buffers that override files on disk (path → contents).
@@ -49,6 +50,20 @@ pub struct Sources {
     /// What `prefetch_indexed` took from the index, until a load asks for
     /// it (and only then counts as used: see `HeaderIndex::peek`).
     prefetched: Mutex<Prefetched>,
+    /// How the index was used (see [`IndexCounts`]).
+    counts: IndexCounts,
+}
+
+/// How many files and directories this run stat'ed to check an index entry,
+/// and how many it took from the index without a stat (trusted roots, see
+/// `header_index::Trusted`). Logged at debug level when the index is saved,
+/// for the tests and for whoever wonders where the time goes.
+#[derive(Default, Debug)]
+pub struct IndexCounts {
+    pub stamped: AtomicUsize,
+    pub trusted: AtomicUsize,
+    /// Files and directories read from the disk (not in the index).
+    pub read: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -120,6 +135,10 @@ impl Sources {
     /// Takes the headers of unchanged files and the listings of unchanged
     /// directories from `index` from now on.
     pub fn use_index(&self, index: HeaderIndex) {
+        // A warm run takes nearly every entry: no rehashing as they come.
+        if let Ok(mut h) = self.headers.write() {
+            h.reserve(index.entry_count());
+        }
         let _ = self.index.set(index);
     }
 
@@ -132,37 +151,83 @@ impl Sources {
         let Some(index) = self.index.get() else {
             return;
         };
+        let started = std::time::Instant::now();
+        let _logged = Defer(move || {
+            tracing::debug!(elapsed = ?started.elapsed(), "prefetched the index's entries");
+        });
+        // Handed over in batches: one lock for many entries, while the
+        // loader's threads take them.
+        const BATCH: usize = 128;
+        let (mut headers, mut dirs) = (Vec::new(), Vec::new());
+        let publish = |headers: &mut Vec<_>, dirs: &mut Vec<_>| {
+            if let Ok(mut p) = self.prefetched.lock() {
+                p.headers.extend(headers.drain(..));
+                p.dirs.extend(dirs.drain(..));
+            }
+        };
         for (kind, path) in index.entries() {
+            // A trusted entry costs no stat: the loader's threads decode
+            // it when they get to it, on every core, and only if needed.
+            // What is left here is what waits on a stat.
+            if index.trusts(path) {
+                continue;
+            }
             let key = path.as_os_str();
             match kind {
                 Kind::Listing => {
                     if self.dirs.read().is_ok_and(|d| d.contains_key(key)) {
                         continue;
                     }
-                    let Some((i, l)) =
-                        FileStamp::of_dir(path).and_then(|s| index.peek_listing(path, &s))
+                    let Some((i, l)) = self
+                        .stamp(index, path, true)
+                        .and_then(|s| index.peek_listing(path, &s))
                     else {
                         continue;
                     };
-                    if let Ok(mut p) = self.prefetched.lock() {
-                        p.dirs.insert(key.to_owned(), (i, Arc::new(l)));
-                    }
+                    dirs.push((key.to_owned(), (i, Arc::new(l))));
                 }
                 Kind::Header => {
                     if self.headers.read().is_ok_and(|h| h.contains_key(key)) {
                         continue;
                     }
-                    let Some((i, h)) =
-                        FileStamp::of(path).and_then(|s| index.peek_header(path, &s))
+                    let Some((i, h)) = self
+                        .stamp(index, path, false)
+                        .and_then(|s| index.peek_header(path, &s))
                     else {
                         continue;
                     };
-                    if let Ok(mut p) = self.prefetched.lock() {
-                        p.headers.insert(key.to_owned(), (i, Arc::new(h)));
+                    headers.push((key.to_owned(), (i, Arc::new(h))));
+                    if headers.len() == BATCH {
+                        publish(&mut headers, &mut dirs);
                     }
                 }
             }
         }
+        publish(&mut headers, &mut dirs);
+    }
+
+    /// The stamp an index entry for `path` must have: none to take for a
+    /// trusted path, else its stat's (`None` when it is gone or of
+    /// another kind).
+    fn stamp(&self, index: &HeaderIndex, path: &Path, dir: bool) -> Option<FileStamp> {
+        if index.trusts(path) {
+            self.counts.trusted.fetch_add(1, Ordering::Relaxed);
+            return Some(FileStamp::TRUSTED);
+        }
+        if !index.stamps_others() {
+            return None;
+        }
+        self.counts.stamped.fetch_add(1, Ordering::Relaxed);
+        if dir {
+            FileStamp::of_dir(path)
+        } else {
+            FileStamp::of(path)
+        }
+    }
+
+    /// How the index was used so far.
+    pub fn index_counts(&self) -> &IndexCounts {
+        &self.counts
     }
 
     /// A prefetched header, now used.
@@ -194,11 +259,26 @@ impl Sources {
 
     /// Saves the header index, if one is in use and this run added to it.
     pub fn save_index(&self) -> std::io::Result<bool> {
-        self.index.get().map_or(Ok(false), HeaderIndex::save)
+        let Some(index) = self.index.get() else {
+            return Ok(false);
+        };
+        let c = &self.counts;
+        tracing::debug!(
+            stamped = c.stamped.load(Ordering::Relaxed),
+            trusted = c.trusted.load(Ordering::Relaxed),
+            read = c.read.load(Ordering::Relaxed),
+            "header index: entries checked by stat, trusted, read from disk"
+        );
+        index.save()
     }
 
     pub fn overlay_contents(&self, path: &Path) -> Option<Arc<Vec<u8>>> {
-        self.overlay.read().ok()?.get(path).cloned()
+        let o = self.overlay.read().ok()?;
+        // (No hash of the path when there is nothing to find: the CLI.)
+        if o.is_empty() {
+            return None;
+        }
+        o.get(path).cloned()
     }
 
     /// Forgets one file's header and its directory's listing.
@@ -245,6 +325,19 @@ impl Sources {
         if let Some(h) = self.take_prefetched_header(path) {
             return Ok(h);
         }
+        // A trusted entry needs no stat and no read: no reason to make
+        // other threads wait for it.
+        if let Some(index) = self.index.get()
+            && index.trusts(path)
+            && let Some(h) = index.lookup(path, &FileStamp::TRUSTED)
+        {
+            self.counts.trusted.fetch_add(1, Ordering::Relaxed);
+            let h = Arc::new(h);
+            if let Ok(mut m) = self.headers.write() {
+                m.insert(path.as_os_str().to_owned(), (Stamp::Disk, h.clone()));
+            }
+            return Ok(h);
+        }
         // Walks on several threads meet the same standard packages at the
         // same time: one reads, the others wait for its result.
         let cell = match self.reading.lock() {
@@ -270,17 +363,19 @@ impl Sources {
     /// A file's header from the index while the file is unchanged since
     /// it was indexed; otherwise read (and then indexed).
     fn disk_header(&self, path: &Path, regular: bool) -> Result<FileHeader, String> {
-        // (No stat without an index: the language server has none.)
+        // (No stat for a path the index does not stamp: no index, or the
+        // language server's, which keeps the trusted roots alone.)
         let indexed = self
             .index
             .get()
-            .and_then(|i| Some((i, FileStamp::of(path)?)));
+            .and_then(|i| Some((i, self.stamp(i, path, false)?)));
         let Some((index, stamp)) = indexed else {
             return read_header(path, regular);
         };
         if let Some(h) = index.lookup(path, &stamp) {
             return Ok(h);
         }
+        self.counts.read.fetch_add(1, Ordering::Relaxed);
         // Stamped before the read: a change during it makes the saved
         // stamp stale, never the saved header.
         let h = read_header(path, regular)?;
@@ -373,12 +468,13 @@ impl Sources {
         let indexed = self
             .index
             .get()
-            .and_then(|i| Some((i, FileStamp::of_dir(dir)?)));
+            .and_then(|i| Some((i, self.stamp(i, dir, true)?)));
         if let Some((index, stamp)) = &indexed
             && let Some(entries) = index.lookup_listing(dir, stamp)
         {
             return Ok(entries);
         }
+        self.counts.read.fetch_add(1, Ordering::Relaxed);
         let mut entries = list_disk_dir(dir)?;
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         if let Some((index, stamp)) = indexed {
@@ -391,6 +487,25 @@ impl Sources {
         self.overlay
             .read()
             .is_ok_and(|o| o.keys().any(|p| p.parent() == Some(dir)))
+    }
+
+    /// The resolver's `is_go_dir` from this cache's listings (which the
+    /// loader reads next anyway, and which the index serves): a `.go`
+    /// regular file, or symlink to one, as `fsys.IsGoDir`. Editor buffers
+    /// do not count (the resolver looks at the disk); an error is left to
+    /// the resolver's own listing, which words it.
+    pub fn go_dir_probe(self: &Arc<Self>) -> crate::modules::resolve::GoDirProbe {
+        let sources = Arc::downgrade(self);
+        crate::modules::resolve::GoDirProbe(Box::new(move |dir| {
+            let entries = sources.upgrade()?.read_dir(dir).ok()?;
+            Some(entries.iter().any(|e| {
+                e.name.as_encoded_bytes().ends_with(b".go")
+                    && !e.is_dir
+                    && (e.is_file
+                        || (e.is_symlink
+                            && std::fs::metadata(dir.join(&e.name)).is_ok_and(|m| m.is_file())))
+            }))
+        }))
     }
 
     /// Reads a whole non-Go file (C sources for symbol use), size-capped.
@@ -478,4 +593,13 @@ fn hash(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
+}
+
+/// Runs its closure when dropped (at every return).
+struct Defer<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Defer<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
 }

@@ -133,6 +133,20 @@ pub struct Resolver {
     modules_txt: PathBuf,
     problems: Vec<String>,
     fs: RwLock<FsCache>,
+    go_dir_probe: std::sync::OnceLock<GoDirProbe>,
+}
+
+/// Answers `is_go_dir` from a listing the caller already holds or can take
+/// from its header index (the loader reads the same directories): `None`
+/// to list the directory here.
+pub struct GoDirProbe(pub Box<ProbeFn>);
+
+type ProbeFn = dyn Fn(&Path) -> Option<bool> + Send + Sync;
+
+impl std::fmt::Debug for GoDirProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GoDirProbe")
+    }
 }
 
 impl Resolver {
@@ -339,6 +353,7 @@ impl Resolver {
             modules_txt,
             problems,
             fs: RwLock::new(FsCache::default()),
+            go_dir_probe: std::sync::OnceLock::new(),
         })
     }
 
@@ -820,6 +835,11 @@ impl Resolver {
         }
     }
 
+    /// Lists directories for `is_go_dir` through `probe` from now on.
+    pub fn set_go_dir_probe(&self, probe: GoDirProbe) {
+        let _ = self.go_dir_probe.set(probe);
+    }
+
     /// fsys.IsGoDir: a `.go` regular file (or symlink to one) in `dir`. A
     /// missing directory is `Ok(false)`; an unreadable one an error.
     fn is_go_dir(&self, dir: &Path) -> Result<bool, String> {
@@ -829,7 +849,10 @@ impl Resolver {
             |c, k, v| {
                 c.go_dir.insert(k, v);
             },
-            || is_go_dir(dir),
+            || match self.go_dir_probe.get().and_then(|p| (p.0)(dir)) {
+                Some(yes) => Ok(yes),
+                None => is_go_dir(dir),
+            },
         )
     }
 }

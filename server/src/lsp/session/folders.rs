@@ -168,6 +168,19 @@ impl Session {
                 crate::buildcfg::Toolchain::discover_with(&self.proc_env, false)
             };
             let engine = Engine::new(tc);
+            // Dependencies and the standard library from the index's
+            // trusted part (the workspace's own files come from the editor
+            // and the disk, as before).
+            if let Some(root) = self.folder(id).map(|f| f.path.clone()) {
+                let trusted = crate::load::header_index::Trusted::of(&engine.toolchain, &root);
+                if let Some(index) = crate::load::header_index::HeaderIndex::for_project(
+                    &self.proc_env,
+                    &root,
+                    trusted,
+                ) {
+                    engine.sources.use_index(index.trusted_only());
+                }
+            }
             for (p, d) in &self.docs {
                 if is_go(p) {
                     engine
@@ -206,6 +219,11 @@ impl Session {
         files.extend(self.docs.keys().cloned());
         files.extend(self.profile_files());
         self.publish_files(files, out);
+        // What the first load read of the module cache and GOROOT, for the
+        // next session (after the diagnostics, which never wait for it).
+        if let Some(engine) = &self.engine {
+            let _ = engine.sources.save_index();
+        }
         out.lens_changed = true;
     }
 
