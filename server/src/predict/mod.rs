@@ -3,12 +3,15 @@
 //! docs/ground-truth.md for the builds that check them).
 
 pub mod archive;
+pub mod cgooff;
+pub mod cpp;
 pub mod csource;
 pub mod directives;
 pub mod fixes;
 pub mod ldsim;
 pub mod libs;
 pub mod linkline;
+pub mod pkgconfig;
 pub mod platform;
 
 use crate::buildcfg::ctoolchain::Libc;
@@ -351,6 +354,7 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         return link;
     }
 
+    p.caveats.extend(cgooff::caveat(g, &cfg.tags));
     collect_cgo_packages(g, p);
     let iscgo = g.contains("runtime/cgo");
     if iscgo && !cfg.cgo_enabled {
@@ -760,7 +764,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
                 .collect(),
             purpose,
             internal_link_ok: pkg.standard && INTERNAL_LINK_PACKAGES.contains(&path),
-            ldflags: pkg.cgo_args(CgoVerb::LdFlags),
+            ldflags: pkgconfig::ldflags(pkg),
             ignored: None,
         });
     }
@@ -778,48 +782,52 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
     }
 }
 
-/// `#include` lines in a cgo preamble whose header the C toolchain lacks:
-/// the build fails in the C compiler.
+/// `#include`s the C compiler reaches (the preprocessor's conditionals
+/// evaluated, see cpp.rs) in a cgo preamble or a package's `.c` file whose
+/// header the C toolchain lacks: the build fails in the C compiler.
 fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link> {
     let cfg = loader.cfg;
     for c in p.cgo_packages.iter().filter(|c| !c.standard) {
         let pkg = g.get(&c.import_path)?;
+        // cmd/go runs pkg-config before compiling: a missing .pc fails it.
+        if let Err(e) = pkgconfig::package_flags(pkg) {
+            p.error_location = pkg.cgo_directives.iter().find_map(|(file, d)| {
+                (d.verb == CgoVerb::PkgConfig).then(|| Location {
+                    file: file.clone(),
+                    span: d.span,
+                })
+            });
+            return Some(Link::fails(format!("# {}\n{e}", c.import_path)));
+        }
         let mut dirs = vec![pkg.dir.clone()];
-        for f in pkg
-            .cgo_args(CgoVerb::CFlags)
-            .iter()
-            .chain(&pkg.cgo_args(CgoVerb::CppFlags))
-        {
-            if let Some(d) = f.strip_prefix("-I") {
-                let d = d.replace("${SRCDIR}", &pkg.dir.to_string_lossy());
-                dirs.push(pkg.dir.join(d));
-            }
-        }
-        if !pkg.cgo_args(CgoVerb::PkgConfig).is_empty() {
-            continue; // pkg-config adds include paths we do not evaluate
-        }
-        for f in pkg.cgo_files() {
-            let Some(src) = loader.sources.read_small(&f.path, 1 << 20) else {
-                continue;
-            };
-            let Some(ic) = &f.header.import_c else {
-                continue;
-            };
-            for header in includes(&preamble(&src, ic.span.start)) {
-                if !cfg.c_toolchain.has_header(&header, &dirs) {
-                    p.error_location = Some(Location {
-                        file: f.path.clone(),
-                        span: ic.span,
-                    });
-                    return Some(Link::fails(format!(
-                        "{}: fatal error: {header}: No such file or directory (not in {}'s include path)",
-                        f.path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        cfg.c_toolchain.program
-                    )));
+        dirs.extend(cpp::package_include_dirs(cfg, pkg));
+        for unit in cpp::package_units(cfg, loader.sources, pkg) {
+            for inc in &unit.out.includes {
+                if cfg.c_toolchain.has_header(&inc.name, &dirs) {
+                    continue;
                 }
+                let span = if unit.preamble {
+                    g.get(&c.import_path)
+                        .and_then(|pkg| pkg.cgo_files().find(|f| f.path == unit.file))
+                        .and_then(|f| f.header.import_c.as_ref())
+                        .map(|ic| ic.span)
+                        .unwrap_or_default()
+                } else {
+                    Span::default()
+                };
+                p.error_location = Some(Location {
+                    file: unit.file.clone(),
+                    span,
+                });
+                return Some(Link::fails(format!(
+                    "{}: fatal error: {}: No such file or directory (not in {}'s include path)",
+                    unit.file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    inc.name,
+                    cfg.c_toolchain.program
+                )));
             }
         }
     }
@@ -864,27 +872,6 @@ pub fn preamble(src: &[u8], c_offset: usize) -> String {
     }
     lines.reverse();
     lines.join("\n")
-}
-
-fn includes(preamble: &str) -> Vec<String> {
-    preamble
-        .lines()
-        .filter_map(|l| {
-            let l = l
-                .trim()
-                .strip_prefix('#')?
-                .trim_start()
-                .strip_prefix("include")?
-                .trim();
-            let (open, close) = match l.chars().next()? {
-                '<' => ('<', '>'),
-                '"' => ('"', '"'),
-                _ => return None,
-            };
-            let rest = l.strip_prefix(open)?;
-            rest.find(close).map(|e| rest[..e].to_string())
-        })
-        .collect()
 }
 
 fn internal_link(
@@ -1000,8 +987,7 @@ fn dynamic_libs(
     _all: &[CgoPackage],
 ) -> Vec<String> {
     let mut dirs: Vec<PathBuf> = extra_dirs.to_vec();
-    let ldflags: Vec<String> = pkg
-        .cgo_args(CgoVerb::LdFlags)
+    let ldflags: Vec<String> = pkgconfig::ldflags(pkg)
         .into_iter()
         .chain(cfg.cgo_ldflags.iter().cloned())
         .collect();
@@ -1078,11 +1064,7 @@ fn external_link(
         let mut libs_needed: Vec<(String, &Package)> = Vec::new();
         for c in &p.cgo_packages {
             if let Some(pkg) = g.get(&c.import_path) {
-                for f in pkg
-                    .cgo_args(CgoVerb::LdFlags)
-                    .iter()
-                    .chain(&cfg.cgo_ldflags)
-                {
+                for f in pkgconfig::ldflags(pkg).iter().chain(&cfg.cgo_ldflags) {
                     if let Some(name) = f.strip_prefix("-l") {
                         libs_needed.push((name.to_string(), pkg));
                     }
@@ -1096,8 +1078,7 @@ fn external_link(
                 .unwrap_or_else(|| unreachable_pkg()),
         ));
         for (name, pkg) in libs_needed {
-            let dirs: Vec<PathBuf> = pkg
-                .cgo_args(CgoVerb::LdFlags)
+            let dirs: Vec<PathBuf> = pkgconfig::ldflags(pkg)
                 .iter()
                 .filter_map(|f| f.strip_prefix("-L"))
                 .map(|d| {
@@ -1157,10 +1138,15 @@ fn external_link(
         .interpreter
         .clone()
         .or_else(|| cfg.c_toolchain.interpreter.clone());
-    let from_archives = match link_archives(loader, g, p, &ld.extldflags, false) {
+    let mut from_archives = match link_archives(loader, g, p, &ld.extldflags, false) {
         Ok(out) => out.map(|o| o.needed_by_archives).unwrap_or_default(),
         Err(link) => return link,
     };
+    if let Some(ld_so) = tls_loader(loader, g, p, interpreter.as_deref())
+        && !from_archives.contains(&ld_so)
+    {
+        from_archives.push(ld_so);
+    }
     let needed = needed_libs(cfg, g, p, interpreter.as_deref(), &from_archives);
     Link {
         result: Verdict::Dynamic,
@@ -1170,6 +1156,42 @@ fn external_link(
         pie,
         error: None,
     }
+}
+
+/// Thread-local storage in a package's C code, dynamically linked against
+/// glibc: the objects call `__tls_get_addr`, which only ld.so defines, so
+/// the binary needs the loader's soname (measured: sqlc v1.31.1's
+/// pg_query_go v6.2.2, `__thread` in parser/pg_query.c, NEEDED
+/// ld-linux-x86-64.so.2).
+fn tls_loader(
+    loader: &Loader,
+    g: &Graph,
+    p: &mut Prediction,
+    interpreter: Option<&str>,
+) -> Option<String> {
+    let cfg = loader.cfg;
+    if cfg.c_toolchain.libc != Libc::Glibc {
+        return None;
+    }
+    let soname = Path::new(interpreter?)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+        let pkg = g.get(&c.import_path)?;
+        if let Some(u) = cpp::package_units(cfg, loader.sources, pkg)
+            .into_iter()
+            .find(|u| u.out.tls)
+        {
+            p.reasons.push(format!(
+                "{} has thread-local variables in its C code ({}): glibc resolves their accesses with __tls_get_addr from the dynamic loader, so the binary needs {soname}",
+                c.import_path,
+                u.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ));
+            return Some(soname);
+        }
+    }
+    None
 }
 
 /// Cgo packages whose link flags reach the C link, in cmd/link's order
