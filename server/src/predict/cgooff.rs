@@ -11,10 +11,12 @@ use super::Caveat;
 use crate::gosrc::TagContext;
 use crate::gosrc::select::Exclusion;
 use crate::load::graph::Graph;
+use crate::load::source::Sources;
 
 /// The `cgo-files-dropped` caveat for `g` under `tags` (cgo off), if any
-/// package needs it.
-pub fn caveat(g: &Graph, tags: &TagContext) -> Option<Caveat> {
+/// package needs it. Files whose `//go:build` needs cgo (pg_query_go's
+/// `//go:build cgo` pg_query.go) count as cgo files.
+pub fn caveat(g: &Graph, tags: &TagContext, sources: &Sources) -> Option<Caveat> {
     if tags.cgo_enabled {
         return None;
     }
@@ -28,7 +30,13 @@ pub fn caveat(g: &Graph, tags: &TagContext) -> Option<Caveat> {
         let dropped: Vec<String> = pkg
             .ignored
             .iter()
-            .filter(|(_, why)| *why == Exclusion::CgoDisabled)
+            .filter(|(name, why)| match why {
+                Exclusion::CgoDisabled => true,
+                Exclusion::Constraint => sources
+                    .header(&pkg.dir.join(name))
+                    .is_ok_and(|h| h.constraint_holds(&with_cgo_on)),
+                _ => false,
+            })
             .map(|(n, _)| n.to_string_lossy().into_owned())
             .collect();
         if dropped.is_empty() {

@@ -354,7 +354,8 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         return link;
     }
 
-    p.caveats.extend(cgooff::caveat(g, &cfg.tags));
+    p.caveats
+        .extend(cgooff::caveat(g, &cfg.tags, loader.sources));
     collect_cgo_packages(g, p);
     let iscgo = g.contains("runtime/cgo");
     if iscgo && !cfg.cgo_enabled {
@@ -385,10 +386,13 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
 
     // cmd/link: host objects from packages outside internalpkg force
     // external linking in auto mode; so do some compiler flags.
+    // Any host object outside internalpkg forces it; name the package's own
+    // C code before a standard package's (plugin, ...) when both are there.
     let external_obj = p
         .cgo_packages
         .iter()
-        .find(|c| !c.internal_link_ok)
+        .filter(|c| !c.internal_link_ok)
+        .min_by_key(|c| c.standard)
         .map(|c| c.import_path.clone())
         .or_else(|| {
             g.packages_with(Has::SysoFiles)
@@ -1096,10 +1100,17 @@ fn external_link(
         if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true) {
             return link;
         }
+        // The C code's own calls that glibc warns about in a static link
+        // (measured: go-sqlite3's sqlite3-binding.c calls dlopen).
+        let c_calls: Vec<String> = if cfg.c_toolchain.libc == Libc::Glibc {
+            static_glibc_calls(loader, g, p)
+        } else {
+            Vec::new()
+        };
         if cfg.c_toolchain.libc == Libc::Glibc && (uses(p, "net") || uses(p, "os/user")) {
             // What ld warns about, per package (measured: go1.26.8, glibc
             // 2.36): the symbols each package's cgo code links.
-            let calls: Vec<String> = [
+            let mut calls: Vec<String> = [
                 ("net", "getaddrinfo"),
                 (
                     "os/user",
@@ -1110,6 +1121,7 @@ fn external_link(
             .filter(|(pkg, _)| uses(p, pkg))
             .map(|(pkg, syms)| format!("{pkg} calls {syms}"))
             .collect();
+            calls.extend(c_calls.iter().cloned());
             p.caveats.push(Caveat {
                 code: "glibc-static-nss".into(),
                 message: format!(
@@ -1117,6 +1129,16 @@ fn external_link(
                      (the linker warns \"Using '…' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
                      Add `-tags netgo,osusergo` or build with musl.",
                     calls.join("; ")
+                ),
+            });
+        } else if !c_calls.is_empty() {
+            p.caveats.push(Caveat {
+                code: "glibc-static-nss".into(),
+                message: format!(
+                    "glibc static link: {}; at run time these need the shared libraries of the glibc version used for linking \
+                     (the linker warns \"Using '…' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
+                     Build with musl to avoid it.",
+                    c_calls.join("; ")
                 ),
             });
         }
@@ -1156,6 +1178,56 @@ fn external_link(
         pie,
         error: None,
     }
+}
+
+/// glibc functions that ld warns about in a static link (they load shared
+/// objects at run time), called from the active code of the packages' own
+/// C sources: "<package> calls dlopen". Archives' members are not read for
+/// this.
+fn static_glibc_calls(loader: &Loader, g: &Graph, p: &Prediction) -> Vec<String> {
+    const WARNED: &[&str] = &[
+        "dlopen",
+        "getaddrinfo",
+        "gethostbyname",
+        "gethostbyname2",
+        "gethostbyname_r",
+        "gethostbyaddr",
+        "getservbyname",
+        "getservbyname_r",
+        "getprotobyname",
+        "getprotobyname_r",
+        "getnetbyname_r",
+        "getpwnam",
+        "getpwnam_r",
+        "getpwuid",
+        "getpwuid_r",
+        "getgrnam",
+        "getgrnam_r",
+        "getgrgid",
+        "getgrgid_r",
+        "getgrouplist",
+        "initgroups",
+        "getspnam",
+    ];
+    let mut out = Vec::new();
+    for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+        let Some(pkg) = g.get(&c.import_path) else {
+            continue;
+        };
+        let mut refs = std::collections::HashSet::new();
+        for u in cpp::package_units(loader.cfg, loader.sources, pkg) {
+            refs.extend(csource::body_references(&u.out.active));
+        }
+        let syms: Vec<&str> = WARNED
+            .iter()
+            .copied()
+            .filter(|s| refs.contains(*s))
+            .collect();
+        if !syms.is_empty() {
+            out.push(format!("{} calls {}", c.import_path, syms.join(", ")));
+        }
+    }
+    out
 }
 
 /// Thread-local storage in a package's C code, dynamically linked against
