@@ -1,6 +1,6 @@
 //! Real-world ground truth for cgo: pinned modules nobody here wrote
 //! (go-sqlite3, pg_query_go as sqlc v1.31.1 pins it, confluent-kafka-go,
-//! lib/pq, gopacket/pcap) and `#cgo pkg-config:` libraries (sqlite3, zlib),
+//! lib/pq, gopacket/pcap, miekg/pkcs11 as containerd uses it) and `#cgo pkg-config:` libraries (sqlite3, zlib),
 //! each built with the real `go` under the configurations users try, the
 //! ELF read (result, interpreter, DT_NEEDED exactly) and compared with
 //! `linklens check --json` under the same environment and flags.
@@ -55,6 +55,8 @@ const MAINS: &[(&str, &[&str])] = &[
     ("sqlite", &["default", "cgo0", "netgo-osusergo", "glibc-static", "musl-static"]),
     ("pgquery", &["default", "cgo0", "netgo-osusergo", "glibc-static", "musl-static"]),
     ("kafka", &["default", "cgo0", "netgo-osusergo", "glibc-static", "musl-static"]),
+    // containerd's PKCS#11 dependency: `#include <windows.h>` under `#ifdef _WIN32`.
+    ("pkcs11", &["default", "cgo0", "netgo-osusergo", "glibc-static", "musl-static"]),
 ];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -739,7 +739,7 @@ pub struct Unit {
     pub file: PathBuf,
     /// A cgo preamble (its lines are not the file's).
     pub preamble: bool,
-    pub out: Output,
+    pub out: std::sync::Arc<Output>,
 }
 
 /// Every C text of `pkg` the compiler sees (preambles, then `.c` files),
@@ -763,7 +763,7 @@ pub fn package_units(
         out.push(Unit {
             file: f.path.clone(),
             preamble: true,
-            out: preprocess(&pre, &pkg.dir, &dirs, &mut m, &has),
+            out: std::sync::Arc::new(preprocess(&pre, &pkg.dir, &dirs, &mut m, &has)),
         });
     }
     for c in &pkg.c_files {
@@ -772,14 +772,47 @@ pub fn package_units(
         if !(name.ends_with(".c") || name.ends_with(".h")) {
             continue;
         }
-        let Ok(text) = crate::regular::read_to_string(&path) else {
+        // Amalgamations are large (go-sqlite3's is 9 MB) and a prediction
+        // asks several times: remember by file stamp and macro set.
+        type Key = (PathBuf, u64, Option<std::time::SystemTime>, String);
+        static CACHE: std::sync::Mutex<Vec<(Key, std::sync::Arc<Output>)>> =
+            std::sync::Mutex::new(Vec::new());
+        let Ok(meta) = std::fs::metadata(&path) else {
             continue;
         };
-        let mut m = base.clone();
+        let mut defs: Vec<_> = base.defs.iter().collect();
+        defs.sort();
+        let key: Key = (
+            path.clone(),
+            meta.len(),
+            meta.modified().ok(),
+            format!("{defs:?}{dirs:?}"),
+        );
+        let cached = CACHE
+            .lock()
+            .ok()
+            .and_then(|c| c.iter().find(|(k, _)| *k == key).map(|(_, o)| o.clone()));
+        let o = match cached {
+            Some(o) => o,
+            None => {
+                let Ok(text) = crate::regular::read_to_string(&path) else {
+                    continue;
+                };
+                let mut m = base.clone();
+                let o = std::sync::Arc::new(preprocess(&text, &pkg.dir, &dirs, &mut m, &has));
+                if let Ok(mut c) = CACHE.lock() {
+                    if c.len() >= 16 {
+                        c.remove(0);
+                    }
+                    c.push((key, o.clone()));
+                }
+                o
+            }
+        };
         out.push(Unit {
             file: path,
             preamble: false,
-            out: preprocess(&text, &pkg.dir, &dirs, &mut m, &has),
+            out: o,
         });
     }
     out
