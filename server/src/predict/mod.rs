@@ -1097,16 +1097,18 @@ fn external_link(
                 ));
             }
         }
-        if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true) {
+        let mut archive_calls = Vec::new();
+        if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true, &mut archive_calls) {
             return link;
         }
         // The C code's own calls that glibc warns about in a static link
         // (measured: go-sqlite3's sqlite3-binding.c calls dlopen).
-        let c_calls: Vec<String> = if cfg.c_toolchain.libc == Libc::Glibc {
+        let mut c_calls: Vec<String> = if cfg.c_toolchain.libc == Libc::Glibc {
             static_glibc_calls(loader, g, p)
         } else {
             Vec::new()
         };
+        c_calls.extend(archive_calls);
         if cfg.c_toolchain.libc == Libc::Glibc && (uses(p, "net") || uses(p, "os/user")) {
             // What ld warns about, per package (measured: go1.26.8, glibc
             // 2.36): the symbols each package's cgo code links.
@@ -1160,10 +1162,11 @@ fn external_link(
         .interpreter
         .clone()
         .or_else(|| cfg.c_toolchain.interpreter.clone());
-    let mut from_archives = match link_archives(loader, g, p, &ld.extldflags, false) {
-        Ok(out) => out.map(|o| o.needed_by_archives).unwrap_or_default(),
-        Err(link) => return link,
-    };
+    let mut from_archives =
+        match link_archives(loader, g, p, &ld.extldflags, false, &mut Vec::new()) {
+            Ok(out) => out.map(|o| o.needed_by_archives).unwrap_or_default(),
+            Err(link) => return link,
+        };
     if let Some(ld_so) = tls_loader(loader, g, p, interpreter.as_deref())
         && !from_archives.contains(&ld_so)
     {
@@ -1180,35 +1183,38 @@ fn external_link(
     }
 }
 
+/// glibc functions ld warns about in a static link (they load shared
+/// objects at run time).
+const STATIC_WARNED: &[&str] = &[
+    "dlopen",
+    "getaddrinfo",
+    "gethostbyname",
+    "gethostbyname2",
+    "gethostbyname_r",
+    "gethostbyaddr",
+    "getservbyname",
+    "getservbyname_r",
+    "getprotobyname",
+    "getprotobyname_r",
+    "getnetbyname_r",
+    "getpwnam",
+    "getpwnam_r",
+    "getpwuid",
+    "getpwuid_r",
+    "getgrnam",
+    "getgrnam_r",
+    "getgrgid",
+    "getgrgid_r",
+    "getgrouplist",
+    "initgroups",
+    "getspnam",
+];
+
 /// glibc functions that ld warns about in a static link (they load shared
 /// objects at run time), called from the active code of the packages' own
 /// C sources: "<package> calls dlopen". Archives' members are not read for
 /// this.
 fn static_glibc_calls(loader: &Loader, g: &Graph, p: &Prediction) -> Vec<String> {
-    const WARNED: &[&str] = &[
-        "dlopen",
-        "getaddrinfo",
-        "gethostbyname",
-        "gethostbyname2",
-        "gethostbyname_r",
-        "gethostbyaddr",
-        "getservbyname",
-        "getservbyname_r",
-        "getprotobyname",
-        "getprotobyname_r",
-        "getnetbyname_r",
-        "getpwnam",
-        "getpwnam_r",
-        "getpwuid",
-        "getpwuid_r",
-        "getgrnam",
-        "getgrnam_r",
-        "getgrgid",
-        "getgrgid_r",
-        "getgrouplist",
-        "initgroups",
-        "getspnam",
-    ];
     let mut out = Vec::new();
     for c in p.cgo_packages.iter().filter(|c| !c.standard) {
         let Some(pkg) = g.get(&c.import_path) else {
@@ -1218,7 +1224,7 @@ fn static_glibc_calls(loader: &Loader, g: &Graph, p: &Prediction) -> Vec<String>
         for u in cpp::package_units(loader.cfg, loader.sources, pkg) {
             refs.extend(csource::body_references(&u.out.active));
         }
-        let syms: Vec<&str> = WARNED
+        let syms: Vec<&str> = STATIC_WARNED
             .iter()
             .copied()
             .filter(|s| refs.contains(*s))
@@ -1228,6 +1234,49 @@ fn static_glibc_calls(loader: &Loader, g: &Graph, p: &Prediction) -> Vec<String>
         }
     }
     out
+}
+
+/// The `STATIC_WARNED` functions the pulled members of the followed
+/// archives call ("librdkafka_glibc_linux_amd64.a calls dlopen, …").
+fn archive_static_calls(inputs: &[ldsim::Input], out: &ldsim::Outcome, calls: &mut Vec<String>) {
+    for input in inputs {
+        match input {
+            ldsim::Input::Group(members) => archive_static_calls(members, out, calls),
+            ldsim::Input::Archive {
+                label,
+                archive,
+                follow: true,
+                ..
+            } => {
+                let mut syms: Vec<&str> = Vec::new();
+                for pulled in out.pulled.iter().filter(|x| &x.archive == label) {
+                    let Some(Ok(m)) = archive
+                        .names
+                        .iter()
+                        .position(|n| *n == pulled.member)
+                        .and_then(|i| archive.members.get(i))
+                    else {
+                        continue;
+                    };
+                    for w in STATIC_WARNED {
+                        if !syms.contains(w) && m.references.iter().any(|r| r.symbol == *w) {
+                            syms.push(w);
+                        }
+                    }
+                }
+                if !syms.is_empty() {
+                    let file = std::path::Path::new(label)
+                        .file_name()
+                        .map_or(label.clone(), |n| n.to_string_lossy().into_owned());
+                    let line = format!("{file} calls {}", syms.join(", "));
+                    if !calls.contains(&line) {
+                        calls.push(line);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Thread-local storage in a package's C code, dynamically linked against
@@ -1285,6 +1334,7 @@ fn link_archives(
     p: &mut Prediction,
     extldflags: &[String],
     static_link: bool,
+    archive_calls: &mut Vec<String>,
 ) -> Result<Option<ldsim::Outcome>, Link> {
     let pkgs = link_packages(g, p);
     let line = linkline::build(loader.cfg, loader.sources, &pkgs, extldflags, static_link);
@@ -1297,6 +1347,9 @@ fn link_archives(
         p.error_location = archive_location(g, &line, &label);
     }
     verdict?;
+    if static_link && loader.cfg.c_toolchain.libc == Libc::Glibc {
+        archive_static_calls(&line.inputs, &out, archive_calls);
+    }
     archive_reasons(&line, &out, &loader.cfg.c_toolchain.libc_soname, p);
     Ok(Some(out))
 }
