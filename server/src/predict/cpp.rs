@@ -692,6 +692,24 @@ pub fn package_macros(cfg: &crate::buildcfg::Config, pkg: &crate::load::Package)
         goarch: &cfg.goarch,
         glibc: cfg.c_toolchain.libc == crate::buildcfg::ctoolchain::Libc::Glibc,
     });
+    if m.is_defined("__GLIBC__") {
+        // The toolchain's own glibc version, as <features.h> states it.
+        let features = cfg
+            .c_toolchain
+            .include_dirs
+            .iter()
+            .map(|d| d.join("features.h"))
+            .find(|p| p.is_file())
+            .and_then(|p| crate::regular::read_to_string(&p).ok());
+        for line in features.iter().flat_map(|t| t.lines()) {
+            let mut w = line.split_whitespace();
+            if let (Some("#define"), Some(k @ ("__GLIBC__" | "__GLIBC_MINOR__")), Some(v)) =
+                (w.next(), w.next(), w.next())
+            {
+                m.defs.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
     m.apply_flags(&cfg.cgo_cflags);
     m.apply_flags(&pkg.cgo_args(CgoVerb::CppFlags));
     m.apply_flags(&pkg.cgo_args(CgoVerb::CFlags));
