@@ -16,6 +16,10 @@ command -v rg >/dev/null || need+=(ripgrep)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v make >/dev/null || need+=(build-essential)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+# tests/realworld_cgo.rs: pkg-config libraries, libpcap (gopacket/pcap), sqlite3 and zlib.
+for p in libsqlite3-dev libpcap-dev zlib1g-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
   $SUDO apt-get update -qq

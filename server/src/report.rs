@@ -51,7 +51,8 @@ pub fn verdict_line(p: &Prediction) -> String {
                     .join(", ")
             )
         }
-        Verdict::Fails => format!("build fails: {}", l.error.as_deref().unwrap_or("")),
+        // A prediction, not the compiler's own output: say so.
+        Verdict::Fails => format!("go build will fail: {}", l.error.as_deref().unwrap_or("")),
         Verdict::Unknown => format!("unknown: {}", l.error.as_deref().unwrap_or("")),
     }
 }
@@ -77,7 +78,7 @@ pub fn outcome(p: &Prediction) -> String {
         ),
         Verdict::Static => format!("{} will be statically linked", p.import_path),
         Verdict::Fails => format!(
-            "{} will not build: {}",
+            "{}: go build will fail: {}",
             p.import_path,
             p.link.error.as_deref().unwrap_or("")
         ),

@@ -379,7 +379,7 @@ fn cc_set_but_missing_is_not_found_on_path() {
     );
     let out = linklens(root, &["check"], &[("CC", "nosuch-gcc")]);
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("build fails"), "{stdout}");
+    assert!(stdout.contains("go build will fail"), "{stdout}");
     assert!(
         stdout.contains("C compiler \"nosuch-gcc\" not found"),
         "{stdout}"

@@ -396,7 +396,7 @@ fn go_mod_newer_than_the_toolchain_fails_on_the_go_line() {
     );
     let msg = d["message"].as_str().unwrap();
     assert!(
-        msg.contains("example.com/newgo/cmd/app will not build: go: ")
+        msg.contains("example.com/newgo/cmd/app: go build will fail: go: ")
             && msg.contains("go.mod requires go >= 1.99.0 (running go 1.")
             && msg.ends_with("; GOTOOLCHAIN=local)"),
         "{msg}"

@@ -39,8 +39,12 @@ pub enum LoadError {
     ConstraintsExcludeAll {
         cgo_only: bool,
     },
-    /// `.c` and friends in a package that does not use cgo.
-    CSourcesWithoutCgo(Vec<String>),
+    /// `.c` and friends in a package that does not use cgo (with cgo on):
+    /// the kind of source ("C", "C++"...) and its files.
+    SourcesWithoutCgo {
+        kind: String,
+        files: Vec<String>,
+    },
     MultiplePackages(String, String),
     /// A directory whose import path go rejects (go's message).
     MalformedImportPath(String),
@@ -62,9 +66,9 @@ impl LoadError {
                 "build constraints exclude all Go files in {}",
                 dir.display()
             ),
-            LoadError::CSourcesWithoutCgo(files) => {
+            LoadError::SourcesWithoutCgo { kind, files } => {
                 format!(
-                    "C source files not allowed when not using cgo or SWIG: {}",
+                    "{kind} source files not allowed when not using cgo or SWIG: {}",
                     files.join(" ")
                 )
             }
@@ -351,13 +355,16 @@ impl Package {
                     cgo_only: cgo_excluded_only,
                 });
             }
-        } else if !pkg.c_files.is_empty() && !pkg.files.iter().any(|f| f.is_cgo) {
-            pkg.errors.push(LoadError::CSourcesWithoutCgo(
-                pkg.c_files
-                    .iter()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .collect(),
-            ));
+        } else if !ctx.cgo() {
+            // cmd/go (load.PackagesAndErrors): with cgo off the C, C++,
+            // Objective-C and SWIG files are dropped like the Go files with
+            // `import "C"`, so they are no error (go-sqlite3 builds static
+            // with CGO_ENABLED=0).
+            pkg.c_files.clear();
+        } else if !pkg.files.iter().any(|f| f.is_cgo)
+            && let Some(err) = sources_without_cgo(&pkg.c_files)
+        {
+            pkg.errors.push(err);
         }
         pkg.has_cgo = pkg.files.iter().any(|f| f.is_cgo);
         pkg
@@ -400,6 +407,29 @@ impl Package {
             self.c_files.push(file.to_owned());
         }
     }
+}
+
+/// cmd/go's check for a package with non-Go sources and no cgo file: the
+/// gc toolchain rejects C files first, then C++, Objective-C, Fortran.
+fn sources_without_cgo(files: &[OsString]) -> Option<LoadError> {
+    const KINDS: &[(&[&str], &str)] = &[
+        (&[".c"], "C"),
+        (&[".cc", ".cpp", ".cxx"], "C++"),
+        (&[".m"], "Objective-C"),
+        (&[".f", ".F", ".for", ".f90"], "Fortran"),
+    ];
+    KINDS.iter().find_map(|(exts, kind)| {
+        let mut names: Vec<String> = files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .filter(|f| exts.iter().any(|e| f.ends_with(e)))
+            .collect();
+        names.sort();
+        (!names.is_empty()).then(|| LoadError::SourcesWithoutCgo {
+            kind: kind.to_string(),
+            files: names,
+        })
+    })
 }
 
 /// Whether cmd/go's module index fails the package for this header error

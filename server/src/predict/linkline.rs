@@ -16,7 +16,6 @@ use super::ldsim::{Definer, Input};
 use super::libs;
 use crate::buildcfg::Config;
 use crate::buildcfg::ctoolchain::Libc;
-use crate::gosrc::CgoVerb;
 use crate::load::Package;
 use crate::load::source::Sources;
 use std::collections::HashSet;
@@ -139,7 +138,7 @@ fn package_words(cfg: &Config, pkg: &Package) -> Vec<String> {
         .iter()
         .cloned()
         .chain(
-            pkg.cgo_args(CgoVerb::LdFlags)
+            super::pkgconfig::ldflags(pkg)
                 .into_iter()
                 .map(|w| w.replace("${SRCDIR}", &dir)),
         )
@@ -196,9 +195,17 @@ pub fn build(
     if !words.iter().any(|(_, ws)| b.names_archive(ws)) {
         return b.line;
     }
-    b.line
-        .inputs
-        .push(objects(sources, pkgs, &mut b.line.blind));
+    let mut objs = objects(sources, pkgs, &mut b.line.blind);
+    if static_link
+        && cc.libc == Libc::Glibc
+        && let Input::Objects { defines, .. } = &mut objs
+    {
+        // A static link has no ld.so: ld relaxes the general-dynamic TLS
+        // accesses to local-exec and drops the `__tls_get_addr` calls
+        // (measured: confluent-kafka-go v2.11.1's librdkafka links static).
+        defines.push(("__tls_get_addr".into(), Definer::Go));
+    }
+    b.line.inputs.push(objs);
     for (pkg, ws) in &words {
         b.words(*pkg, ws);
     }
@@ -249,12 +256,6 @@ fn objects(sources: &Sources, pkgs: &[&Package], blind: &mut Vec<String>) -> Inp
             if let Some(t) = read(&pkg.dir.join(f)) {
                 c_texts.push(t);
             }
-        }
-        if !pkg.cgo_args(CgoVerb::PkgConfig).is_empty() {
-            blind.push(format!(
-                "{} uses #cgo pkg-config, whose flags are not evaluated",
-                pkg.import_path
-            ));
         }
         for t in &c_texts {
             refs.extend(csource::body_references(t));

@@ -3,12 +3,15 @@
 //! docs/ground-truth.md for the builds that check them).
 
 pub mod archive;
+pub mod cgooff;
+pub mod cpp;
 pub mod csource;
 pub mod directives;
 pub mod fixes;
 pub mod ldsim;
 pub mod libs;
 pub mod linkline;
+pub mod pkgconfig;
 pub mod platform;
 pub mod stdcgo;
 
@@ -352,6 +355,8 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         return link;
     }
 
+    p.caveats
+        .extend(cgooff::caveat(g, &cfg.tags, loader.sources));
     collect_cgo_packages(g, p);
     let iscgo = g.contains("runtime/cgo");
     if iscgo && !cfg.cgo_enabled {
@@ -382,10 +387,13 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
 
     // cmd/link: host objects from packages outside internalpkg force
     // external linking in auto mode; so do some compiler flags.
+    // Any host object outside internalpkg forces it; name the package's own
+    // C code before a standard package's (plugin, ...) when both are there.
     let external_obj = p
         .cgo_packages
         .iter()
-        .find(|c| !c.internal_link_ok)
+        .filter(|c| !c.internal_link_ok)
+        .min_by_key(|c| c.standard)
         .map(|c| c.import_path.clone())
         .or_else(|| {
             g.packages_with(Has::SysoFiles)
@@ -769,7 +777,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
                 .collect(),
             purpose,
             internal_link_ok: pkg.standard && stdcgo::internal_link_ok(path),
-            ldflags: pkg.cgo_args(CgoVerb::LdFlags),
+            ldflags: pkgconfig::ldflags(pkg),
             ignored: None,
         });
     }
@@ -787,48 +795,52 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
     }
 }
 
-/// `#include` lines in a cgo preamble whose header the C toolchain lacks:
-/// the build fails in the C compiler.
+/// `#include`s the C compiler reaches (the preprocessor's conditionals
+/// evaluated, see cpp.rs) in a cgo preamble or a package's `.c` file whose
+/// header the C toolchain lacks: the build fails in the C compiler.
 fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link> {
     let cfg = loader.cfg;
     for c in p.cgo_packages.iter().filter(|c| !c.standard) {
         let pkg = g.get(&c.import_path)?;
+        // cmd/go runs pkg-config before compiling: a missing .pc fails it.
+        if let Err(e) = pkgconfig::package_flags(pkg) {
+            p.error_location = pkg.cgo_directives.iter().find_map(|(file, d)| {
+                (d.verb == CgoVerb::PkgConfig).then(|| Location {
+                    file: file.clone(),
+                    span: d.span,
+                })
+            });
+            return Some(Link::fails(format!("# {}\n{e}", c.import_path)));
+        }
         let mut dirs = vec![pkg.dir.clone()];
-        for f in pkg
-            .cgo_args(CgoVerb::CFlags)
-            .iter()
-            .chain(&pkg.cgo_args(CgoVerb::CppFlags))
-        {
-            if let Some(d) = f.strip_prefix("-I") {
-                let d = d.replace("${SRCDIR}", &pkg.dir.to_string_lossy());
-                dirs.push(pkg.dir.join(d));
-            }
-        }
-        if !pkg.cgo_args(CgoVerb::PkgConfig).is_empty() {
-            continue; // pkg-config adds include paths we do not evaluate
-        }
-        for f in pkg.cgo_files() {
-            let Some(src) = loader.sources.read_small(&f.path, 1 << 20) else {
-                continue;
-            };
-            let Some(ic) = &f.header.import_c else {
-                continue;
-            };
-            for header in includes(&preamble(&src, ic.span.start)) {
-                if !cfg.c_toolchain.has_header(&header, &dirs) {
-                    p.error_location = Some(Location {
-                        file: f.path.clone(),
-                        span: ic.span,
-                    });
-                    return Some(Link::fails(format!(
-                        "{}: fatal error: {header}: No such file or directory (not in {}'s include path)",
-                        f.path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        cfg.c_toolchain.program
-                    )));
+        dirs.extend(cpp::package_include_dirs(cfg, pkg));
+        for unit in cpp::package_units(cfg, loader.sources, pkg) {
+            for inc in &unit.out.includes {
+                if cfg.c_toolchain.has_header(&inc.name, &dirs) {
+                    continue;
                 }
+                let span = if unit.preamble {
+                    g.get(&c.import_path)
+                        .and_then(|pkg| pkg.cgo_files().find(|f| f.path == unit.file))
+                        .and_then(|f| f.header.import_c.as_ref())
+                        .map(|ic| ic.span)
+                        .unwrap_or_default()
+                } else {
+                    Span::default()
+                };
+                p.error_location = Some(Location {
+                    file: unit.file.clone(),
+                    span,
+                });
+                return Some(Link::fails(format!(
+                    "{}: fatal error: {}: No such file or directory (not in {}'s include path)",
+                    unit.file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    inc.name,
+                    cfg.c_toolchain.program
+                )));
             }
         }
     }
@@ -873,27 +885,6 @@ pub fn preamble(src: &[u8], c_offset: usize) -> String {
     }
     lines.reverse();
     lines.join("\n")
-}
-
-fn includes(preamble: &str) -> Vec<String> {
-    preamble
-        .lines()
-        .filter_map(|l| {
-            let l = l
-                .trim()
-                .strip_prefix('#')?
-                .trim_start()
-                .strip_prefix("include")?
-                .trim();
-            let (open, close) = match l.chars().next()? {
-                '<' => ('<', '>'),
-                '"' => ('"', '"'),
-                _ => return None,
-            };
-            let rest = l.strip_prefix(open)?;
-            rest.find(close).map(|e| rest[..e].to_string())
-        })
-        .collect()
 }
 
 fn internal_link(
@@ -1009,8 +1000,7 @@ fn dynamic_libs(
     _all: &[CgoPackage],
 ) -> Vec<String> {
     let mut dirs: Vec<PathBuf> = extra_dirs.to_vec();
-    let ldflags: Vec<String> = pkg
-        .cgo_args(CgoVerb::LdFlags)
+    let ldflags: Vec<String> = pkgconfig::ldflags(pkg)
         .into_iter()
         .chain(cfg.cgo_ldflags.iter().cloned())
         .collect();
@@ -1086,11 +1076,7 @@ fn external_link(
         let mut libs_needed: Vec<(String, &Package)> = Vec::new();
         for c in &p.cgo_packages {
             if let Some(pkg) = g.get(&c.import_path) {
-                for f in pkg
-                    .cgo_args(CgoVerb::LdFlags)
-                    .iter()
-                    .chain(&cfg.cgo_ldflags)
-                {
+                for f in pkgconfig::ldflags(pkg).iter().chain(&cfg.cgo_ldflags) {
                     if let Some(name) = f.strip_prefix("-l") {
                         libs_needed.push((name.to_string(), pkg));
                     }
@@ -1104,8 +1090,7 @@ fn external_link(
                 .unwrap_or_else(|| unreachable_pkg()),
         ));
         for (name, pkg) in libs_needed {
-            let dirs: Vec<PathBuf> = pkg
-                .cgo_args(CgoVerb::LdFlags)
+            let dirs: Vec<PathBuf> = pkgconfig::ldflags(pkg)
                 .iter()
                 .filter_map(|f| f.strip_prefix("-L"))
                 .map(|d| {
@@ -1120,9 +1105,18 @@ fn external_link(
                 ));
             }
         }
-        if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true) {
+        let mut archive_calls = Vec::new();
+        if let Err(link) = link_archives(loader, g, p, &ld.extldflags, true, &mut archive_calls) {
             return link;
         }
+        // The C code's own calls that glibc warns about in a static link
+        // (measured: go-sqlite3's sqlite3-binding.c calls dlopen).
+        let mut c_calls: Vec<String> = if cfg.c_toolchain.libc == Libc::Glibc {
+            static_glibc_calls(loader, g, p)
+        } else {
+            Vec::new()
+        };
+        c_calls.extend(archive_calls);
         // What ld warns about, per package (measured: go1.26.8, glibc 2.36):
         // the NSS functions each package's cgo code links (`stdcgo`).
         let nss: Vec<&stdcgo::StdCgo> = p
@@ -1137,6 +1131,8 @@ fn external_link(
                 .iter()
                 .map(|r| format!("{} calls {}", r.path, r.nss_calls.unwrap_or_default()))
                 .collect();
+            let mut calls = calls;
+            calls.extend(c_calls.iter().cloned());
             let tags: Vec<&str> = nss.iter().filter_map(|r| r.pure_go_tag).collect();
             p.caveats.push(Caveat {
                 code: "glibc-static-nss".into(),
@@ -1146,6 +1142,16 @@ fn external_link(
                      Add `-tags {}` or build with musl.",
                     calls.join("; "),
                     tags.join(",")
+                ),
+            });
+        } else if !c_calls.is_empty() {
+            p.caveats.push(Caveat {
+                code: "glibc-static-nss".into(),
+                message: format!(
+                    "glibc static link: {}; at run time these need the shared libraries of the glibc version used for linking \
+                     (the linker warns \"Using '…' in statically linked applications requires at runtime the shared libraries from the glibc version used for linking\"). \
+                     Build with musl to avoid it.",
+                    c_calls.join("; ")
                 ),
             });
         }
@@ -1167,10 +1173,16 @@ fn external_link(
         .interpreter
         .clone()
         .or_else(|| cfg.c_toolchain.interpreter.clone());
-    let from_archives = match link_archives(loader, g, p, &ld.extldflags, false) {
-        Ok(out) => out.map(|o| o.needed_by_archives).unwrap_or_default(),
-        Err(link) => return link,
-    };
+    let mut from_archives =
+        match link_archives(loader, g, p, &ld.extldflags, false, &mut Vec::new()) {
+            Ok(out) => out.map(|o| o.needed_by_archives).unwrap_or_default(),
+            Err(link) => return link,
+        };
+    if let Some(ld_so) = tls_loader(loader, g, p, interpreter.as_deref())
+        && !from_archives.contains(&ld_so)
+    {
+        from_archives.push(ld_so);
+    }
     let needed = needed_libs(cfg, g, p, interpreter.as_deref(), &from_archives);
     Link {
         result: Verdict::Dynamic,
@@ -1180,6 +1192,138 @@ fn external_link(
         pie,
         error: None,
     }
+}
+
+/// glibc functions ld warns about in a static link (they load shared
+/// objects at run time).
+const STATIC_WARNED: &[&str] = &[
+    "dlopen",
+    "getaddrinfo",
+    "gethostbyname",
+    "gethostbyname2",
+    "gethostbyname_r",
+    "gethostbyaddr",
+    "getservbyname",
+    "getservbyname_r",
+    "getprotobyname",
+    "getprotobyname_r",
+    "getnetbyname_r",
+    "getpwnam",
+    "getpwnam_r",
+    "getpwuid",
+    "getpwuid_r",
+    "getgrnam",
+    "getgrnam_r",
+    "getgrgid",
+    "getgrgid_r",
+    "getgrouplist",
+    "initgroups",
+    "getspnam",
+];
+
+/// glibc functions that ld warns about in a static link (they load shared
+/// objects at run time), called from the active code of the packages' own
+/// C sources: "<package> calls dlopen". Archives' members are not read for
+/// this.
+fn static_glibc_calls(loader: &Loader, g: &Graph, p: &Prediction) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+        let Some(pkg) = g.get(&c.import_path) else {
+            continue;
+        };
+        let mut refs = std::collections::HashSet::new();
+        for u in cpp::package_units(loader.cfg, loader.sources, pkg) {
+            refs.extend(csource::body_references(&u.out.active));
+        }
+        let syms: Vec<&str> = STATIC_WARNED
+            .iter()
+            .copied()
+            .filter(|s| refs.contains(*s))
+            .collect();
+        if !syms.is_empty() {
+            out.push(format!("{} calls {}", c.import_path, syms.join(", ")));
+        }
+    }
+    out
+}
+
+/// The `STATIC_WARNED` functions the pulled members of the followed
+/// archives call ("librdkafka_glibc_linux_amd64.a calls dlopen, …").
+fn archive_static_calls(inputs: &[ldsim::Input], out: &ldsim::Outcome, calls: &mut Vec<String>) {
+    for input in inputs {
+        match input {
+            ldsim::Input::Group(members) => archive_static_calls(members, out, calls),
+            ldsim::Input::Archive {
+                label,
+                archive,
+                follow: true,
+                ..
+            } => {
+                let mut syms: Vec<&str> = Vec::new();
+                for pulled in out.pulled.iter().filter(|x| &x.archive == label) {
+                    let Some(Ok(m)) = archive
+                        .names
+                        .iter()
+                        .position(|n| *n == pulled.member)
+                        .and_then(|i| archive.members.get(i))
+                    else {
+                        continue;
+                    };
+                    for w in STATIC_WARNED {
+                        if !syms.contains(w) && m.references.iter().any(|r| r.symbol == *w) {
+                            syms.push(w);
+                        }
+                    }
+                }
+                if !syms.is_empty() {
+                    let file = std::path::Path::new(label)
+                        .file_name()
+                        .map_or(label.clone(), |n| n.to_string_lossy().into_owned());
+                    let line = format!("{file} calls {}", syms.join(", "));
+                    if !calls.contains(&line) {
+                        calls.push(line);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Thread-local storage in a package's C code, dynamically linked against
+/// glibc: the objects call `__tls_get_addr`, which only ld.so defines, so
+/// the binary needs the loader's soname (measured: sqlc v1.31.1's
+/// pg_query_go v6.2.2, `__thread` in parser/pg_query.c, NEEDED
+/// ld-linux-x86-64.so.2).
+fn tls_loader(
+    loader: &Loader,
+    g: &Graph,
+    p: &mut Prediction,
+    interpreter: Option<&str>,
+) -> Option<String> {
+    let cfg = loader.cfg;
+    if cfg.c_toolchain.libc != Libc::Glibc {
+        return None;
+    }
+    let soname = Path::new(interpreter?)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    for c in p.cgo_packages.iter().filter(|c| !c.standard) {
+        let pkg = g.get(&c.import_path)?;
+        if let Some(u) = cpp::package_units(cfg, loader.sources, pkg)
+            .into_iter()
+            .find(|u| u.out.tls)
+        {
+            p.reasons.push(format!(
+                "{} has thread-local variables in its C code ({}): glibc resolves their accesses with __tls_get_addr from the dynamic loader, so the binary needs {soname}",
+                c.import_path,
+                u.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ));
+            return Some(soname);
+        }
+    }
+    None
 }
 
 /// Cgo packages whose link flags reach the C link, in cmd/link's order
@@ -1201,6 +1345,7 @@ fn link_archives(
     p: &mut Prediction,
     extldflags: &[String],
     static_link: bool,
+    archive_calls: &mut Vec<String>,
 ) -> Result<Option<ldsim::Outcome>, Link> {
     let pkgs = link_packages(g, p);
     let line = linkline::build(loader.cfg, loader.sources, &pkgs, extldflags, static_link);
@@ -1213,6 +1358,9 @@ fn link_archives(
         p.error_location = archive_location(g, &line, &label);
     }
     verdict?;
+    if static_link && loader.cfg.c_toolchain.libc == Libc::Glibc {
+        archive_static_calls(&line.inputs, &out, archive_calls);
+    }
     archive_reasons(&line, &out, &loader.cfg.c_toolchain.libc_soname, p);
     Ok(Some(out))
 }
