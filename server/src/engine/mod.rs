@@ -346,7 +346,7 @@ impl Engine {
             variants.push(v);
         }
         variants.push(Variant::cgo_disabled());
-        variants.push(Variant::musl_static());
+        variants.push(Variant::musl_static_for(cfg));
         variants
             .into_iter()
             .filter_map(|v| {

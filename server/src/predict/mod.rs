@@ -375,6 +375,20 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             "cgo: C compiler \"{cc}\" not found: exec: \"{cc}\": executable file not found in $PATH"
         ));
     }
+    // A compiler for another architecture (musl-gcc, x86-64 only, with
+    // GOARCH=arm64): runtime/cgo's assembly does not assemble.
+    if (iscgo || !p.cgo_packages.is_empty()) && !cfg.c_toolchain.targets(&cfg.goarch) {
+        return Link::fails(format!(
+            "cgo: C compiler \"{}\" builds for {}, not GOARCH={}: runtime/cgo's gcc_{}.S does not assemble (\"Error: no such instruction\")",
+            cfg.c_toolchain.program,
+            cfg.c_toolchain
+                .target_arch
+                .as_deref()
+                .unwrap_or("another architecture"),
+            cfg.goarch,
+            cfg.goarch
+        ));
+    }
     if let Some(link) = missing_header(loader, g, p) {
         return link;
     }
@@ -1019,6 +1033,22 @@ fn dynamic_libs(
         let Some(name) = f.strip_prefix("-l") else {
             continue;
         };
+        // zig's glibc stubs: needed when a symbol the code uses is in
+        // that library at the target's glibc version.
+        if cfg.c_toolchain.zig.is_some()
+            && let Some((soname, _)) = cfg.c_toolchain.glibc_stub(name, "")
+        {
+            let ids = idents.get_or_insert_with(|| c_identifiers_of(pkg, cfg));
+            let used = ids.iter().any(|i| {
+                cfg.c_toolchain
+                    .glibc_stub(name, i)
+                    .is_some_and(|(_, has)| has)
+            });
+            if used && soname != cfg.c_toolchain.libc_soname && !out.iter().any(|o| o == soname) {
+                out.push(soname.to_string());
+            }
+            continue;
+        }
         let Some(files) = libs::resolve(&cfg.c_toolchain, name, &dirs, false) else {
             continue;
         };
@@ -1070,8 +1100,12 @@ fn external_link(
 ) -> Link {
     let cfg = loader.cfg;
     let static_pie = ld.wants_static_pie();
-    let static_link =
+    let asked_static =
         ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
+    if asked_static && let Some(err) = cfg.c_toolchain.static_link_error() {
+        return Link::fails(err);
+    }
+    let static_link = asked_static || cfg.c_toolchain.links_static_by_default();
     let uses = |p: &Prediction, path: &str| p.cgo_packages.iter().any(|c| c.import_path == path);
     if static_link {
         // Every -l must have an archive, libc included.
@@ -1105,6 +1139,9 @@ fn external_link(
                         .join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy()))
                 })
                 .collect();
+            if cfg.c_toolchain.zig_provides(&name) {
+                continue;
+            }
             if libs::resolve(&cfg.c_toolchain, &name, &dirs, true).is_none() {
                 return Link::fails(format!(
                     "/usr/bin/ld: cannot find -l{name}: No such file or directory (no static lib{name}.a for {})",
@@ -1139,11 +1176,18 @@ fn external_link(
                 ),
             });
         }
-        p.reasons.push(format!(
-            "the C linker ({}) links everything statically (-extldflags {})",
-            cfg.c_toolchain.program,
-            if static_pie { "-static-pie" } else { "-static" }
-        ));
+        p.reasons.push(if asked_static {
+            format!(
+                "the C linker ({}) links everything statically (-extldflags {})",
+                cfg.c_toolchain.program,
+                if static_pie { "-static-pie" } else { "-static" }
+            )
+        } else {
+            format!(
+                "the C linker ({}) links its own musl statically",
+                cfg.c_toolchain.program
+            )
+        });
         return Link {
             result: Verdict::Static,
             linker: Some(Linker::External),
