@@ -273,6 +273,19 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         p.error_location = at;
         return link;
     }
+    // A go.work `use` directory without a readable go.mod: go stops
+    // loading the workspace (after its own go-line check above).
+    if let Some(bad) = loader.resolver.bad_uses().first() {
+        if let Some(link) = flag_failure(cfg) {
+            return link;
+        }
+        let short = |p: &std::path::Path| short_path(p, cfg.workdir.as_deref());
+        p.error_location = loader.resolver.go_work().map(|wf| Location {
+            file: wf.to_path_buf(),
+            span: bad.span,
+        });
+        return Link::fails(bad.message(short));
+    }
     if cfg.flags.compiler.as_deref().is_some_and(|c| c != "gc") {
         return Link::unknown(
             "linklens predicts the gc toolchain only (-compiler=gccgo is not modelled)",
@@ -1515,6 +1528,34 @@ mod tests {
             "module example.com/m\n\ngo 1.21\n\ntoolchain go1.99.0\n",
         );
         assert_eq!(check(&m, "local").link.result, Verdict::Static);
+    }
+
+    #[test]
+    fn go_work_use_without_go_mod_fails_as_go_does() {
+        // Measured with go1.26.8 from app/: "go: cannot load module
+        // ../missing listed in go.work file: open ../missing/go.mod: no
+        // such file or directory".
+        let tmp = tempfile::tempdir().unwrap();
+        let w = tmp.path();
+        write(w, "go.work", "go 1.22\n\nuse ./app\nuse ./missing\n");
+        write(w, "app/go.mod", "module example.com/app\n\ngo 1.22\n");
+        write(w, "app/main.go", MAIN);
+        let p = check(&w.join("app"), "local");
+        assert_eq!(p.link.result, Verdict::Fails);
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some(
+                "go: cannot load module ../missing listed in go.work file: open ../missing/go.mod: no such file or directory"
+            )
+        );
+        assert_eq!(p.error_location.map(|l| l.file), Some(w.join("go.work")));
+        // go.work's own go line is checked first.
+        write(w, "go.work", "go 1.99\n\nuse ./app\nuse ./missing\n");
+        let p = check(&w.join("app"), "local");
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some("go: ../go.work requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)")
+        );
     }
 
     #[test]
