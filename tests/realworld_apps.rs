@@ -522,6 +522,14 @@ fn fetch_app(cx: &Ctx, app: &App) -> Result<PathBuf, String> {
     Ok(src)
 }
 
+/// A configuration: label, environment, `-ldflags`, `-tags`.
+type Config = (
+    &'static str,
+    Vec<(String, String)>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 /// Five configurations per application, and the package graph.
 fn application(cx: &mut Ctx, app: &App) {
     let dir = match fetch_app(cx, app) {
@@ -564,7 +572,7 @@ fn application(cx: &mut Ctx, app: &App) {
         ),
         res,
     );
-    let configs: [(&str, Vec<(String, String)>, Option<&str>, Option<&str>); 5] = [
+    let configs: [Config; 5] = [
         ("default", vec![], None, None),
         (
             "CGO_ENABLED=0",
