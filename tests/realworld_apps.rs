@@ -444,6 +444,35 @@ fn gowork_missing_use(cx: &mut Ctx) {
         }
     });
     cx.record(&c.name, res);
+    // A real module zip: prometheus's go.work names nested modules that
+    // its zip leaves out (go prints one line for each).
+    let app = App {
+        name: "prometheus",
+        module: "github.com/prometheus/prometheus",
+        version: "v0.316.0",
+        pkg: "./cmd/prometheus",
+    };
+    let res = fetch_app(cx, &app, false).and_then(|dir| {
+        let c = Case {
+            name: String::new(),
+            dir,
+            pkg: app.pkg.into(),
+            env: vec![],
+            ldflags: None,
+            tags: None,
+        };
+        let truth = cx.truth(&c)?;
+        let pred = cx.predict(&c)?;
+        if truth.result == "fails" && pred.result == "fails" && truth.error == pred.error {
+            Ok(())
+        } else {
+            Err(format!("go build: {truth:?}\n    linklens: {pred:?}"))
+        }
+    });
+    cx.record(
+        "prometheus v0.316.0 module zip, go.work use dirs missing",
+        res,
+    );
 }
 
 struct App {
@@ -476,7 +505,7 @@ const APPS: &[App] = &[
 
 /// The module's source, as its zip gives it (go.work and all), copied out
 /// of the read-only module cache once.
-fn fetch_app(cx: &Ctx, app: &App) -> Result<PathBuf, String> {
+fn fetch_app(cx: &Ctx, app: &App, deps: bool) -> Result<PathBuf, String> {
     let src = cx.root.join("target/realworld/src").join(app.name);
     if src.join("go.mod").is_file() {
         return Ok(src);
@@ -511,6 +540,9 @@ fn fetch_app(cx: &Ctx, app: &App) -> Result<PathBuf, String> {
     if !status.success() || !chmod.success() {
         return Err(format!("copying {dir} failed"));
     }
+    if !deps {
+        return Ok(src);
+    }
     let dl = cx
         .go(&src)
         .args(["mod", "download"])
@@ -532,7 +564,7 @@ type Config = (
 
 /// Five configurations per application, and the package graph.
 fn application(cx: &mut Ctx, app: &App) {
-    let dir = match fetch_app(cx, app) {
+    let dir = match fetch_app(cx, app, true) {
         Ok(d) => d,
         Err(e) => {
             cx.record(&format!("{} fetch", app.name), Err(e));

@@ -284,7 +284,14 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             file: wf.to_path_buf(),
             span: bad.span,
         });
-        return Link::fails(bad.message(short));
+        // One line per unloadable module (prometheus's zip leaves four out).
+        let all: Vec<String> = loader
+            .resolver
+            .bad_uses()
+            .iter()
+            .map(|b| b.message(short))
+            .collect();
+        return Link::fails(all.join("\n"));
     }
     if cfg.flags.compiler.as_deref().is_some_and(|c| c != "gc") {
         return Link::unknown(
