@@ -329,7 +329,10 @@ impl CToolchain {
 
     /// Whether the compiler emits code for `goarch` (unknown: assumed yes).
     pub fn targets(&self, goarch: &str) -> bool {
-        self.target_arch.as_deref().is_none_or(|a| a == goarch)
+        // The host's x86-64 gcc also builds 386 code (go passes -m32).
+        self.target_arch.as_deref().is_none_or(|a| {
+            a == goarch || (a == "amd64" && goarch == "386" && self.triple.is_none())
+        })
     }
 
     /// The C linker writes a static executable even without `-static`
