@@ -383,6 +383,26 @@ fn cross_matrix(cx: &mut Ctx) {
             tags: None,
         });
     }
+    // Only net uses cgo: the internal linker, which gets no dynamic imports
+    // from zig's static musl (fails); external linking is static.
+    let netonly = cx.work.path().join("netonly");
+    write_module(
+        &netonly,
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"net\"\n)\n\nfunc main() { fmt.Println(net.LookupHost(\"localhost\")) }\n",
+    );
+    for (label, ldflags) in [
+        ("internal (fails)", None),
+        ("-linkmode external", Some("-linkmode external")),
+    ] {
+        cx.compare(&Case {
+            name: format!("net only, zig musl, {label}"),
+            dir: netonly.clone(),
+            pkg: ".".into(),
+            env: vec![("CC".into(), "zig cc -target x86_64-linux-musl".into())],
+            ldflags: ldflags.map(str::to_string),
+            tags: None,
+        });
+    }
     // musl-gcc wraps the host's x86-64 gcc: an arm64 build fails.
     cx.compare(&Case {
         name: "cgo -lm, GOARCH=arm64 CC=musl-gcc (fails)".into(),

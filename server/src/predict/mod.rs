@@ -954,6 +954,15 @@ fn internal_link(
             error: None,
         };
     }
+    if iscgo && cfg.c_toolchain.links_static_by_default() {
+        // cgo -dynimport reads the _cgo_.o that zig linked statically: no
+        // dynamic imports, so cmd/link leaves libc's symbols undefined
+        // (measured: go1.26.8, zig 0.17.1, net only).
+        return Link::fails(format!(
+            "link: relocation target … not defined (libc's functions that runtime/cgo and the cgo packages call): {} links musl statically, so the Go linker gets no dynamic imports (add -ldflags=-linkmode=external)",
+            cfg.c_toolchain.program
+        ));
+    }
     if iscgo && ld.no_dynamic {
         return Link::fails("cannot use dynamic imports with -d flag");
     }
