@@ -20,6 +20,9 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 for p in libsqlite3-dev libpcap-dev zlib1g-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# Cross C toolchains for tests/realworld_apps.rs (issue 14).
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+dpkg -s libc6-dev-arm64-cross >/dev/null 2>&1 || need+=(libc6-dev-arm64-cross)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
   $SUDO apt-get update -qq
@@ -41,4 +44,10 @@ fi
 # under target/nvim (tests/real/lsp_nvim.rs tests all three).
 if [ ! -x target/nvim/0.10/nvim ] || [ ! -x target/nvim/0.11/nvim ]; then
   tests/nvim/install.sh
+fi
+
+# zig (the C compiler `zig cc`) from PyPI, for tests/realworld_apps.rs.
+if ! python3 -c 'import ziglang' 2>/dev/null; then
+  echo "test-deps: pip install ziglang==0.17.1"
+  python3 -m pip install -q ziglang==0.17.1
 fi

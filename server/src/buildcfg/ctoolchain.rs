@@ -2,6 +2,13 @@
 //! server never executes workspace-named programs): which libc it targets,
 //! the dynamic loader it writes into executables, where it searches for
 //! libraries and headers, and whether it links with `--as-needed`.
+//!
+//! Cross and alternative compilers are recognised from CC's words, never
+//! by running them: a `<triple>-gcc` driver (Debian's cross gcc: sysroot
+//! `/usr/<triple>`, private dir `/usr/lib/gcc-cross/<triple>/<ver>`),
+//! `clang --target=<triple>`, and `zig cc -target <arch>-linux-<abi>[.ver]`
+//! (zig ships musl and per-version glibc stubs in its own `lib/libc`, links
+//! musl statically and refuses `-static` for glibc targets).
 
 use super::toolchain::{Environ, lookup_path};
 use std::collections::HashMap;
@@ -36,7 +43,31 @@ pub struct CToolchain {
     /// gcc's private library directory (`libgcc.a`, `libgcc_s.so`), which
     /// the driver searches after `-L` dirs (musl-gcc's specs keep it).
     pub gcc_lib_dir: Option<PathBuf>,
+    /// The GOARCH the compiler emits code for, when its words or name say
+    /// (`None`: not known; assume it matches).
+    pub target_arch: Option<String>,
+    /// The target triple CC names (`aarch64-linux-gnu`, zig's
+    /// `x86_64-linux-gnu.2.28`), if any.
+    pub triple: Option<String>,
+    /// The cross sysroot the driver links against (`/usr/aarch64-linux-gnu`).
+    pub sysroot: Option<PathBuf>,
+    /// `zig cc`: its own libc (musl, or glibc stubs of one version).
+    pub zig: Option<Zig>,
 }
+
+/// What `zig cc -target …` links against, from its target words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zig {
+    /// zig's `lib` directory (`lib/libc/musl`, `lib/libc/glibc/abilists`),
+    /// when the `zig` on PATH is the binary itself.
+    pub lib_dir: Option<PathBuf>,
+    /// The glibc version of the stubs (zig's default is 2.28).
+    pub glibc: Option<(u32, u32)>,
+}
+
+/// zig's default glibc for `-target <arch>-linux-gnu` without a version
+/// (measured with zig 0.17.1: libpthread.so.0 is needed, as before 2.34).
+const ZIG_DEFAULT_GLIBC: (u32, u32) = (2, 28);
 
 impl CToolchain {
     pub fn detect(cc: &[String], env: &Environ, goos: &str, goarch: &str) -> CToolchain {
@@ -58,7 +89,7 @@ impl CToolchain {
             .and_then(|p| std::fs::metadata(p).ok())
             .and_then(|m| Some((m.len(), m.modified().ok()?)));
         let key: Key = (
-            program.clone(),
+            cc.join("\u{0}"),
             path.clone(),
             stamp,
             goos.into(),
@@ -69,7 +100,10 @@ impl CToolchain {
         {
             return tc.clone();
         }
-        let tc = Self::inspect(program, path, goos, goarch);
+        let tc = match target_words(cc) {
+            Some(t) => Self::targeted(program, path, &t, goos, goarch),
+            None => Self::inspect(program, path, goos, goarch),
+        };
         if let Ok(mut seen) = SEEN.lock() {
             seen.push((key, tc.clone()));
         }
@@ -92,7 +126,23 @@ impl CToolchain {
             include_dirs: Vec::new(),
             as_needed: false,
             gcc_lib_dir: None,
+            target_arch: None,
+            triple: None,
+            sysroot: None,
+            zig: None,
         };
+        let base = program.rsplit('/').next().unwrap_or(&program);
+        // `aarch64-linux-gnu-gcc`, `aarch64-linux-gnu-gcc-12`: a cross driver.
+        // (the host's own `x86_64-linux-gnu-gcc` is the native gcc).
+        if let Some(t) = driver_triple(base)
+            && (triple_goarch(t.split('-').next().unwrap_or_default()) != host_goarch()
+                || Path::new("/usr").join(&t).is_dir())
+        {
+            return Self::targeted(program, path, &Target::Triple(t), goos, goarch);
+        }
+        if is_native_driver(base) {
+            tc.target_arch = host_goarch().map(str::to_string);
+        }
         let text = path.as_deref().and_then(read_small_text);
         let specs = text
             .as_deref()
@@ -157,6 +207,208 @@ impl CToolchain {
         tc
     }
 
+    /// A compiler CC names with an explicit target: a cross gcc driver,
+    /// `clang --target=…` or `zig cc -target …`.
+    fn targeted(
+        program: String,
+        path: Option<PathBuf>,
+        target: &Target,
+        goos: &str,
+        goarch: &str,
+    ) -> CToolchain {
+        let triple = match target {
+            Target::Triple(t) | Target::Zig(t) => t.clone(),
+        };
+        let mut parts = triple.splitn(3, '-');
+        let arch = parts.next().unwrap_or_default();
+        // `aarch64-linux-gnu`, `aarch64-unknown-linux-gnu`.
+        let rest: Vec<&str> = triple.split('-').skip(1).collect();
+        let abi = rest.last().copied().unwrap_or_default();
+        let target_arch = triple_goarch(arch).map(str::to_string);
+        let arch_go = target_arch.as_deref().unwrap_or(goarch);
+        let musl = abi.starts_with("musl");
+        let mut tc = CToolchain {
+            program: program.clone(),
+            path: path.clone(),
+            libc: if musl {
+                Libc::Musl
+            } else if goos == "linux" && abi.starts_with("gnu") {
+                Libc::Glibc
+            } else {
+                Libc::Unknown
+            },
+            interpreter: if musl {
+                musl_loader(arch_go).map(str::to_string)
+            } else if abi == "gnueabihf" {
+                // gcc's GLIBC_DYNAMIC_LINKER for hard-float ARM (cmd/link's
+                // own default, ld-linux.so.3, is the soft-float one).
+                Some("/lib/ld-linux-armhf.so.3".into())
+            } else {
+                glibc_loader(arch_go).map(str::to_string)
+            },
+            libc_soname: if musl { "libc.so" } else { "libc.so.6" }.into(),
+            lib_dirs: Vec::new(),
+            include_dirs: Vec::new(),
+            as_needed: false,
+            gcc_lib_dir: None,
+            target_arch,
+            triple: Some(triple.clone()),
+            sysroot: None,
+            zig: None,
+        };
+        match target {
+            Target::Zig(_) => {
+                // zig searches only its own libc and the -L dirs given.
+                let lib_dir = path
+                    .as_deref()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .filter(|p| read_small_text(p).is_none())
+                    .and_then(|p| Some(p.parent()?.join("lib")))
+                    .filter(|d| d.join("libc").is_dir());
+                let glibc = (!musl).then(|| {
+                    abi.split_once('.')
+                        .and_then(|(_, v)| parse_version(v))
+                        .unwrap_or(ZIG_DEFAULT_GLIBC)
+                });
+                if let Some(d) = &lib_dir {
+                    let inc = if musl { "musl" } else { "glibc" };
+                    tc.include_dirs
+                        .push(d.join("libc/include/generic-".to_string() + inc));
+                    tc.include_dirs.push(d.join("libc/include/any-linux-any"));
+                }
+                // zig links libc's parts --as-needed (measured: `-ldl`
+                // unused leaves no libdl.so.2).
+                tc.as_needed = true;
+                tc.zig = Some(Zig { lib_dir, glibc });
+            }
+            Target::Triple(t) => {
+                let base = t.replace("-unknown-", "-").replace("-pc-", "-");
+                let sysroot = PathBuf::from("/usr").join(&base);
+                // Debian's cross gcc: sysroot libraries first, then the
+                // multiarch dirs (`gcc -print-search-dirs`).
+                tc.lib_dirs.push(sysroot.join("lib"));
+                for d in ["/lib", "/usr/lib"] {
+                    tc.lib_dirs.push(Path::new(d).join(&base));
+                }
+                tc.include_dirs.push(sysroot.join("include"));
+                tc.include_dirs.push(Path::new("/usr/include").join(&base));
+                tc.as_needed = path.as_deref().is_some_and(driver_defaults_as_needed);
+                if let Some(gcc_dir) =
+                    newest_version_dir(&Path::new("/usr/lib/gcc-cross").join(&base))
+                        .or_else(|| newest_version_dir(&Path::new("/usr/lib/gcc").join(&base)))
+                {
+                    tc.include_dirs.push(gcc_dir.join("include"));
+                    tc.gcc_lib_dir = Some(gcc_dir);
+                }
+                if sysroot.is_dir() {
+                    tc.sysroot = Some(sysroot);
+                }
+            }
+        }
+        tc
+    }
+
+    /// The directories this toolchain's libc lives in, in search order
+    /// (where `libc.so.6`/`libc.a` are looked for): the cross sysroot's
+    /// `lib` first for a cross compiler. Empty for `zig cc`, whose libc is
+    /// built from its own sources.
+    pub fn libc_dirs(&self) -> Vec<PathBuf> {
+        if self.zig.is_some() {
+            return Vec::new();
+        }
+        self.lib_dirs
+            .iter()
+            .filter(|d| {
+                d.join(&self.libc_soname).exists()
+                    || d.join("libc.so").exists()
+                    || d.join("libc.a").exists()
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Whether the compiler emits code for `goarch` (unknown: assumed yes).
+    pub fn targets(&self, goarch: &str) -> bool {
+        // The host's x86-64 gcc also builds 386 code (go passes -m32).
+        self.target_arch.as_deref().is_none_or(|a| {
+            a == goarch || (a == "amd64" && goarch == "386" && self.triple.is_none())
+        })
+    }
+
+    /// The C linker writes a static executable even without `-static`
+    /// (zig links musl statically).
+    pub fn links_static_by_default(&self) -> bool {
+        self.zig.is_some() && self.libc == Libc::Musl
+    }
+
+    /// Why `-static` cannot work with this toolchain, in its own words.
+    pub fn static_link_error(&self) -> Option<String> {
+        (self.zig.is_some() && self.libc == Libc::Glibc)
+            .then(|| "error: libc of the specified target requires dynamic linking".to_string())
+    }
+
+    /// `zig cc` with a glibc target: `-lname` for one of glibc's libraries
+    /// links zig's stub of it for that glibc version. Returns its soname
+    /// and whether `symbol` lives in it at that version (before 2.34
+    /// libpthread, libdl, librt, libutil and the res_* resolver were
+    /// separate libraries; 2.34 merged them into libc, libm stayed apart).
+    pub fn glibc_stub(&self, name: &str, symbol: &str) -> Option<(&'static str, bool)> {
+        let version = self.zig.as_ref()?.glibc?;
+        let merged = version >= (2, 34);
+        let (soname, has) = match name {
+            "c" => ("libc.so.6", true),
+            "m" => ("libm.so.6", is_libm_symbol(symbol)),
+            "pthread" => ("libpthread.so.0", !merged && symbol.starts_with("pthread_")),
+            "dl" => (
+                "libdl.so.2",
+                !merged
+                    && matches!(
+                        symbol,
+                        "dlopen"
+                            | "dlsym"
+                            | "dlclose"
+                            | "dlerror"
+                            | "dladdr"
+                            | "dlvsym"
+                            | "dlinfo"
+                            | "dlmopen"
+                    ),
+            ),
+            "resolv" => (
+                "libresolv.so.2",
+                !merged && (symbol.starts_with("res_") || symbol.starts_with("__res_")),
+            ),
+            "rt" => (
+                "librt.so.1",
+                !merged
+                    && (symbol.starts_with("timer_")
+                        || symbol.starts_with("mq_")
+                        || symbol.starts_with("shm_")
+                        || symbol.starts_with("aio_")),
+            ),
+            "util" => (
+                "libutil.so.1",
+                !merged
+                    && matches!(
+                        symbol,
+                        "openpty" | "forkpty" | "login_tty" | "login" | "logout" | "logwtmp"
+                    ),
+            ),
+            _ => return None,
+        };
+        Some((soname, has))
+    }
+
+    /// `zig cc` builds this library of its libc itself (`-lc`, `-lm`,
+    /// `-lpthread`, ...): no file on disk is searched for it.
+    pub fn zig_provides(&self, name: &str) -> bool {
+        self.zig.is_some()
+            && matches!(
+                name,
+                "c" | "m" | "pthread" | "dl" | "rt" | "util" | "resolv" | "xnet" | "crypt"
+            )
+    }
+
     /// Resolves `-lname` to a library file as the linker would: the shared
     /// object first unless `static_link`, then the archive.
     pub fn find_library(
@@ -216,6 +468,199 @@ impl CToolchain {
             .chain(&self.include_dirs)
             .any(|d| d.join(header).exists())
     }
+}
+
+/// A C compiler that links musl for `goarch`, as CC words: musl-gcc wraps
+/// the host's gcc (x86-64 only here), so another architecture needs a
+/// `<arch>-linux-musl-gcc` or `zig cc -target <arch>-linux-musl` from PATH.
+/// Falls back to what would be needed when none is installed.
+pub fn musl_cc_for(goarch: &str, env: &Environ) -> Vec<String> {
+    let arch = triple_arch(goarch);
+    let native = host_goarch() == Some(goarch);
+    if native && lookup_path("musl-gcc", env).is_some() {
+        return vec!["musl-gcc".into()];
+    }
+    let cross = format!("{arch}-linux-musl-gcc");
+    if lookup_path(&cross, env).is_some() {
+        return vec![cross];
+    }
+    let zig = || {
+        ["zig", "cc", "-target", &format!("{arch}-linux-musl")]
+            .map(str::to_string)
+            .to_vec()
+    };
+    if lookup_path("zig", env).is_some() || !native {
+        return zig();
+    }
+    vec!["musl-gcc".into()]
+}
+
+/// How CC names its target: a cross driver's triple, or zig's `-target`.
+enum Target {
+    Triple(String),
+    Zig(String),
+}
+
+/// `zig cc -target T` / `-target=T`, `clang --target=T` / `-target T`.
+fn target_words(cc: &[String]) -> Option<Target> {
+    let base = cc.first()?.rsplit('/').next()?;
+    let is_zig = base == "zig" && matches!(cc.get(1).map(String::as_str), Some("cc" | "c++"));
+    let mut t = None;
+    let mut it = cc.iter().skip(1);
+    while let Some(w) = it.next() {
+        if w == "-target" || w == "--target" {
+            t = it.next().cloned();
+        } else if let Some(v) = w
+            .strip_prefix("--target=")
+            .or_else(|| w.strip_prefix("-target="))
+        {
+            t = Some(v.to_string());
+        }
+    }
+    match (is_zig, t) {
+        (true, Some(t)) => Some(Target::Zig(t)),
+        // `zig cc` for the host: glibc of the host's default version.
+        (true, None) => Some(Target::Zig(format!(
+            "{}-linux-gnu",
+            goarch_triple_arch(host_goarch()?)
+        ))),
+        (false, Some(t)) if base.starts_with("clang") || base.ends_with("-clang") => {
+            Some(Target::Triple(t))
+        }
+        _ => None,
+    }
+}
+
+/// `aarch64-linux-gnu-gcc(-12)` → `aarch64-linux-gnu`.
+fn driver_triple(base: &str) -> Option<String> {
+    let (triple, tail) = base
+        .rsplit_once("-gcc")
+        .or_else(|| base.rsplit_once("-clang"))
+        .or_else(|| base.rsplit_once("-cc"))?;
+    if !(tail.is_empty()
+        || tail
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.'))
+    {
+        return None;
+    }
+    let arch = triple.split('-').next()?;
+    (triple.contains("-linux-") && triple_goarch(arch).is_some()).then(|| triple.to_string())
+}
+
+fn is_native_driver(base: &str) -> bool {
+    let name = base.split_once('-').map_or(base, |(n, v)| {
+        if v.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            n
+        } else {
+            base
+        }
+    });
+    matches!(name, "gcc" | "cc" | "clang" | "musl-gcc")
+}
+
+fn host_goarch() -> Option<&'static str> {
+    triple_goarch(std::env::consts::ARCH)
+}
+
+/// The GOARCH for a triple's architecture word.
+fn triple_goarch(arch: &str) -> Option<&'static str> {
+    Some(match arch {
+        "x86_64" | "amd64" => "amd64",
+        "aarch64" | "arm64" => "arm64",
+        "i386" | "i486" | "i586" | "i686" | "x86" => "386",
+        "arm" | "armhf" | "armv7" | "armv7a" | "armv6" => "arm",
+        "riscv64" => "riscv64",
+        "powerpc64le" | "ppc64le" => "ppc64le",
+        "s390x" => "s390x",
+        "loongarch64" => "loong64",
+        "mips64el" => "mips64le",
+        _ => return None,
+    })
+}
+
+fn goarch_triple_arch(goarch: &str) -> &'static str {
+    triple_arch(goarch)
+}
+
+fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let mut it = v.split('.');
+    Some((
+        it.next()?.parse().ok()?,
+        it.next().unwrap_or("0").parse().ok()?,
+    ))
+}
+
+/// C99/POSIX math functions (libm's exports that C code calls by name).
+fn is_libm_symbol(s: &str) -> bool {
+    const BASE: &[&str] = &[
+        "sqrt",
+        "cbrt",
+        "hypot",
+        "pow",
+        "exp",
+        "exp2",
+        "expm1",
+        "log",
+        "log2",
+        "log10",
+        "log1p",
+        "logb",
+        "ilogb",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "sinh",
+        "cosh",
+        "tanh",
+        "asinh",
+        "acosh",
+        "atanh",
+        "ceil",
+        "floor",
+        "trunc",
+        "round",
+        "lround",
+        "llround",
+        "rint",
+        "lrint",
+        "llrint",
+        "nearbyint",
+        "fmod",
+        "remainder",
+        "remquo",
+        "fma",
+        "fmax",
+        "fmin",
+        "fdim",
+        "frexp",
+        "ldexp",
+        "modf",
+        "scalbn",
+        "scalbln",
+        "nextafter",
+        "nexttoward",
+        "copysign",
+        "erf",
+        "erfc",
+        "lgamma",
+        "tgamma",
+        "nan",
+        "fabs",
+        "sincos",
+        "exp10",
+    ];
+    let stem = s
+        .strip_suffix('f')
+        .filter(|t| BASE.contains(t))
+        .or_else(|| s.strip_suffix('l').filter(|t| BASE.contains(t)))
+        .unwrap_or(s);
+    BASE.contains(&stem)
 }
 
 fn read_small_text(path: &Path) -> Option<String> {
@@ -279,8 +724,12 @@ fn driver_defaults_as_needed(driver: &Path) -> bool {
 
 /// `/usr/lib/gcc/<triple>/<newest version>`.
 fn gcc_private_dir(triple: Option<&str>) -> Option<PathBuf> {
-    let base = Path::new("/usr/lib/gcc").join(triple?);
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(&base)
+    newest_version_dir(&Path::new("/usr/lib/gcc").join(triple?))
+}
+
+/// The newest `<base>/<version>` directory.
+fn newest_version_dir(base: &Path) -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(base)
         .ok()?
         .flatten()
         .map(|e| e.path())
@@ -360,4 +809,87 @@ pub fn musl_loader(goarch: &str) -> Option<&'static str> {
         "loong64" => "/lib/ld-musl-loongarch64.so.1",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        crate::buildcfg::quoted::split(s).unwrap()
+    }
+
+    fn detect(cc: &str, goarch: &str) -> CToolchain {
+        CToolchain::detect(&words(cc), &Environ::new(), "linux", goarch)
+    }
+
+    #[test]
+    fn zig_targets_are_read_from_cc_words() {
+        let musl = detect("zig cc -target aarch64-linux-musl", "arm64");
+        assert_eq!(musl.libc, Libc::Musl);
+        assert_eq!(musl.target_arch.as_deref(), Some("arm64"));
+        assert!(musl.links_static_by_default());
+        assert!(musl.static_link_error().is_none());
+        let gnu = detect("zig cc -target x86_64-linux-gnu.2.28", "amd64");
+        assert_eq!(gnu.libc, Libc::Glibc);
+        assert_eq!(gnu.zig.as_ref().unwrap().glibc, Some((2, 28)));
+        assert_eq!(
+            gnu.interpreter.as_deref(),
+            Some("/lib64/ld-linux-x86-64.so.2")
+        );
+        assert!(!gnu.links_static_by_default());
+        assert!(gnu.static_link_error().is_some());
+        // Before 2.34 pthread_create lives in libpthread; from 2.34 in libc.
+        assert_eq!(
+            gnu.glibc_stub("pthread", "pthread_create"),
+            Some(("libpthread.so.0", true))
+        );
+        let new = detect("zig cc --target=x86_64-linux-gnu.2.34", "amd64");
+        assert_eq!(
+            new.glibc_stub("pthread", "pthread_create"),
+            Some(("libpthread.so.0", false))
+        );
+        assert_eq!(new.glibc_stub("m", "sqrtf"), Some(("libm.so.6", true)));
+        let default = detect("zig cc -target x86_64-linux-gnu", "amd64");
+        assert_eq!(default.zig.unwrap().glibc, Some(ZIG_DEFAULT_GLIBC));
+        assert!(detect("zig cc -target x86_64-linux-musl", "arm64").targets("amd64"));
+        assert!(!detect("zig cc -target x86_64-linux-musl", "arm64").targets("arm64"));
+    }
+
+    #[test]
+    fn cross_gcc_uses_its_sysroot() {
+        let tc = detect("aarch64-linux-gnu-gcc", "arm64");
+        assert_eq!(tc.triple.as_deref(), Some("aarch64-linux-gnu"));
+        assert_eq!(tc.target_arch.as_deref(), Some("arm64"));
+        assert_eq!(
+            tc.interpreter.as_deref(),
+            Some("/lib/ld-linux-aarch64.so.1")
+        );
+        assert_eq!(tc.lib_dirs[0], Path::new("/usr/aarch64-linux-gnu/lib"));
+        let arm = detect("arm-linux-gnueabihf-gcc-12", "arm");
+        assert_eq!(arm.interpreter.as_deref(), Some("/lib/ld-linux-armhf.so.3"));
+        // Not a cross driver: the wrapper's own name.
+        assert!(driver_triple("musl-gcc").is_none());
+        assert!(driver_triple("x86_64-linux-musl-gcc").is_some());
+        assert_eq!(
+            detect("clang --target=aarch64-linux-gnu", "arm64")
+                .target_arch
+                .as_deref(),
+            Some("arm64")
+        );
+    }
+
+    #[test]
+    fn musl_gcc_is_for_the_host_only() {
+        let tc = detect("musl-gcc", "arm64");
+        assert_eq!(tc.target_arch.as_deref(), host_goarch());
+        let mut env = Environ::new();
+        env.insert("PATH".into(), String::new());
+        if host_goarch() != Some("arm64") {
+            assert_eq!(
+                musl_cc_for("arm64", &env),
+                words("zig cc -target aarch64-linux-musl")
+            );
+        }
+    }
 }

@@ -386,7 +386,17 @@ fn render_one(p: &Prediction) -> String {
                 line.push_str(&format!(" ({e})"));
             }
             if !f.available {
-                line.push_str("  [musl-gcc is not installed: apt-get install musl-tools]");
+                let cc = f
+                    .env
+                    .iter()
+                    .find(|(k, _)| k == "CC")
+                    .map(|(_, v)| v.as_str());
+                line.push_str(match cc {
+                    Some(c) if c.starts_with("zig ") => {
+                        "  [zig is not installed: pip install ziglang, or a musl cross compiler for the target]"
+                    }
+                    _ => "  [musl-gcc is not installed: apt-get install musl-tools]",
+                });
             }
             s.push_str(&line);
             s.push('\n');

@@ -228,7 +228,7 @@ impl Engine {
             let jobs: Vec<(&Prediction, Variant)> = packages
                 .iter()
                 .filter(|p| p.link.result != Verdict::Static)
-                .flat_map(|p| fix_variants(p).into_iter().map(move |v| (p, v)))
+                .flat_map(|p| fix_variants(cfg, p).into_iter().map(move |v| (p, v)))
                 .collect();
             crate::par::map(&jobs, |(pred, v)| self.predict_variant(cfg, pred, v));
             let fixes = crate::par::map(&packages, |pred| self.fixes(cfg, pred));
@@ -358,7 +358,7 @@ impl Engine {
         if pred.link.result == Verdict::Static {
             return Vec::new();
         }
-        fix_variants(pred)
+        fix_variants(cfg, pred)
             .into_iter()
             .filter_map(|v| {
                 let both = self.predict_variant(cfg, pred, &v)?;
@@ -387,13 +387,13 @@ impl Engine {
 
 /// The variants that may make `pred` static, least invasive first (see
 /// `fixes::invasiveness`).
-fn fix_variants(pred: &Prediction) -> Vec<Variant> {
+fn fix_variants(cfg: &Config, pred: &Prediction) -> Vec<Variant> {
     let mut variants = Vec::new();
     if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
         variants.push(v);
     }
     variants.push(Variant::cgo_disabled());
-    variants.push(Variant::musl_static());
+    variants.push(Variant::musl_static_for(cfg));
     variants
 }
 

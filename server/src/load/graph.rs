@@ -406,6 +406,11 @@ impl std::fmt::Debug for Graph {
     }
 }
 
+/// A path whose first element has no dot: the standard library's shape.
+fn is_std_like(path: &str) -> bool {
+    !path.split('/').next().unwrap_or("").contains('.')
+}
+
 fn hash_path(path: &str) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(path)
@@ -422,6 +427,9 @@ impl Graph {
     fn via_path<'a>(&'a self, pkg: &'a Package, via: &'a Via) -> &'a str {
         match via {
             Via::Root => &pkg.import_path,
+            // A standard package is known by its own path: the std's
+            // vendored copy of golang.org/x/net/... is vendor/golang.org/x/net/...
+            Via::Import { .. } if pkg.standard => &pkg.import_path,
             Via::Import { parent, import } => {
                 &self.nodes[*parent as usize].pkg.imports[*import as usize].path
             }
@@ -725,6 +733,12 @@ impl<'a> Loader<'a> {
             return Ok(p.clone());
         }
         let pkg = match self.resolver.resolve(path, importer_is_std) {
+            // A dotted path found in the standard library is its vendored
+            // copy (GOROOT/src/vendor): a package apart from the module's
+            // package of the same path, as `go list` shows it.
+            Resolution::Std { dir } if !is_std_like(path) => {
+                self.load_dir(&format!("vendor/{path}"), &dir, true, None)
+            }
             Resolution::Std { dir } => self.load_dir(path, &dir, true, None),
             Resolution::Module {
                 module,
@@ -768,7 +782,11 @@ impl<'a> Loader<'a> {
                     // then read neither import paths nor packages.
                     Ok(p) => Dep::Package {
                         has: Has::of(&p),
-                        path_hash: hash_path(&imp.path),
+                        path_hash: hash_path(if p.standard {
+                            &p.import_path
+                        } else {
+                            &imp.path
+                        }),
                         pkg: p,
                     },
                     Err(r) => {
@@ -1042,11 +1060,15 @@ impl<'a> Loader<'a> {
                             // path is read only if a node's hash matches:
                             // reaching it costs two cache misses.)
                             let nodes = &g.nodes;
+                            let want = if p.standard {
+                                p.import_path.as_str()
+                            } else {
+                                nodes[node as usize].pkg.imports[idx].path.as_str()
+                            };
                             let t = g
                                 .index
                                 .find(*hash, |&i| {
-                                    nodes[i as usize].hash == *hash
-                                        && g.path(i) == nodes[node as usize].pkg.imports[idx].path
+                                    nodes[i as usize].hash == *hash && g.path(i) == want
                                 })
                                 .copied();
                             if let Some(t) = t {

@@ -19,6 +19,49 @@ pub struct GoWork {
     pub errors: Vec<ModError>,
 }
 
+/// A go.work `use` directory whose go.mod cannot be opened: go stops
+/// loading the workspace with "cannot load module … listed in go.work file".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadUse {
+    pub dir: std::path::PathBuf,
+    pub gomod: std::path::PathBuf,
+    /// The error as Go's os package words it ("no such file or directory").
+    pub error: String,
+    /// The `use` line in go.work.
+    pub span: Span,
+}
+
+impl BadUse {
+    /// go's message (go1.26.8), with paths shortened by `short` as
+    /// base.ShortPath does.
+    pub fn message(&self, short: impl Fn(&std::path::Path) -> String) -> String {
+        format!(
+            "go: cannot load module {} listed in go.work file: open {}: {}",
+            short(&self.dir),
+            short(&self.gomod),
+            self.error
+        )
+    }
+}
+
+/// An I/O error in syscall.Errno's words (Rust appends "(os error N)" and
+/// capitalises).
+pub fn io_error_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let t = e.to_string();
+            let t = t.split(" (os error").next().unwrap_or(&t).to_string();
+            let mut c = t.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().chain(c).collect(),
+                None => t,
+            }
+        }
+    }
+}
+
 /// Parses a go.work file. Never fails; bad lines go to `errors`.
 pub fn parse_go_work(src: &str) -> GoWork {
     let mut w = GoWork::default();

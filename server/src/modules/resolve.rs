@@ -132,6 +132,8 @@ pub struct Resolver {
     /// Where vendor/modules.txt is or would be (go.mod or go.work dir).
     modules_txt: PathBuf,
     problems: Vec<String>,
+    /// go.work `use` directories whose go.mod could not be read: go stops.
+    bad_uses: Vec<super::gowork::BadUse>,
     fs: RwLock<FsCache>,
     go_dir_probe: std::sync::OnceLock<GoDirProbe>,
 }
@@ -165,14 +167,23 @@ impl Resolver {
         let mut mains = Vec::new();
         let mut main_files = Vec::new();
         let mut work = None;
+        let mut bad_uses = Vec::new();
         if let Some(wf) = &go_work {
             let src = read(wf)?;
             let w = parse_go_work(&src);
             problems.extend(w.errors.iter().map(|e| format!("{}:{e}", wf.display())));
             let wdir = parent(wf);
-            for (u, _) in &w.uses {
+            for (u, use_span) in &w.uses {
                 let mdir = clean(&wdir.join(u));
                 let gomod = mdir.join("go.mod");
+                if let Err(e) = crate::regular::read_all(&gomod) {
+                    bad_uses.push(super::gowork::BadUse {
+                        dir: mdir.clone(),
+                        gomod: gomod.clone(),
+                        error: super::gowork::io_error_text(&e),
+                        span: *use_span,
+                    });
+                }
                 let parsed = read(&gomod).and_then(|src| {
                     let f = parse_go_mod(&src);
                     problems.extend(f.errors.iter().map(|e| format!("{}:{e}", gomod.display())));
@@ -352,6 +363,7 @@ impl Resolver {
             vendor,
             modules_txt,
             problems,
+            bad_uses,
             fs: RwLock::new(FsCache::default()),
             go_dir_probe: std::sync::OnceLock::new(),
         })
@@ -367,6 +379,11 @@ impl Resolver {
     }
 
     /// The parsed go.work, if in workspace mode.
+    /// The go.work `use` directories whose go.mod go cannot open, in order.
+    pub fn bad_uses(&self) -> &[super::gowork::BadUse] {
+        &self.bad_uses
+    }
+
     pub fn go_work_file(&self) -> Option<&GoWork> {
         self.work.as_ref()
     }

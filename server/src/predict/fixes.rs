@@ -76,6 +76,26 @@ impl Variant {
         }
     }
 
+    /// musl static with a musl compiler for `base`'s target (an aarch64
+    /// build needs an aarch64 musl compiler, not the x86-64 musl-gcc).
+    pub fn musl_static_for(base: &Config) -> Variant {
+        let cc = crate::buildcfg::ctoolchain::musl_cc_for(&base.goarch, &base.env);
+        if cc == ["musl-gcc"] {
+            return Variant::musl_static();
+        }
+        let cc = crate::buildcfg::quoted::join(&cc);
+        let shown = if cc.contains(' ') {
+            format!("\"{cc}\"")
+        } else {
+            cc.clone()
+        };
+        Variant {
+            title: format!("CC={shown} -ldflags '-linkmode external -extldflags \"-static\"'"),
+            env: vec![("CC".into(), cc)],
+            ..Variant::musl_static()
+        }
+    }
+
     /// The configuration for this variant of `base`, for main package `main`.
     pub fn apply(&self, tc: &Toolchain, base: &Config, main: &str) -> Config {
         let mut env = base.env.clone();

@@ -277,6 +277,26 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         p.error_location = at;
         return link;
     }
+    // A go.work `use` directory without a readable go.mod: go stops
+    // loading the workspace (after its own go-line check above).
+    if let Some(bad) = loader.resolver.bad_uses().first() {
+        if let Some(link) = flag_failure(cfg) {
+            return link;
+        }
+        let short = |p: &std::path::Path| short_path(p, cfg.workdir.as_deref());
+        p.error_location = loader.resolver.go_work().map(|wf| Location {
+            file: wf.to_path_buf(),
+            span: bad.span,
+        });
+        // One line per unloadable module (prometheus's zip leaves four out).
+        let all: Vec<String> = loader
+            .resolver
+            .bad_uses()
+            .iter()
+            .map(|b| b.message(short))
+            .collect();
+        return Link::fails(all.join("\n"));
+    }
     if cfg.flags.compiler.as_deref().is_some_and(|c| c != "gc") {
         return Link::unknown(
             "linklens predicts the gc toolchain only (-compiler=gccgo is not modelled)",
@@ -379,6 +399,20 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         let cc = &cfg.c_toolchain.program;
         return Link::fails(format!(
             "cgo: C compiler \"{cc}\" not found: exec: \"{cc}\": executable file not found in $PATH"
+        ));
+    }
+    // A compiler for another architecture (musl-gcc, x86-64 only, with
+    // GOARCH=arm64): runtime/cgo's assembly does not assemble.
+    if (iscgo || !p.cgo_packages.is_empty()) && !cfg.c_toolchain.targets(&cfg.goarch) {
+        return Link::fails(format!(
+            "cgo: C compiler \"{}\" builds for {}, not GOARCH={}: runtime/cgo's gcc_{}.S does not assemble (\"Error: no such instruction\")",
+            cfg.c_toolchain.program,
+            cfg.c_toolchain
+                .target_arch
+                .as_deref()
+                .unwrap_or("another architecture"),
+            cfg.goarch,
+            cfg.goarch
         ));
     }
     if let Some(link) = missing_header(loader, g, p) {
@@ -920,6 +954,15 @@ fn internal_link(
             error: None,
         };
     }
+    if iscgo && cfg.c_toolchain.links_static_by_default() {
+        // cgo -dynimport reads the _cgo_.o that zig linked statically: no
+        // dynamic imports, so cmd/link leaves libc's symbols undefined
+        // (measured: go1.26.8, zig 0.17.1, net only).
+        return Link::fails(format!(
+            "link: relocation target … not defined (libc's functions that runtime/cgo and the cgo packages call): {} links musl statically, so the Go linker gets no dynamic imports (add -ldflags=-linkmode=external)",
+            cfg.c_toolchain.program
+        ));
+    }
     if iscgo && ld.no_dynamic {
         return Link::fails("cannot use dynamic imports with -d flag");
     }
@@ -1018,6 +1061,22 @@ fn dynamic_libs(
         let Some(name) = f.strip_prefix("-l") else {
             continue;
         };
+        // zig's glibc stubs: needed when a symbol the code uses is in
+        // that library at the target's glibc version.
+        if cfg.c_toolchain.zig.is_some()
+            && let Some((soname, _)) = cfg.c_toolchain.glibc_stub(name, "")
+        {
+            let ids = idents.get_or_insert_with(|| c_identifiers_of(pkg, cfg));
+            let used = ids.iter().any(|i| {
+                cfg.c_toolchain
+                    .glibc_stub(name, i)
+                    .is_some_and(|(_, has)| has)
+            });
+            if used && soname != cfg.c_toolchain.libc_soname && !out.iter().any(|o| o == soname) {
+                out.push(soname.to_string());
+            }
+            continue;
+        }
         let Some(files) = libs::resolve(&cfg.c_toolchain, name, &dirs, false) else {
             continue;
         };
@@ -1069,8 +1128,12 @@ fn external_link(
 ) -> Link {
     let cfg = loader.cfg;
     let static_pie = ld.wants_static_pie();
-    let static_link =
+    let asked_static =
         ld.wants_static() || static_pie || cfg.cgo_ldflags.iter().any(|f| f == "-static");
+    if asked_static && let Some(err) = cfg.c_toolchain.static_link_error() {
+        return Link::fails(err);
+    }
+    let static_link = asked_static || cfg.c_toolchain.links_static_by_default();
     if static_link {
         // Every -l must have an archive, libc included.
         let mut libs_needed: Vec<(String, &Package)> = Vec::new();
@@ -1098,6 +1161,9 @@ fn external_link(
                         .join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy()))
                 })
                 .collect();
+            if cfg.c_toolchain.zig_provides(&name) {
+                continue;
+            }
             if libs::resolve(&cfg.c_toolchain, &name, &dirs, true).is_none() {
                 return Link::fails(format!(
                     "/usr/bin/ld: cannot find -l{name}: No such file or directory (no static lib{name}.a for {})",
@@ -1155,11 +1221,18 @@ fn external_link(
                 ),
             });
         }
-        p.reasons.push(format!(
-            "the C linker ({}) links everything statically (-extldflags {})",
-            cfg.c_toolchain.program,
-            if static_pie { "-static-pie" } else { "-static" }
-        ));
+        p.reasons.push(if asked_static {
+            format!(
+                "the C linker ({}) links everything statically (-extldflags {})",
+                cfg.c_toolchain.program,
+                if static_pie { "-static-pie" } else { "-static" }
+            )
+        } else {
+            format!(
+                "the C linker ({}) links its own musl statically",
+                cfg.c_toolchain.program
+            )
+        });
         return Link {
             result: Verdict::Static,
             linker: Some(Linker::External),
@@ -1629,6 +1702,34 @@ mod tests {
             "module example.com/m\n\ngo 1.21\n\ntoolchain go1.99.0\n",
         );
         assert_eq!(check(&m, "local").link.result, Verdict::Static);
+    }
+
+    #[test]
+    fn go_work_use_without_go_mod_fails_as_go_does() {
+        // Measured with go1.26.8 from app/: "go: cannot load module
+        // ../missing listed in go.work file: open ../missing/go.mod: no
+        // such file or directory".
+        let tmp = tempfile::tempdir().unwrap();
+        let w = tmp.path();
+        write(w, "go.work", "go 1.22\n\nuse ./app\nuse ./missing\n");
+        write(w, "app/go.mod", "module example.com/app\n\ngo 1.22\n");
+        write(w, "app/main.go", MAIN);
+        let p = check(&w.join("app"), "local");
+        assert_eq!(p.link.result, Verdict::Fails);
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some(
+                "go: cannot load module ../missing listed in go.work file: open ../missing/go.mod: no such file or directory"
+            )
+        );
+        assert_eq!(p.error_location.map(|l| l.file), Some(w.join("go.work")));
+        // go.work's own go line is checked first.
+        write(w, "go.work", "go 1.99\n\nuse ./app\nuse ./missing\n");
+        let p = check(&w.join("app"), "local");
+        assert_eq!(
+            p.link.error.as_deref(),
+            Some("go: ../go.work requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)")
+        );
     }
 
     #[test]
