@@ -1237,6 +1237,7 @@ impl State {
             findings::Options {
                 expect_static: settings.expect == Expect::Static,
                 libraries: settings.library_diagnostics,
+                min_glibc: settings.min_glibc,
             },
             &cx,
         )
