@@ -16,10 +16,22 @@ command -v rg >/dev/null || need+=(ripgrep)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v make >/dev/null || need+=(build-essential)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+# tests/glibc_floor.rs: objdump, the arm64 cross compiler and its glibc.
+command -v objdump >/dev/null || need+=(binutils)
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+dpkg -s libc6-dev-arm64-cross >/dev/null 2>&1 || need+=(libc6-dev-arm64-cross)
+command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# zig cc (glibc-versioned targets) for tests/glibc_floor.rs, from PyPI's ziglang.
+if ! python3 -m ziglang version >/dev/null 2>&1; then
+  echo "test-deps: pip install ziglang"
+  python3 -m pip install --quiet --break-system-packages ziglang 2>/dev/null \
+    || python3 -m pip install --quiet ziglang
 fi
 
 # The VS Code package bundles a static (musl) server.

@@ -198,7 +198,8 @@ fn link_libraries(
             .into_iter()
             .chain(cfg.cgo_ldflags.iter().cloned())
             .collect();
-        let dirs = lib_dirs(&pkg.dir, &flags);
+        let mut dirs = lib_dirs(&pkg.dir, &flags);
+        dirs.extend(cross_lib_dir(cfg));
         for f in &flags {
             let Some(name) = f.strip_prefix("-l") else {
                 continue;
@@ -253,26 +254,26 @@ fn lib_dirs(pkg_dir: &Path, flags: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// `libc.so` as the C toolchain finds it: its search dirs, else a cross
-/// compiler's sysroot (`aarch64-linux-gnu-gcc` → /usr/aarch64-linux-gnu/lib).
-fn libc_script(cfg: &Config) -> Option<PathBuf> {
-    let cc = &cfg.c_toolchain;
-    let name = Path::new(&cc.program)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // A cross compiler's own sysroot comes before the host's directories.
-    if let Some(triple) = name
+/// A Debian-style cross compiler's library directory
+/// (`aarch64-linux-gnu-gcc` → /usr/aarch64-linux-gnu/lib), searched first.
+fn cross_lib_dir(cfg: &Config) -> Option<PathBuf> {
+    let name = Path::new(&cfg.c_toolchain.program)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    let triple = name
         .strip_suffix("-gcc")
         .or_else(|| name.strip_suffix("-cc"))
-        .filter(|t| t.contains("-linux-"))
-    {
-        let p = PathBuf::from(format!("/usr/{triple}/lib/libc.so"));
-        if p.exists() {
-            return Some(p);
-        }
-    }
-    cc.find_library("c", &[], false)
+        .filter(|t| t.contains("-linux-"))?;
+    let dir = PathBuf::from(format!("/usr/{triple}/lib"));
+    dir.is_dir().then_some(dir)
+}
+
+/// `libc.so` as the C toolchain finds it: a cross compiler's own
+/// directory first, then its search dirs.
+fn libc_script(cfg: &Config) -> Option<PathBuf> {
+    let dirs: Vec<PathBuf> = cross_lib_dir(cfg).into_iter().collect();
+    cfg.c_toolchain.find_library("c", &dirs, false)
 }
 
 /// Calls in function bodies: an identifier followed by `(` inside braces,
@@ -566,11 +567,13 @@ fn references(
         refs.push(Reference {
             symbol: "__libc_start_main".into(),
             version: None,
-            by: "the C start-up files (crt1.o)".into(),
+            by: CRT.into(),
         });
     }
     refs
 }
+
+const CRT: &str = "the C start-up files (crt1.o)";
 
 /// The glibc target of `CC="zig cc -target x86_64-linux-gnu.2.28"`.
 fn zig_target_glibc(cc: &[String]) -> Option<Option<Version>> {
@@ -719,9 +722,16 @@ pub fn floor(
         };
         let Some(v) = chosen else { continue };
         let Some(n) = parse_version(&v) else { continue };
+        // On a tie, a Go package's C names the floor before the start-up
+        // files (which every external link has), then the first name.
         let better = match &best {
             None => true,
-            Some((bn, bs, _)) => n > *bn || (n == *bn && r.symbol < *bs),
+            Some((bn, bs, bb)) => {
+                n > *bn
+                    || (n == *bn
+                        && (bb == CRT && r.by != CRT
+                            || (bb == CRT) == (r.by == CRT) && r.symbol < *bs))
+            }
         };
         if better {
             best = Some((n, r.symbol.clone(), r.by.clone()));
