@@ -765,7 +765,7 @@ pub fn floor(
 pub fn apply(cfg: &Config, graph: &Graph, p: &mut Prediction) {
     let f = floor(cfg, graph, p, None);
     p.link.glibc_floor = f.as_ref().and_then(|f| f.version.clone());
-    p.link.glibc_floor_source = f;
+    p.link.glibc_floor_source = f.map(Box::new);
 }
 
 /// glibc by distribution release, oldest first per family (what

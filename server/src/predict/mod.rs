@@ -67,7 +67,7 @@ pub struct Link {
     pub glibc_floor: Option<String>,
     /// The symbol and package that set it, and what could not be seen.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub glibc_floor_source: Option<glibc::GlibcFloor>,
+    pub glibc_floor_source: Option<Box<glibc::GlibcFloor>>,
 }
 
 impl Link {

@@ -192,33 +192,6 @@ pub fn predict_all(engine: &Engine, base: &Environ, ps: &[Profile]) -> Vec<Profi
     ps.iter().map(|p| predict(engine, base, p)).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::file_args;
-
-    #[test]
-    fn go_files_as_packages() {
-        let t = tempfile::tempdir().unwrap();
-        std::fs::create_dir(t.path().join("cmd")).unwrap();
-        std::fs::write(t.path().join("main.go"), "package main\n").unwrap();
-        std::fs::write(t.path().join("main_test.go"), "package main\n").unwrap();
-        std::fs::write(t.path().join("cmd/main.go"), "package main\n").unwrap();
-        std::fs::write(t.path().join("cmd/util.go"), "package main\n").unwrap();
-        let a = |v: &[&str]| {
-            file_args(
-                t.path(),
-                &v.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            )
-        };
-        assert_eq!(a(&["./..."]), Ok(None));
-        assert_eq!(a(&["main.go"]), Ok(Some(".".into())));
-        assert_eq!(a(&["cmd/main.go", "cmd/util.go"]), Ok(Some("./cmd".into())));
-        let e = a(&["./cmd/main.go"]).unwrap_err();
-        assert!(e.contains("util.go"), "{e}");
-        assert!(a(&["main.go", "./cmd"]).is_err());
-    }
-}
-
 /// A Dockerfile build runs in its builder image: where that image's glibc
 /// is known, the floor is the one that glibc gives (the newest version of
 /// each symbol not above it, from this machine's libc, which keeps every
@@ -248,7 +221,7 @@ fn builder_glibc(
                         ),
                     );
                     pred.link.glibc_floor = f.version.clone();
-                    pred.link.glibc_floor_source = Some(f);
+                    pred.link.glibc_floor_source = Some(Box::new(f));
                 }
             }
             ImageGlibc::Unknown(why) => {
@@ -261,5 +234,32 @@ fn builder_glibc(
             }
             ImageGlibc::None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_args;
+
+    #[test]
+    fn go_files_as_packages() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("cmd")).unwrap();
+        std::fs::write(t.path().join("main.go"), "package main\n").unwrap();
+        std::fs::write(t.path().join("main_test.go"), "package main\n").unwrap();
+        std::fs::write(t.path().join("cmd/main.go"), "package main\n").unwrap();
+        std::fs::write(t.path().join("cmd/util.go"), "package main\n").unwrap();
+        let a = |v: &[&str]| {
+            file_args(
+                t.path(),
+                &v.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(a(&["./..."]), Ok(None));
+        assert_eq!(a(&["main.go"]), Ok(Some(".".into())));
+        assert_eq!(a(&["cmd/main.go", "cmd/util.go"]), Ok(Some("./cmd".into())));
+        let e = a(&["./cmd/main.go"]).unwrap_err();
+        assert!(e.contains("util.go"), "{e}");
+        assert!(a(&["main.go", "./cmd"]).is_err());
     }
 }
