@@ -48,6 +48,8 @@ const CASES: &[Case] = &[
     Case { name: "libm exp/log/pow, zig cc glibc 2.31", fixture: "libm", env: &[("CC", ZIG_231)], flags: &[], floor: Some("GLIBC_2.29"), symbol: Some("exp") },
     Case { name: "crypto/x509 (via net)", fixture: "x509", env: &[], flags: &[], floor: Some("GLIBC_2.34"), symbol: None },
     Case { name: "plugin", fixture: "plugin", env: &[], flags: &[], floor: Some("GLIBC_2.34"), symbol: None },
+    Case { name: "net.LookupCNAME (res_search), gcc", fixture: "cname", env: &[], flags: &[], floor: Some("GLIBC_2.34"), symbol: None },
+    Case { name: "net.LookupCNAME (__res_search), zig cc glibc 2.28", fixture: "cname", env: &[("CC", ZIG_228)], flags: &[], floor: Some("GLIBC_2.3.2"), symbol: None },
     Case { name: "pure Go", fixture: "purego", env: &[], flags: &[], floor: None, symbol: None },
 ];
 
@@ -185,6 +187,19 @@ fn run(case: &Case, work: &Path) -> Result<(), String> {
             link["glibc_floor_source"]
         ));
     }
+    // `check --against` compares the floor with the binary's (CC is not
+    // recorded in build info: the case's CC comes from the environment).
+    let against = linklens(&dir, case.env, &["check", "--against", "bin", "--json"]);
+    let diffs = against["differences"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if diffs
+        .iter()
+        .any(|d| d.as_str().is_some_and(|d| d.contains("glibc floor")))
+    {
+        return Err(format!("check --against disagrees: {diffs:?}"));
+    }
     if let Some(sym) = case.symbol {
         let got = link["glibc_floor_source"]["symbol"].as_str();
         if got != Some(sym) {
@@ -241,10 +256,110 @@ fn main() -> ExitCode {
             }
         }
     }
+    for (name, check) in [
+        (
+            "--min-glibc 2.28 finds glibc-too-new, with the lowered floor",
+            min_glibc as fn(&Path) -> Result<(), String>,
+        ),
+        (
+            "Dockerfile: debian:11-slim final image is too old for a bookworm build",
+            dockerfile,
+        ),
+    ] {
+        if !name.contains(&filter) {
+            continue;
+        }
+        match check(work.path()) {
+            Ok(()) => {
+                passed += 1;
+                println!("ok   {name}");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {name}: {e}");
+            }
+        }
+    }
     println!("{passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `--min-glibc 2.28` on net+os/user: a glibc-too-new caveat naming the
+/// floor, and the floor predicted for a build against 2.28, which the zig
+/// case above builds for real (GLIBC_2.3.2).
+fn min_glibc(work: &Path) -> Result<(), String> {
+    let dir = work.join("min-glibc");
+    copy_dir(&repo().join("tests/fixtures/glibc/netuser"), &dir);
+    let r = linklens(&dir, &[], &["check", "--json", "--min-glibc", "2.28"]);
+    let p = &r["packages"][0];
+    let caveat = p["caveats"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["code"] == "glibc-too-new"))
+        .ok_or_else(|| format!("no glibc-too-new caveat: {}", p["caveats"]))?;
+    let msg = caveat["message"].as_str().unwrap_or_default();
+    if !msg.contains("GLIBC_2.34") || !msg.contains("not on Debian 11") {
+        return Err(format!("caveat does not name the floor and distros: {msg}"));
+    }
+    let lower = p["link"]["glibc_floor_source"]["lower"]
+        .as_str()
+        .unwrap_or_default();
+    if !lower.contains("predicted GLIBC_2.3.2") {
+        return Err(format!("no lowered floor GLIBC_2.3.2 predicted: {lower:?}"));
+    }
+    let r = linklens(&dir, &[], &["check", "--json", "--min-glibc", "2.34"]);
+    if r["packages"][0]["caveats"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["code"] == "glibc-too-new"))
+    {
+        return Err("glibc-too-new with a floor equal to the minimum".into());
+    }
+    Ok(())
+}
+
+/// A Dockerfile building in golang:1.26-bookworm (glibc 2.36, the floor
+/// this machine's real build has) for debian:11-slim (2.31): an error on
+/// the final FROM; debian:12-slim gets none.
+fn dockerfile(work: &Path) -> Result<(), String> {
+    let mut codes = Vec::new();
+    for fin in ["debian:11-slim", "debian:12-slim"] {
+        let dir = work.join(format!("docker-{}", fin.replace([':', '.'], "-")));
+        copy_dir(&repo().join("tests/fixtures/glibc/netuser"), &dir);
+        std::fs::write(
+            dir.join("Dockerfile"),
+            format!(
+                "FROM golang:1.26-bookworm AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n\nFROM {fin}\nCOPY --from=build /app /app\n"
+            ),
+        )
+        .unwrap();
+        let r = linklens(&dir, &[], &["check", "--profiles", "--json"]);
+        let found: Vec<(String, u64)> = r["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| {
+                f["code"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("image-glibc"))
+            })
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap_or_default().to_string(),
+                    f["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        codes.push(found);
+    }
+    if codes[0] != [("image-glibc-too-old".to_string(), 6)] || !codes[1].is_empty() {
+        return Err(format!(
+            "findings: debian:11-slim {:?}, debian:12-slim {:?}",
+            codes[0], codes[1]
+        ));
+    }
+    Ok(())
 }

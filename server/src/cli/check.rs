@@ -245,7 +245,7 @@ fn run_in(
     };
     if let Some(min) = &opts.min_glibc {
         for p in &mut report.packages {
-            crate::predict::glibc::require_min(p, min);
+            crate::predict::glibc::require_min(cfg, p, min);
         }
     }
     if opts.cross_check {

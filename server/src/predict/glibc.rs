@@ -68,6 +68,10 @@ pub struct GlibcFloor {
     /// False when some C code's references cannot be seen from text.
     pub complete: bool,
     pub notes: Vec<String>,
+    /// A build that lowers the floor, with the floor predicted for it
+    /// (set when a minimum or a runtime image asks for less).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lower: Option<String>,
 }
 
 impl GlibcFloor {
@@ -629,6 +633,7 @@ pub fn floor(
                     package: None,
                     computed_from: "zig cc".into(),
                     complete: false,
+                    lower: None,
                     notes: vec!["zig cc without a glibc version in -target (x86_64-linux-gnu.2.28): zig's default glibc is not read".into()],
                 });
             }
@@ -661,6 +666,7 @@ pub fn floor(
             computed_from: cfg.c_toolchain.program.clone(),
             complete: false,
             notes,
+            lower: None,
         });
     };
     let release = release_of(libc_table);
@@ -704,13 +710,23 @@ pub fn floor(
             (Some(v), _) => Some(v.clone()),
             (None, None) => sv.default.clone(),
             (None, Some(t)) => {
-                let fit = sv
-                    .all
-                    .iter()
-                    .filter_map(|v| parse_version(v).map(|n| (n, v)))
-                    .filter(|(n, _)| n <= t)
-                    .max()
-                    .map(|(_, v)| v.clone());
+                let newest_fit = |sv: &SymVersions| {
+                    sv.all
+                        .iter()
+                        .filter_map(|v| parse_version(v).map(|n| (n, v)))
+                        .filter(|(n, _)| n <= t)
+                        .max()
+                        .map(|(_, v)| v.clone())
+                };
+                // Names libresolv had as `#define res_search __res_search`
+                // in the headers of older glibc: there the call is `__name`.
+                let fit = newest_fit(sv).or_else(|| {
+                    let alias = format!("__{}", r.symbol);
+                    tables
+                        .iter()
+                        .find_map(|(_, t)| t.get(&alias))
+                        .and_then(newest_fit)
+                });
                 if fit.is_none()
                     && let Some(d) = &sv.default
                     && parse_version(d).is_some()
@@ -758,6 +774,66 @@ pub fn floor(
         computed_from,
         complete,
         notes,
+        lower: None,
+    })
+}
+
+/// What building against glibc `target` gives, predicted by the same
+/// tables: "built against glibc 2.28 (a builder image with that glibc, or
+/// CC=\"zig cc -target x86_64-linux-gnu.2.28\") the floor is GLIBC_2.3.2
+/// (pthread_cond_broadcast@GLIBC_2.3.2 via runtime/cgo)". `None` when the
+/// floor is already within `target` or cannot be computed.
+pub fn lower_to(cfg: &Config, graph: &Graph, p: &Prediction, target: &[u32]) -> Option<String> {
+    let now = parse_version(p.link.glibc_floor.as_deref()?)?;
+    if now.as_slice() <= target {
+        return None;
+    }
+    let f = floor(cfg, graph, p, Some(target))?;
+    let v = f.version.clone()?;
+    let t = version_text(target);
+    let zig = match zig_triple(&cfg.goarch) {
+        Some(triple) => {
+            let found = crate::buildcfg::trust::lookup_path("zig", &cfg.env).is_some();
+            format!(
+                ", or CC=\"zig cc -target {triple}.{t}\"{}",
+                if found { "" } else { " (zig is not on PATH)" }
+            )
+        }
+        None => String::new(),
+    };
+    let mut s = format!(
+        "built against glibc {t} (a builder image with that glibc{zig}) the floor is predicted {v} ({})",
+        f.set_by().unwrap_or_default()
+    );
+    let missing: Vec<&String> = f
+        .notes
+        .iter()
+        .filter(|n| n.contains("has no version at or below"))
+        .collect();
+    if !missing.is_empty() {
+        s.push_str(&format!(
+            "; but {} such symbol(s) do not exist there: {}",
+            missing.len(),
+            missing
+                .iter()
+                .map(|n| n.split(' ').next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Some(s)
+}
+
+/// zig's `-target` for a Go architecture (glibc targets).
+fn zig_triple(goarch: &str) -> Option<&'static str> {
+    Some(match goarch {
+        "amd64" => "x86_64-linux-gnu",
+        "arm64" => "aarch64-linux-gnu",
+        "386" => "x86-linux-gnu",
+        "riscv64" => "riscv64-linux-gnu",
+        "ppc64le" => "powerpc64le-linux-gnu",
+        "s390x" => "s390x-linux-gnu",
+        _ => return None,
     })
 }
 
@@ -866,11 +942,19 @@ pub fn too_new(p: &Prediction, min: &[u32]) -> Option<super::Caveat> {
     })
 }
 
-/// Adds `glibc-too-new` to a prediction whose floor is above `min`.
-pub fn require_min(p: &mut Prediction, min: &[u32]) {
-    if let Some(c) = too_new(p, min)
+/// Adds `glibc-too-new` to a prediction whose floor is above `min`, with
+/// the build that lowers it, predicted.
+pub fn require_min(cfg: &Config, p: &mut Prediction, min: &[u32]) {
+    if let Some(mut c) = too_new(p, min)
         && !p.caveats.iter().any(|x| x.code == c.code)
     {
+        let graph = p.graph.clone();
+        if let Some(lower) = lower_to(cfg, &graph, p, min) {
+            c.message.push_str(&format!(". To lower it: {lower}"));
+            if let Some(f) = &mut p.link.glibc_floor_source {
+                f.lower = Some(lower);
+            }
+        }
         p.caveats.push(c);
     }
 }

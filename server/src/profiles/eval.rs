@@ -222,6 +222,7 @@ fn builder_glibc(
                     );
                     pred.link.glibc_floor = f.version.clone();
                     pred.link.glibc_floor_source = Some(Box::new(f));
+                    runtime_lower(cfg, p, pred);
                 }
             }
             ImageGlibc::Unknown(why) => {
@@ -234,6 +235,26 @@ fn builder_glibc(
             }
             ImageGlibc::None => {}
         }
+    }
+}
+
+/// When the final image's glibc is older than the floor: the floor a build
+/// against that glibc gives (the fix `image-glibc-too-old` offers).
+fn runtime_lower(
+    cfg: &crate::buildcfg::Config,
+    p: &Profile,
+    pred: &mut crate::predict::Prediction,
+) {
+    use super::images::{ImageGlibc, glibc_of};
+    let Some(rt) = &p.runtime else { return };
+    let ImageGlibc::Known { version, .. } = glibc_of(&rt.image) else {
+        return;
+    };
+    let graph = pred.graph.clone();
+    if let Some(lower) = crate::predict::glibc::lower_to(cfg, &graph, pred, &version)
+        && let Some(f) = &mut pred.link.glibc_floor_source
+    {
+        f.lower = Some(lower);
     }
 }
 

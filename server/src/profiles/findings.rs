@@ -124,9 +124,13 @@ fn image_glibc(rt: &super::Runtime, pkg: &Prediction, what: &str) -> Option<Find
             Severity::Error,
             "image-glibc-too-old",
             format!(
-                "{} is {distro} with glibc {}, but the binary {what} needs {floor} ({by}): it will fail to start with \"version `{floor}' not found\"",
+                "{} is {distro} with glibc {}, but the binary {what} needs {floor} ({by}): it will fail to start with \"version `{floor}' not found\"{}",
                 rt.image,
-                version_text(&version)
+                version_text(&version),
+                src.lower
+                    .as_ref()
+                    .map(|l| format!(". To lower it: {l}"))
+                    .unwrap_or_default()
             ),
         ),
         ImageGlibc::Unknown(why) => (
