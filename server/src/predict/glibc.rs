@@ -446,6 +446,43 @@ fn header_aliases(cfg: &Config, dir: &Path, text: &str) -> HashMap<String, Strin
     out
 }
 
+/// The calls `scan` finds in a file, remembered by the file's size and
+/// mtime: every dynamic prediction (and fix variant) reads runtime/cgo's
+/// and net's C and the headers they include.
+/// The headers (for aliases) depend on the C toolchain: it is in the key.
+fn cached_calls(
+    cfg: &Config,
+    path: &Path,
+    scan: impl FnOnce(&[u8]) -> Vec<String>,
+) -> Arc<Vec<String>> {
+    type Entry = ((u64, Option<SystemTime>), Arc<Vec<String>>);
+    type Key = (PathBuf, Vec<PathBuf>);
+    static CACHE: Mutex<Option<HashMap<Key, Entry>>> = Mutex::new(None);
+    let key = (path.to_path_buf(), cfg.c_toolchain.include_dirs.clone());
+    let stamp = std::fs::metadata(path)
+        .map(|m| (m.len(), m.modified().ok()))
+        .unwrap_or((0, None));
+    if let Ok(guard) = CACHE.lock()
+        && let Some((s, calls)) = guard.as_ref().and_then(|m| m.get(&key))
+        && *s == stamp
+    {
+        return calls.clone();
+    }
+    let calls = Arc::new(
+        crate::regular::read_all(path)
+            .map(|src| scan(&src))
+            .unwrap_or_default(),
+    );
+    if let Ok(mut guard) = CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() > 1024 {
+            map.clear();
+        }
+        map.insert(key, (stamp, calls.clone()));
+    }
+    calls
+}
+
 /// What the linked C code references, per package.
 fn references(
     cfg: &Config,
@@ -468,18 +505,21 @@ fn references(
             })
         };
         for f in pkg.cgo_files() {
-            let (Ok(src), Some(ic)) = (crate::regular::read_all(&f.path), &f.header.import_c)
-            else {
+            let Some(ic) = &f.header.import_c else {
                 continue;
             };
-            let pre = super::preamble(&src, ic.span.start);
-            let aliases = header_aliases(cfg, &pkg.dir, &pre);
-            let text = String::from_utf8_lossy(&src);
-            let mut names = body_calls(&pre);
-            names.extend(super::libs::go_c_references(&text));
-            for n in names {
-                let n = aliases.get(&n).cloned().unwrap_or(n);
-                push(&mut refs, n, None);
+            let names = cached_calls(cfg, &f.path, |src| {
+                let pre = super::preamble(src, ic.span.start);
+                let aliases = header_aliases(cfg, &pkg.dir, &pre);
+                let mut names = body_calls(&pre);
+                names.extend(super::libs::go_c_references(&String::from_utf8_lossy(src)));
+                names
+                    .into_iter()
+                    .map(|n| aliases.get(&n).cloned().unwrap_or(n))
+                    .collect()
+            });
+            for n in names.iter() {
+                push(&mut refs, n.clone(), None);
             }
         }
         for file in &pkg.c_files {
@@ -493,14 +533,21 @@ fn references(
                 }
                 continue;
             }
-            let Ok(text) = crate::regular::read_to_string(pkg.dir.join(file)) else {
+            let path = pkg.dir.join(file);
+            if !path.is_file() {
                 notes.push(format!("{}: {name} cannot be read", c.import_path));
                 continue;
-            };
-            let aliases = header_aliases(cfg, &pkg.dir, &text);
-            for n in body_calls(&text) {
-                let n = aliases.get(&n).cloned().unwrap_or(n);
-                push(&mut refs, n, None);
+            }
+            let names = cached_calls(cfg, &path, |src| {
+                let text = String::from_utf8_lossy(src);
+                let aliases = header_aliases(cfg, &pkg.dir, &text);
+                body_calls(&text)
+                    .into_iter()
+                    .map(|n| aliases.get(&n).cloned().unwrap_or(n))
+                    .collect()
+            });
+            for n in names.iter() {
+                push(&mut refs, n.clone(), None);
             }
         }
         if !pkg.syso_files.is_empty() {
