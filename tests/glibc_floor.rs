@@ -11,7 +11,9 @@
 //! ziglang`; scripts/test-deps.sh installs them). Filter with
 //! `GLIBC_FILTER=<substring>`. Prints `N passed, M failed`.
 
-use serde_json::Value;
+mod common;
+
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -265,6 +267,10 @@ fn main() -> ExitCode {
             "Dockerfile: debian:11-slim final image is too old for a bookworm build",
             dockerfile,
         ),
+        (
+            "editor: linklens.minGlibc gives glibc-too-new on the import, hover the distros",
+            editor,
+        ),
     ] {
         if !name.contains(&filter) {
             continue;
@@ -360,6 +366,58 @@ fn dockerfile(work: &Path) -> Result<(), String> {
             "findings: debian:11-slim {:?}, debian:12-slim {:?}",
             codes[0], codes[1]
         ));
+    }
+    Ok(())
+}
+
+/// The language server with `linklens.minGlibc: "2.28"`: `glibc-too-new`
+/// on the `"net"` import (the chain to runtime/cgo, whose C sets the
+/// floor), and the hover names the floor and where it runs.
+fn editor(work: &Path) -> Result<(), String> {
+    use common::lsp_client::{LspClient, file_uri};
+    let dir = work.join("editor");
+    copy_dir(&repo().join("tests/fixtures/glibc/netuser"), &dir);
+    let uri = file_uri(&dir);
+    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &dir);
+    c.scoped_settings
+        .insert(uri.clone(), json!({"linklens.minGlibc": "2.28"}));
+    let caps = json!({"workspace": {"configuration": true, "workspaceFolders": true}});
+    c.initialize_folders(&[dir.as_path()], caps, json!({}));
+    let main = dir.join("main.go");
+    let main_uri = file_uri(&main);
+    c.open(&main, 1);
+    let d = c.await_diagnostics(&main_uri, |d| {
+        d.iter().any(|d| d["code"] == "glibc-too-new")
+    });
+    let g = d
+        .iter()
+        .find(|d| d["code"] == "glibc-too-new")
+        .ok_or("no glibc-too-new diagnostic")?;
+    let line = g["range"]["start"]["line"].as_u64();
+    let text = std::fs::read_to_string(&main).unwrap();
+    let at = text
+        .lines()
+        .nth(line.unwrap_or(0) as usize)
+        .unwrap_or_default();
+    if !at.contains("\"net\"")
+        || !g["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("GLIBC_2.34")
+    {
+        return Err(format!("glibc-too-new on line {at:?}: {g}"));
+    }
+    let h = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": main_uri}, "position": g["range"]["start"]}),
+    );
+    let md = h["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    c.shutdown();
+    if !md.contains("runs on glibc ≥ 2.34: Debian 12+") || !md.contains("glibc-too-new") {
+        return Err(format!("hover: {md}"));
     }
     Ok(())
 }
