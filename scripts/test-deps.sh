@@ -23,10 +23,21 @@ done
 # Cross C toolchains for tests/realworld_apps.rs (issue 14).
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
 dpkg -s libc6-dev-arm64-cross >/dev/null 2>&1 || need+=(libc6-dev-arm64-cross)
+# tests/glibc_floor.rs: objdump, the arm64 cross compiler (above) and zig (below).
+command -v objdump >/dev/null || need+=(binutils)
+command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# zig (the C compiler `zig cc`, pinned) from PyPI's ziglang: glibc-versioned and musl targets for
+# tests/glibc_floor.rs and tests/realworld_apps.rs.
+if ! python3 -m ziglang version >/dev/null 2>&1; then
+  echo "test-deps: pip install ziglang==0.17.1"
+  python3 -m pip install --quiet --break-system-packages ziglang==0.17.1 2>/dev/null \
+    || python3 -m pip install --quiet ziglang==0.17.1
 fi
 
 # The VS Code package bundles a static (musl) server.
@@ -46,8 +57,3 @@ if [ ! -x target/nvim/0.10/nvim ] || [ ! -x target/nvim/0.11/nvim ]; then
   tests/nvim/install.sh
 fi
 
-# zig (the C compiler `zig cc`) from PyPI, for tests/realworld_apps.rs.
-if ! python3 -c 'import ziglang' 2>/dev/null; then
-  echo "test-deps: pip install ziglang==0.17.1"
-  python3 -m pip install -q ziglang==0.17.1
-fi

@@ -54,6 +54,7 @@ fn collect(
         let opts = findings::Options {
             expect_static: true,
             libraries: false,
+            min_glibc: None, // `--min-glibc` adds its caveat to the report
         };
         let mut fs = findings::for_prediction(p, opts, &cx);
         let unmet = require && p.link.result != Verdict::Static && p.accepted().is_none();

@@ -28,6 +28,8 @@ struct Options {
     cross_check: bool,
     against: Option<String>,
     profiles: bool,
+    /// `--min-glibc 2.28`: the oldest glibc the binaries must run on.
+    min_glibc: Option<Vec<u32>>,
     go_args: Vec<String>,
 }
 
@@ -47,6 +49,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.format = parse_format(Some(&a["--format=".len()..]))?;
             }
             "--cross-check" => o.cross_check = true,
+            "--min-glibc" => {
+                i += 1;
+                o.min_glibc = Some(min_glibc(args.get(i).map(String::as_str))?);
+            }
+            _ if a.starts_with("--min-glibc=") => {
+                o.min_glibc = Some(min_glibc(Some(&a["--min-glibc=".len()..]))?);
+            }
             "--profiles" => o.profiles = true,
             "--require" | "--require=static" => {
                 if a == "--require" {
@@ -85,6 +94,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
+fn min_glibc(v: Option<&str>) -> Result<Vec<u32>, String> {
+    let v = v.ok_or("--min-glibc needs a version: 2.28")?;
+    crate::predict::glibc::parse_version(v)
+        .filter(|n| n.len() >= 2)
+        .ok_or_else(|| format!("--min-glibc takes a glibc version such as 2.28, not {v:?}"))
+}
+
 fn parse_format(v: Option<&str>) -> Result<Format, String> {
     match v {
         Some("text") => Ok(Format::Text),
@@ -100,7 +116,8 @@ fn parse_format(v: Option<&str>) -> Result<Format, String> {
 
 pub const USAGE: &str = "\
 usage: linklens check [go build flags] [--json | --format text|json|sarif|github]
-                      [--require static] [--cross-check | --against BINARY | --profiles]
+                      [--require static] [--min-glibc 2.28]
+                      [--cross-check | --against BINARY | --profiles]
                       [-C dir] [packages]
 
 Check predicts, for each main package the patterns match (default ./...),
@@ -123,6 +140,9 @@ The flags are:
 		exit 1 unless every main package is predicted static; each one that
 		is not is named on standard error with its reason. A pattern that
 		matches no main package is then an error (exit 2).
+	--min-glibc VERSION
+		the oldest glibc the binaries must run on (2.28): a predicted glibc
+		floor above it is a glibc-too-new finding.
 	--cross-check
 		compare the engine's package graph with `go list -deps -json`.
 	--against BINARY
@@ -226,13 +246,18 @@ fn run_in(
     if let Some(bin) = &opts.against {
         return super::crosscheck::against(engine, env, cwd, bin, opts.json);
     }
-    let report = match engine.check(cwd, cfg, patterns, true) {
+    let mut report = match engine.check(cwd, cfg, patterns, true) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("linklens check: {e}");
             return 2;
         }
     };
+    if let Some(min) = &opts.min_glibc {
+        for p in &mut report.packages {
+            crate::predict::glibc::require_min(cfg, p, min);
+        }
+    }
     if opts.cross_check {
         return super::crosscheck::run(engine, cfg, cwd, patterns, &report, opts.json);
     }
@@ -355,6 +380,9 @@ pub fn render(report: &Report) -> String {
 
 fn render_one(p: &Prediction) -> String {
     let mut s = format!("{}\n  {}\n", p.import_path, crate::report::verdict_line(p));
+    if let Some(g) = &p.link.glibc_floor_source {
+        s.push_str(&format!("  {}\n", crate::predict::glibc::floor_line(g)));
+    }
     if !p.reasons.is_empty() {
         s.push_str("  why:\n");
         for r in &p.reasons {

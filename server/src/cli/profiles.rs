@@ -226,6 +226,13 @@ pub fn render(a: &Analysis) -> String {
                 pkg.import_path,
                 crate::report::verdict_line(pkg)
             ));
+            if let Some(g) = &pkg.link.glibc_floor_source {
+                s.push_str(&format!(
+                    "  {:<40} {}\n",
+                    "",
+                    crate::predict::glibc::floor_line(g)
+                ));
+            }
         }
         for e in edits {
             s.push_str(&format!("  fix: {}\n", e.title));

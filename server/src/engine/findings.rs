@@ -55,6 +55,9 @@ pub struct Options {
     /// and go.mod get them, so a library's `net` import does not warn once
     /// per main package that uses it.
     pub libraries: bool,
+    /// The oldest glibc the binaries must run on (`linklens.minGlibc`):
+    /// a floor above it is a `glibc-too-new` finding.
+    pub min_glibc: Option<[u32; 3]>,
 }
 
 /// The findings of one main package's prediction.
@@ -166,10 +169,27 @@ pub fn for_prediction(p: &Prediction, opts: Options, cx: &dyn Context) -> Vec<Go
                 || f.file.file_name().is_some_and(|n| n == "go.mod")
         });
     }
-    if !p.caveats.is_empty()
-        && let Some(loc) = cx.main_clause(&p.dir)
+    let mut caveats = p.caveats.clone();
+    if let Some(min) = opts.min_glibc
+        && let Some(c) = crate::predict::glibc::too_new(p, &min)
+        && !caveats.iter().any(|x| x.code == c.code)
     {
-        for c in &p.caveats {
+        caveats.push(c);
+    }
+    if !caveats.is_empty()
+        && let Some(main_loc) = cx.main_clause(&p.dir)
+    {
+        for c in &caveats {
+            // glibc-too-new sits on the import that leads to the package
+            // whose C code sets the floor.
+            let loc = (c.code == "glibc-too-new")
+                .then(|| {
+                    let by = p.link.glibc_floor_source.as_ref()?.package.as_ref()?;
+                    let cp = p.cgo_packages.iter().find(|c| &c.import_path == by)?;
+                    cp.chain_imports.first().cloned()
+                })
+                .flatten()
+                .unwrap_or_else(|| main_loc.clone());
             out.push(GoFinding {
                 file: loc.file.clone(),
                 span: loc.span,

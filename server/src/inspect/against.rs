@@ -97,6 +97,15 @@ pub fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -
             list(&b)
         ));
     }
+    // The floor only where the prediction knows it (a dynamic glibc link
+    // whose libc could be read).
+    if link.glibc_floor.is_some() && link.glibc_floor != info.glibc_floor {
+        d.push(format!(
+            "glibc floor: predicted {}, binary {}",
+            or_none(link.glibc_floor.as_ref()),
+            or_none(info.glibc_floor.as_ref())
+        ));
+    }
     if link.pie != (info.file_type == "DYN") {
         d.push(format!(
             "ELF type: predicted {}, binary {}",

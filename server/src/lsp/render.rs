@@ -120,6 +120,15 @@ pub fn explain(
         p.link.result.as_str(),
         crate::report::verdict_line(p)
     );
+    if let Some(g) = &p.link.glibc_floor_source {
+        s.push_str(&format!("{}\n\n", crate::predict::glibc::floor_line(g)));
+    }
+    if let Some(min) = settings.min_glibc
+        && let Some(c) = crate::predict::glibc::too_new(p, &min)
+        && !p.caveats.iter().any(|x| x.code == c.code)
+    {
+        s.push_str(&format!("⚠ **{}**: {}\n\n", c.code, c.message));
+    }
     if let Some(lb) = last {
         s.push_str(&last_build_line(lb));
         s.push_str("\n\n");

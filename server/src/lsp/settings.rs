@@ -35,6 +35,8 @@ pub struct Settings {
     pub codelens: bool,
     /// Diagnostics in library packages too (`linklens.libraryDiagnostics`).
     pub library_diagnostics: bool,
+    /// `linklens.minGlibc` ("2.28"): a glibc floor above it is a finding.
+    pub min_glibc: Option<[u32; 3]>,
     pub run_go: bool,
     /// `linklens.logLevel`: which engine events go to the client's log
     /// (`None`: not set here; `LINKLENS_LOG` wins over it).
@@ -52,6 +54,7 @@ impl Default for Settings {
             env: BTreeMap::new(),
             codelens: true,
             library_diagnostics: false,
+            min_glibc: None,
             run_go: true,
             log_level: None,
             flags_source: "none set".into(),
@@ -170,6 +173,11 @@ impl Layers {
         }
         if let Some((v, _)) = self.first("libraryDiagnostics", Value::as_bool) {
             s.library_diagnostics = v;
+        }
+        if let Some((v, _)) =
+            self.first("minGlibc", |v| crate::predict::glibc::version3(v.as_str()?))
+        {
+            s.min_glibc = Some(v);
         }
         if let Some((v, _)) = self.first("logLevel", |v| crate::log::parse_level(v.as_str()?)) {
             s.log_level = Some(v);

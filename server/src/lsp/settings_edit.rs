@@ -183,6 +183,8 @@ mod tests {
                 needed: vec![],
                 pie: false,
                 error: None,
+                glibc_floor: None,
+                glibc_floor_source: None,
             },
             caveats: vec![],
             breaks: vec![],

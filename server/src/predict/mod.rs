@@ -8,6 +8,7 @@ pub mod cpp;
 pub mod csource;
 pub mod directives;
 pub mod fixes;
+pub mod glibc;
 pub mod ldsim;
 pub mod libs;
 pub mod linkline;
@@ -65,6 +66,12 @@ pub struct Link {
     pub pie: bool,
     /// Go's error (for `fails`) or why the outcome is unknown.
     pub error: Option<String>,
+    /// The newest `GLIBC_x.y` the binary will need (as `inspect` spells
+    /// it); `None` for static, musl and non-glibc links.
+    pub glibc_floor: Option<String>,
+    /// The symbol and package that set it, and what could not be seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub glibc_floor_source: Option<Box<glibc::GlibcFloor>>,
 }
 
 impl Link {
@@ -76,6 +83,8 @@ impl Link {
             needed: vec![],
             pie: false,
             error: Some(msg.into()),
+            glibc_floor: None,
+            glibc_floor_source: None,
         }
     }
     fn unknown(msg: impl Into<String>) -> Link {
@@ -86,6 +95,8 @@ impl Link {
             needed: vec![],
             pie: false,
             error: Some(msg.into()),
+            glibc_floor: None,
+            glibc_floor_source: None,
         }
     }
 
@@ -244,6 +255,7 @@ pub fn predict_graph(loader: &Loader, mut graph: Graph) -> Prediction {
         graph: Arc::default(),
     };
     p.link = decide(loader, &mut graph, &mut p);
+    glibc::apply(cfg, &graph, &mut p);
     directives::apply(
         &mut p,
         graph.get(&graph.main).map(|m| m.as_ref()),
@@ -321,6 +333,8 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             needed: vec!["/usr/lib/libSystem.B.dylib".into()],
             pie: true,
             error: None,
+            glibc_floor: None,
+            glibc_floor_source: None,
         };
     }
     if cfg.goos != "linux" {
@@ -952,6 +966,8 @@ fn internal_link(
             needed: vec![],
             pie: false,
             error: None,
+            glibc_floor: None,
+            glibc_floor_source: None,
         };
     }
     if iscgo && cfg.c_toolchain.links_static_by_default() {
@@ -998,6 +1014,8 @@ fn internal_link(
         needed,
         pie,
         error: None,
+        glibc_floor: None,
+        glibc_floor_source: None,
     }
 }
 
@@ -1240,6 +1258,8 @@ fn external_link(
             needed: vec![],
             pie: static_pie && pie,
             error: None,
+            glibc_floor: None,
+            glibc_floor_source: None,
         };
     }
     let interpreter = ld
@@ -1264,6 +1284,8 @@ fn external_link(
         needed,
         pie,
         error: None,
+        glibc_floor: None,
+        glibc_floor_source: None,
     }
 }
 

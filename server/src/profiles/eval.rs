@@ -116,6 +116,7 @@ pub fn predict(engine: &Engine, base: &Environ, p: &Profile) -> ProfilePredictio
             c.notes = c.notes.iter().map(|n| super::shell::clean(n)).collect();
             pp.config = Some(c);
             pp.packages = r.packages;
+            builder_glibc(&cfg, p, &mut pp.packages);
             if pp.packages.is_empty() {
                 pp.error = Some(format!("no main package matches {}", pkgs.join(" ")));
             }
@@ -189,6 +190,72 @@ fn file_args(dir: &std::path::Path, pkgs: &[String]) -> Result<Option<String>, S
 /// Predicts every profile, in order.
 pub fn predict_all(engine: &Engine, base: &Environ, ps: &[Profile]) -> Vec<ProfilePrediction> {
     ps.iter().map(|p| predict(engine, base, p)).collect()
+}
+
+/// A Dockerfile build runs in its builder image: where that image's glibc
+/// is known, the floor is the one that glibc gives (the newest version of
+/// each symbol not above it, from this machine's libc, which keeps every
+/// older version); otherwise this machine's, said in a note.
+fn builder_glibc(
+    cfg: &crate::buildcfg::Config,
+    p: &Profile,
+    preds: &mut [crate::predict::Prediction],
+) {
+    use super::images::{ImageGlibc, glibc_of};
+    let Some(stage) = &p.docker else { return };
+    for pred in preds.iter_mut() {
+        if pred.link.glibc_floor_source.is_none() {
+            continue;
+        }
+        match glibc_of(&stage.image) {
+            ImageGlibc::Known { version, distro } => {
+                let graph = pred.graph.clone();
+                if let Some(mut f) = crate::predict::glibc::floor(cfg, &graph, pred, Some(&version))
+                {
+                    f.notes.insert(
+                        0,
+                        format!(
+                            "built in {} ({distro}, glibc {})",
+                            stage.image,
+                            crate::predict::glibc::version_text(&version)
+                        ),
+                    );
+                    pred.link.glibc_floor = f.version.clone();
+                    pred.link.glibc_floor_source = Some(Box::new(f));
+                    runtime_lower(cfg, p, pred);
+                }
+            }
+            ImageGlibc::Unknown(why) => {
+                if let Some(f) = &mut pred.link.glibc_floor_source {
+                    f.complete = false;
+                    f.notes.push(format!(
+                        "the builder's glibc is unknown ({why}): predicted with this machine's libc"
+                    ));
+                }
+            }
+            ImageGlibc::None => {}
+        }
+    }
+}
+
+/// When the final image's glibc is older than the floor: the floor a build
+/// against that glibc gives (the fix `image-glibc-too-old` offers).
+fn runtime_lower(
+    cfg: &crate::buildcfg::Config,
+    p: &Profile,
+    pred: &mut crate::predict::Prediction,
+) {
+    use super::images::{ImageGlibc, glibc_of};
+    let Some(rt) = &p.runtime else { return };
+    let ImageGlibc::Known { version, .. } = glibc_of(&rt.image) else {
+        return;
+    };
+    let graph = pred.graph.clone();
+    if let Some(lower) = crate::predict::glibc::lower_to(cfg, &graph, pred, &version)
+        && let Some(f) = &mut pred.link.glibc_floor_source
+    {
+        f.lower = Some(lower);
+    }
 }
 
 #[cfg(test)]

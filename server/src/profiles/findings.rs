@@ -67,6 +67,12 @@ pub fn for_profile(p: &Profile, pred: &ProfilePrediction) -> Vec<Finding> {
             interp.clone()
         };
         let what = format!("{} ({})", pkg.import_path, p.name);
+        if let Some(f) = image_glibc(rt, pkg, &what) {
+            out.push(Finding {
+                profile: Some(p.id.clone()),
+                ..f
+            });
+        }
         let (code, message) = match rt.class {
             ImageClass::NoLibc => (
                 "image-missing-loader",
@@ -102,6 +108,49 @@ pub fn for_profile(p: &Profile, pred: &ProfilePrediction) -> Vec<Finding> {
         });
     }
     out
+}
+
+/// `image-glibc-too-old` when the final image's glibc is older than the
+/// binary's floor; `image-glibc-unknown` when linklens does not know it.
+fn image_glibc(rt: &super::Runtime, pkg: &Prediction, what: &str) -> Option<Finding> {
+    use super::images::{ImageGlibc, glibc_of};
+    use crate::predict::glibc::{parse_version, version_text};
+    let src = pkg.link.glibc_floor_source.as_ref()?;
+    let floor = src.version.as_deref()?;
+    let need = parse_version(floor)?;
+    let by = src.set_by().unwrap_or_else(|| floor.to_string());
+    let (severity, code, message) = match glibc_of(&rt.image) {
+        ImageGlibc::Known { version, distro } if version < need => (
+            Severity::Error,
+            "image-glibc-too-old",
+            format!(
+                "{} is {distro} with glibc {}, but the binary {what} needs {floor} ({by}): it will fail to start with \"version `{floor}' not found\"{}",
+                rt.image,
+                version_text(&version),
+                src.lower
+                    .as_ref()
+                    .map(|l| format!(". To lower it: {l}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        ImageGlibc::Unknown(why) => (
+            Severity::Information,
+            "image-glibc-unknown",
+            format!(
+                "the binary {what} needs {floor} ({by}); the glibc of this image is unknown: {why}"
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Finding {
+        file: rt.file.clone(),
+        span: rt.span,
+        line: rt.line,
+        severity,
+        code: code.into(),
+        message,
+        profile: None,
+    })
 }
 
 fn kind_label(v: &Prediction) -> String {

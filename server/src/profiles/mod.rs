@@ -15,6 +15,7 @@ pub mod dockerfile;
 pub mod edits;
 pub mod eval;
 pub mod findings;
+pub mod images;
 pub mod just;
 pub mod makefile;
 pub mod release;

@@ -41,6 +41,7 @@ impl Session {
             findings::Options {
                 expect_static: settings.expect == Expect::Static,
                 libraries: settings.library_diagnostics,
+                min_glibc: settings.min_glibc,
             },
             &cx,
         );

@@ -1,0 +1,1061 @@
+//! The glibc floor of a dynamic link, before the build: the newest
+//! `GLIBC_x.y` version the binary will need, derived as the linker derives
+//! it. Every libc symbol the linked C code references binds to the default
+//! version (`sym@@GLIBC_x.y`) of the first library in link order that
+//! defines it, read from that library's version definitions
+//! (`.gnu.version_d` and the dynamic symbol table) with goblin. cgo's
+//! `-dynimport` reads the same versions from the `_cgo_.o` that gcc linked,
+//! so internal links agree with external ones.
+//!
+//! The references are read from text (nothing is compiled): calls in the
+//! bodies of the cgo packages' preambles and `.c` files (runtime/cgo's
+//! files as the target's build constraints select them), the Go side's
+//! `C.name` uses, simple `#define a b` aliases of the headers they include
+//! (`res_search` is `__res_search`), static archives' undefined symbols
+//! (with their explicit `@VERSION`, if any), and `__libc_start_main` of the
+//! C start-up files when the C linker links. What text cannot show (calls
+//! a macro or `__REDIRECT` hides, calls gcc itself emits, C++ or `.syso`
+//! objects, pkg-config libraries) is said in `notes` and clears `complete`.
+//!
+//! The same tables give the floor for an older glibc (a builder image):
+//! a newer libc keeps every older version of a symbol, so the version the
+//! linker would pick there is the newest one not above that glibc.
+
+use super::Prediction;
+use crate::buildcfg::Config;
+use crate::buildcfg::ctoolchain::Libc;
+use crate::gosrc::CgoVerb;
+use crate::load::graph::Graph;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// A glibc version as numbers: "GLIBC_2.2.5" → [2, 2, 5].
+pub type Version = Vec<u32>;
+
+/// "GLIBC_2.34" or "2.34" → [2, 34]; `None` for GLIBC_PRIVATE and others.
+pub fn parse_version(s: &str) -> Option<Version> {
+    let rest = s.strip_prefix("GLIBC_").unwrap_or(s);
+    let v: Option<Version> = rest.split('.').map(|p| p.parse().ok()).collect();
+    v.filter(|v| !v.is_empty())
+}
+
+/// "2.28" → [2, 28, 0], for settings that must be `Copy`.
+pub fn version3(s: &str) -> Option<[u32; 3]> {
+    let v = parse_version(s).filter(|v| (2..=3).contains(&v.len()))?;
+    Some([v[0], v[1], v.get(2).copied().unwrap_or(0)])
+}
+
+/// [2, 34] → "2.34".
+pub fn version_text(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(".")
+}
+
+/// How a floor was found: the symbol and package that set it, and what the
+/// engine could not see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GlibcFloor {
+    /// `GLIBC_2.34`, or `None` when it cannot be computed (see notes).
+    pub version: Option<String>,
+    /// The symbol that sets it (`pthread_attr_getstack`).
+    pub symbol: Option<String>,
+    /// The package (or C start-up files) whose C code references it.
+    pub package: Option<String>,
+    /// The C library whose version tables answered, and its glibc.
+    pub computed_from: String,
+    /// False when some C code's references cannot be seen from text.
+    pub complete: bool,
+    pub notes: Vec<String>,
+    /// A build that lowers the floor, with the floor predicted for it
+    /// (set when a minimum or a runtime image asks for less).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lower: Option<String>,
+}
+
+impl GlibcFloor {
+    /// `pthread_attr_getstack@GLIBC_2.34 via runtime/cgo`.
+    pub fn set_by(&self) -> Option<String> {
+        Some(format!(
+            "{}@{} via {}",
+            self.symbol.as_ref()?,
+            self.version.as_ref()?,
+            self.package.as_ref()?
+        ))
+    }
+}
+
+/// One symbol's versions in a shared library.
+#[derive(Debug, Clone, Default)]
+struct SymVersions {
+    /// `sym@@V`: what a new link binds to.
+    default: Option<String>,
+    /// Every version the library defines for it (compat ones included).
+    all: Vec<String>,
+}
+
+type Table = HashMap<String, SymVersions>;
+
+/// The version table of a shared object, cached by size and mtime (libc's
+/// is read for every dynamic prediction).
+fn version_table(path: &Path) -> Option<(Arc<Table>, u16)> {
+    type Entry = ((u64, Option<SystemTime>), Option<(Arc<Table>, u16)>);
+    static CACHE: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
+    let meta = std::fs::metadata(path).ok()?;
+    let stamp = (meta.len(), meta.modified().ok());
+    if let Ok(guard) = CACHE.lock()
+        && let Some((s, t)) = guard.as_ref().and_then(|m| m.get(path))
+        && *s == stamp
+    {
+        return t.clone();
+    }
+    let table = read_table(path);
+    if let Ok(mut guard) = CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() > 64 {
+            map.clear();
+        }
+        map.insert(path.to_path_buf(), (stamp, table.clone()));
+    }
+    table
+}
+
+fn read_table(path: &Path) -> Option<(Arc<Table>, u16)> {
+    let bytes = crate::regular::read_all(path).ok()?;
+    let elf = goblin::elf::Elf::parse(&bytes).ok()?;
+    let mut names: HashMap<u16, String> = HashMap::new();
+    if let Some(verdef) = &elf.verdef {
+        for vd in verdef.iter().take(4096) {
+            // VER_FLG_BASE names the file itself, not a version.
+            if vd.vd_flags & 1 != 0 {
+                continue;
+            }
+            if let Some(aux) = vd.iter().next()
+                && let Some(name) = elf.dynstrtab.get_at(aux.vda_name)
+            {
+                names.insert(vd.vd_ndx, name.to_string());
+            }
+        }
+    }
+    let mut table = Table::new();
+    if let Some(versym) = &elf.versym {
+        for (i, sym) in elf.dynsyms.iter().enumerate() {
+            if sym.st_shndx == 0 || sym.st_name == 0 {
+                continue;
+            }
+            let Some(vs) = versym.get_at(i) else { continue };
+            let Some(version) = names.get(&vs.version()) else {
+                continue;
+            };
+            let Some(name) = elf.dynstrtab.get_at(sym.st_name) else {
+                continue;
+            };
+            let e = table.entry(name.to_string()).or_default();
+            if !e.all.contains(version) {
+                e.all.push(version.clone());
+            }
+            if !vs.is_hidden() {
+                e.default = Some(version.clone());
+            }
+        }
+    }
+    Some((Arc::new(table), elf.header.e_machine))
+}
+
+/// The newest `GLIBC_` version a library defines: its glibc release.
+fn release_of(table: &Table) -> Option<Version> {
+    table
+        .values()
+        .flat_map(|s| &s.all)
+        .filter_map(|v| parse_version(v))
+        .max()
+}
+
+/// A libc symbol referenced by linked C code.
+#[derive(Debug, Clone)]
+struct Reference {
+    symbol: String,
+    /// An explicit `sym@VERSION` (a `.symver` reference in an object).
+    version: Option<String>,
+    /// Who references it.
+    by: String,
+}
+
+/// The libraries whose version tables answer, in link order: the cgo
+/// packages' `-l` shared libraries, then libc's group (libc.so.6 and, as
+/// needed, the dynamic loader).
+fn link_libraries(
+    cfg: &Config,
+    graph: &Graph,
+    p: &Prediction,
+    notes: &mut Vec<String>,
+) -> Vec<PathBuf> {
+    let cc = &cfg.c_toolchain;
+    let mut out: Vec<PathBuf> = Vec::new();
+    for c in &p.cgo_packages {
+        let Some(pkg) = graph.get(&c.import_path) else {
+            continue;
+        };
+        let flags: Vec<String> = pkg
+            .cgo_args(CgoVerb::LdFlags)
+            .into_iter()
+            .chain(cfg.cgo_ldflags.iter().cloned())
+            .collect();
+        let mut dirs = lib_dirs(&pkg.dir, &flags);
+        dirs.extend(cross_lib_dir(cfg));
+        for f in &flags {
+            let Some(name) = f.strip_prefix("-l") else {
+                continue;
+            };
+            if name == "c" {
+                continue;
+            }
+            match super::libs::resolve(cc, name, &dirs, false) {
+                Some(files) => {
+                    for file in files {
+                        if let super::libs::LibFile::Shared { path, .. } = file
+                            && !out.contains(&path)
+                        {
+                            out.push(path);
+                        }
+                    }
+                }
+                None => notes.push(format!(
+                    "{}: -l{name} is not found in {}'s library path: its symbols are not counted",
+                    c.import_path, cc.program
+                )),
+            }
+        }
+    }
+    match libc_script(cfg) {
+        Some(script) => {
+            let bytes = crate::regular::read_all(&script).unwrap_or_default();
+            if bytes.starts_with(b"\x7fELF") {
+                out.push(script);
+            } else {
+                for input in super::libs::script_inputs(&bytes) {
+                    if input.path.extension().is_none_or(|e| e != "a") && !out.contains(&input.path)
+                    {
+                        out.push(input.path);
+                    }
+                }
+            }
+        }
+        None => notes.push(format!(
+            "libc.so is not found in {}'s library path",
+            cc.program
+        )),
+    }
+    out
+}
+
+fn lib_dirs(pkg_dir: &Path, flags: &[String]) -> Vec<PathBuf> {
+    flags
+        .iter()
+        .filter_map(|f| f.strip_prefix("-L"))
+        .map(|d| pkg_dir.join(d.replace("${SRCDIR}", &pkg_dir.to_string_lossy())))
+        .collect()
+}
+
+/// A Debian-style cross compiler's library directory
+/// (`aarch64-linux-gnu-gcc` → /usr/aarch64-linux-gnu/lib), searched first.
+fn cross_lib_dir(cfg: &Config) -> Option<PathBuf> {
+    let name = Path::new(&cfg.c_toolchain.program)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    let triple = name
+        .strip_suffix("-gcc")
+        .or_else(|| name.strip_suffix("-cc"))
+        .filter(|t| t.contains("-linux-"))?;
+    let dir = PathBuf::from(format!("/usr/{triple}/lib"));
+    dir.is_dir().then_some(dir)
+}
+
+/// `libc.so` as the C toolchain finds it: a cross compiler's own
+/// directory first, then its search dirs.
+fn libc_script(cfg: &Config) -> Option<PathBuf> {
+    let dirs: Vec<PathBuf> = cross_lib_dir(cfg).into_iter().collect();
+    cfg.c_toolchain.find_library("c", &dirs, false)
+}
+
+/// Calls in function bodies: an identifier followed by `(` inside braces,
+/// not a type tag (`struct stat` is no call of stat()).
+fn body_calls(text: &str) -> Vec<String> {
+    let code = strip(text);
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut prev_word = "";
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let word = &code[start..i];
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if depth > 0
+                && b.get(j) == Some(&b'(')
+                && !matches!(prev_word, "struct" | "union" | "enum")
+                && !out.iter().any(|w| w == word)
+            {
+                out.push(word.to_string());
+            }
+            prev_word = word;
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
+                i += 1;
+            }
+            continue;
+        }
+        match c {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !c.is_ascii_whitespace() {
+            prev_word = "";
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Comments, literals and preprocessor lines blanked out.
+fn strip(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    let mut line_start = true;
+    while i < b.len() {
+        let c = b[i];
+        if line_start && c == b'#' {
+            while i < b.len() && b[i] != b'\n' {
+                if b[i] == b'\\' && b.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                i += 1;
+            }
+            i += 2;
+            out.push(' ');
+            continue;
+        }
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.len() && b[i] != c && b[i] != b'\n' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            out.push(' ');
+            continue;
+        }
+        if c == b'\n' {
+            line_start = true;
+        } else if !c.is_ascii_whitespace() {
+            line_start = false;
+        }
+        out.push(if c.is_ascii() { c as char } else { ' ' });
+        i += 1;
+    }
+    out
+}
+
+/// `#include <h>` / `"h"` names in C text.
+fn includes(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l
+                .trim()
+                .strip_prefix('#')?
+                .trim_start()
+                .strip_prefix("include")?
+                .trim();
+            let close = match l.chars().next()? {
+                '<' => '>',
+                '"' => '"',
+                _ => return None,
+            };
+            let rest = &l[1..];
+            rest.find(close).map(|e| rest[..e].to_string())
+        })
+        .collect()
+}
+
+/// `#define a b` aliases (both plain identifiers) in the headers `text`
+/// includes, one level deep: how resolv.h turns `res_search` into
+/// `__res_search`.
+fn header_aliases(cfg: &Config, dir: &Path, text: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for h in includes(text) {
+        let Some(path) = std::iter::once(dir)
+            .chain(cfg.c_toolchain.include_dirs.iter().map(PathBuf::as_path))
+            .map(|d| d.join(&h))
+            .find(|p| p.is_file())
+        else {
+            continue;
+        };
+        let Ok(src) = crate::regular::read_to_string(&path) else {
+            continue;
+        };
+        for line in src.lines() {
+            let Some(rest) = line
+                .trim_start()
+                .strip_prefix('#')
+                .and_then(|l| l.trim_start().strip_prefix("define"))
+            else {
+                continue;
+            };
+            let mut words = rest.split_whitespace();
+            let (Some(a), Some(b), None) = (words.next(), words.next(), words.next()) else {
+                continue;
+            };
+            let ident = |s: &str| {
+                s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            };
+            if ident(a) && ident(b) {
+                out.insert(a.to_string(), b.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The calls `scan` finds in a file, remembered by the file's size and
+/// mtime: every dynamic prediction (and fix variant) reads runtime/cgo's
+/// and net's C and the headers they include.
+/// The headers (for aliases) depend on the C toolchain: it is in the key.
+fn cached_calls(
+    cfg: &Config,
+    path: &Path,
+    scan: impl FnOnce(&[u8]) -> Vec<String>,
+) -> Arc<Vec<String>> {
+    type Entry = ((u64, Option<SystemTime>), Arc<Vec<String>>);
+    type Key = (PathBuf, Vec<PathBuf>);
+    static CACHE: Mutex<Option<HashMap<Key, Entry>>> = Mutex::new(None);
+    let key = (path.to_path_buf(), cfg.c_toolchain.include_dirs.clone());
+    let stamp = std::fs::metadata(path)
+        .map(|m| (m.len(), m.modified().ok()))
+        .unwrap_or((0, None));
+    if let Ok(guard) = CACHE.lock()
+        && let Some((s, calls)) = guard.as_ref().and_then(|m| m.get(&key))
+        && *s == stamp
+    {
+        return calls.clone();
+    }
+    let calls = Arc::new(
+        crate::regular::read_all(path)
+            .map(|src| scan(&src))
+            .unwrap_or_default(),
+    );
+    if let Ok(mut guard) = CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() > 1024 {
+            map.clear();
+        }
+        map.insert(key, (stamp, calls.clone()));
+    }
+    calls
+}
+
+/// What the linked C code references, per package.
+fn references(
+    cfg: &Config,
+    graph: &Graph,
+    p: &Prediction,
+    notes: &mut Vec<String>,
+) -> Vec<Reference> {
+    let mut refs = Vec::new();
+    let machine = super::archive::elf_machine(&cfg.goarch);
+    for c in &p.cgo_packages {
+        let Some(pkg) = graph.get(&c.import_path) else {
+            continue;
+        };
+        let by = c.import_path.clone();
+        let push = |refs: &mut Vec<Reference>, symbol: String, version: Option<String>| {
+            refs.push(Reference {
+                symbol,
+                version,
+                by: by.clone(),
+            })
+        };
+        for f in pkg.cgo_files() {
+            let Some(ic) = &f.header.import_c else {
+                continue;
+            };
+            let names = cached_calls(cfg, &f.path, |src| {
+                let pre = super::preamble(src, ic.span.start);
+                let aliases = header_aliases(cfg, &pkg.dir, &pre);
+                let mut names = body_calls(&pre);
+                names.extend(super::libs::go_c_references(&String::from_utf8_lossy(src)));
+                names
+                    .into_iter()
+                    .map(|n| aliases.get(&n).cloned().unwrap_or(n))
+                    .collect()
+            });
+            for n in names.iter() {
+                push(&mut refs, n.clone(), None);
+            }
+        }
+        for file in &pkg.c_files {
+            let name = file.to_string_lossy();
+            if !name.ends_with(".c") {
+                if !name.ends_with(".h") {
+                    notes.push(format!(
+                        "{}: {name} is not C; its references are not counted",
+                        c.import_path
+                    ));
+                }
+                continue;
+            }
+            let path = pkg.dir.join(file);
+            if !path.is_file() {
+                notes.push(format!("{}: {name} cannot be read", c.import_path));
+                continue;
+            }
+            let names = cached_calls(cfg, &path, |src| {
+                let text = String::from_utf8_lossy(src);
+                let aliases = header_aliases(cfg, &pkg.dir, &text);
+                body_calls(&text)
+                    .into_iter()
+                    .map(|n| aliases.get(&n).cloned().unwrap_or(n))
+                    .collect()
+            });
+            for n in names.iter() {
+                push(&mut refs, n.clone(), None);
+            }
+        }
+        if !pkg.syso_files.is_empty() {
+            notes.push(format!(
+                "{}: .syso objects are not read; their references are not counted",
+                c.import_path
+            ));
+        }
+        if !pkg.cgo_args(CgoVerb::PkgConfig).is_empty() {
+            notes.push(format!(
+                "{}: #cgo pkg-config libraries are not evaluated; their symbols are not counted",
+                c.import_path
+            ));
+        }
+        // Static archives: every member's undefined symbols (an upper bound:
+        // the link may leave some members out).
+        let flags: Vec<String> = pkg
+            .cgo_args(CgoVerb::LdFlags)
+            .into_iter()
+            .chain(cfg.cgo_ldflags.iter().cloned())
+            .collect();
+        let dirs = lib_dirs(&pkg.dir, &flags);
+        for f in &flags {
+            let archive = if let Some(name) = f.strip_prefix("-l") {
+                match cfg.c_toolchain.find_library(name, &dirs, false) {
+                    Some(path) if path.extension().is_some_and(|e| e == "a") => path,
+                    _ => continue,
+                }
+            } else if f.ends_with(".a") && !f.starts_with('-') {
+                pkg.dir
+                    .join(f.replace("${SRCDIR}", &pkg.dir.to_string_lossy()))
+            } else {
+                continue;
+            };
+            match super::archive::read(&archive, true, machine) {
+                Ok(a) => {
+                    for m in a.members.iter() {
+                        match m {
+                            Ok(m) => {
+                                for r in &m.references {
+                                    let (s, v) = match r.symbol.split_once('@') {
+                                        Some((s, v)) => (
+                                            s.to_string(),
+                                            Some(v.trim_start_matches('@').to_string()),
+                                        ),
+                                        None => (r.symbol.clone(), None),
+                                    };
+                                    push(&mut refs, s, v);
+                                }
+                            }
+                            Err(e) => notes.push(format!(
+                                "{}: a member of {} cannot be read ({e})",
+                                c.import_path,
+                                archive.display()
+                            )),
+                        }
+                    }
+                }
+                Err(e) => notes.push(format!(
+                    "{}: {}: {e}; its references are not counted",
+                    c.import_path,
+                    archive.display()
+                )),
+            }
+        }
+    }
+    if p.link.linker == Some(super::Linker::External) {
+        refs.push(Reference {
+            symbol: "__libc_start_main".into(),
+            version: None,
+            by: CRT.into(),
+        });
+    }
+    refs
+}
+
+const CRT: &str = "the C start-up files (crt1.o)";
+
+/// The glibc target of `CC="zig cc -target x86_64-linux-gnu.2.28"`.
+fn zig_target_glibc(cc: &[String]) -> Option<Option<Version>> {
+    let first = Path::new(cc.first()?)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    if first != "zig" && !cc.iter().any(|a| a == "ziglang") {
+        return None;
+    }
+    let target = cc
+        .iter()
+        .position(|a| a == "-target")
+        .and_then(|i| cc.get(i + 1))
+        .cloned()
+        .or_else(|| {
+            cc.iter()
+                .find_map(|a| a.strip_prefix("-target=").map(str::to_string))
+        });
+    Some(
+        target
+            .and_then(|t| t.rsplit_once("gnu.").map(|(_, v)| v.to_string()))
+            .and_then(|v| parse_version(&v)),
+    )
+}
+
+/// The floor of a dynamic glibc link, or `None` when the binary has no
+/// glibc references (static, musl, not Linux). `target` asks for the floor
+/// on an older glibc than the C toolchain's (a builder image's).
+pub fn floor(
+    cfg: &Config,
+    graph: &Graph,
+    p: &Prediction,
+    target: Option<&[u32]>,
+) -> Option<GlibcFloor> {
+    if p.link.result != super::Verdict::Dynamic
+        || cfg.goos != "linux"
+        || cfg.c_toolchain.libc != Libc::Glibc
+        || p.cgo_packages.is_empty()
+    {
+        return None;
+    }
+    let mut notes = Vec::new();
+    let mut complete = true;
+    let mut target: Option<Version> = target.map(<[u32]>::to_vec);
+    if let Some(zig) = zig_target_glibc(&cfg.cc) {
+        match zig {
+            Some(v) => target = Some(target.map_or(v.clone(), |t| t.min(v))),
+            None => {
+                return Some(GlibcFloor {
+                    version: None,
+                    symbol: None,
+                    package: None,
+                    computed_from: "zig cc".into(),
+                    complete: false,
+                    lower: None,
+                    notes: vec!["zig cc without a glibc version in -target (x86_64-linux-gnu.2.28): zig's default glibc is not read".into()],
+                });
+            }
+        }
+    }
+    let libs = link_libraries(cfg, graph, p, &mut notes);
+    let want_machine = super::archive::elf_machine(&cfg.goarch);
+    let mut tables: Vec<(PathBuf, Arc<Table>)> = Vec::new();
+    for path in &libs {
+        match version_table(path) {
+            Some((t, m)) if want_machine.is_none_or(|w| w == m) => tables.push((path.clone(), t)),
+            Some(_) => notes.push(format!(
+                "{} is for another machine than {}",
+                path.display(),
+                cfg.goarch
+            )),
+            None => notes.push(format!("{} cannot be read", path.display())),
+        }
+    }
+    let libc = tables.iter().find(|(p, _)| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("libc.so"))
+    });
+    let Some((libc_path, libc_table)) = libc else {
+        notes.push("no readable libc.so.6 for the target: the floor cannot be computed".into());
+        return Some(GlibcFloor {
+            version: None,
+            symbol: None,
+            package: None,
+            computed_from: cfg.c_toolchain.program.clone(),
+            complete: false,
+            notes,
+            lower: None,
+        });
+    };
+    let release = release_of(libc_table);
+    let mut computed_from = format!(
+        "{} (glibc {})",
+        libc_path.display(),
+        release
+            .as_deref()
+            .map(version_text)
+            .unwrap_or_else(|| "?".into())
+    );
+    if let Some(t) = &target {
+        if release.as_ref().is_some_and(|r| r < t) {
+            notes.push(format!(
+                "the target's glibc {} is newer than {}'s {}: the floor is computed from the older one and may be lower than the real one",
+                version_text(t),
+                libc_path.display(),
+                release.as_deref().map(version_text).unwrap_or_default()
+            ));
+            complete = false;
+            target = None;
+        } else {
+            computed_from = format!(
+                "glibc {} (symbol versions of {})",
+                version_text(t),
+                libc_path.display()
+            );
+        }
+    }
+    let refs = references(cfg, graph, p, &mut notes);
+    if !notes.is_empty() {
+        complete = false;
+    }
+    let mut best: Option<(Version, String, String)> = None;
+    let mut missing: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for r in &refs {
+        let Some(sv) = tables.iter().find_map(|(_, t)| t.get(&r.symbol)) else {
+            continue;
+        };
+        let chosen: Option<String> = match (&r.version, &target) {
+            (Some(v), _) => Some(v.clone()),
+            (None, None) => sv.default.clone(),
+            (None, Some(t)) => {
+                let newest_fit = |sv: &SymVersions| {
+                    sv.all
+                        .iter()
+                        .filter_map(|v| parse_version(v).map(|n| (n, v)))
+                        .filter(|(n, _)| n <= t)
+                        .max()
+                        .map(|(_, v)| v.clone())
+                };
+                // Names libresolv had as `#define res_search __res_search`
+                // in the headers of older glibc: there the call is `__name`.
+                let fit = newest_fit(sv).or_else(|| {
+                    let alias = format!("__{}", r.symbol);
+                    tables
+                        .iter()
+                        .find_map(|(_, t)| t.get(&alias))
+                        .and_then(newest_fit)
+                });
+                if fit.is_none()
+                    && let Some(d) = &sv.default
+                    && parse_version(d).is_some()
+                {
+                    missing.insert(r.symbol.clone(), (d.clone(), r.by.clone()));
+                }
+                fit
+            }
+        };
+        let Some(v) = chosen else { continue };
+        let Some(n) = parse_version(&v) else { continue };
+        // On a tie, a Go package's C names the floor before the start-up
+        // files (which every external link has), then the first name.
+        let better = match &best {
+            None => true,
+            Some((bn, bs, bb)) => {
+                n > *bn
+                    || (n == *bn
+                        && (bb == CRT && r.by != CRT
+                            || (bb == CRT) == (r.by == CRT) && r.symbol < *bs))
+            }
+        };
+        if better {
+            best = Some((n, r.symbol.clone(), r.by.clone()));
+        }
+    }
+    for (sym, (v, by)) in &missing {
+        notes.push(format!(
+            "{sym} (referenced by {by}) has no version at or below glibc {} in this libc (its default is {v}); older headers may name it differently (resolv.h once made res_search __res_search): not counted",
+            target.as_deref().map(version_text).unwrap_or_default()
+        ));
+    }
+    let (version, symbol, package) = match best {
+        Some((n, s, b)) => (
+            Some(format!("GLIBC_{}", version_text(&n))),
+            Some(s),
+            Some(b),
+        ),
+        None => (None, None, None),
+    };
+    Some(GlibcFloor {
+        version,
+        symbol,
+        package,
+        computed_from,
+        complete,
+        notes,
+        lower: None,
+    })
+}
+
+/// What building against glibc `target` gives, predicted by the same
+/// tables: "built against glibc 2.28 (a builder image with that glibc, or
+/// CC=\"zig cc -target x86_64-linux-gnu.2.28\") the floor is GLIBC_2.3.2
+/// (pthread_cond_broadcast@GLIBC_2.3.2 via runtime/cgo)". `None` when the
+/// floor is already within `target` or cannot be computed.
+pub fn lower_to(cfg: &Config, graph: &Graph, p: &Prediction, target: &[u32]) -> Option<String> {
+    let now = parse_version(p.link.glibc_floor.as_deref()?)?;
+    if now.as_slice() <= target {
+        return None;
+    }
+    let f = floor(cfg, graph, p, Some(target))?;
+    let v = f.version.clone()?;
+    let t = version_text(target);
+    let zig = match zig_triple(&cfg.goarch) {
+        Some(triple) => {
+            let found = crate::buildcfg::trust::lookup_path("zig", &cfg.env).is_some();
+            format!(
+                ", or CC=\"zig cc -target {triple}.{t}\"{}",
+                if found { "" } else { " (zig is not on PATH)" }
+            )
+        }
+        None => String::new(),
+    };
+    let mut s = format!(
+        "built against glibc {t} (a builder image with that glibc{zig}) the floor is predicted {v} ({})",
+        f.set_by().unwrap_or_default()
+    );
+    let missing: Vec<&String> = f
+        .notes
+        .iter()
+        .filter(|n| n.contains("has no version at or below"))
+        .collect();
+    if !missing.is_empty() {
+        s.push_str(&format!(
+            "; but {} such symbol(s) do not exist there: {}",
+            missing.len(),
+            missing
+                .iter()
+                .map(|n| n.split(' ').next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Some(s)
+}
+
+/// zig's `-target` for a Go architecture (glibc targets).
+fn zig_triple(goarch: &str) -> Option<&'static str> {
+    Some(match goarch {
+        "amd64" => "x86_64-linux-gnu",
+        "arm64" => "aarch64-linux-gnu",
+        "386" => "x86-linux-gnu",
+        "riscv64" => "riscv64-linux-gnu",
+        "ppc64le" => "powerpc64le-linux-gnu",
+        "s390x" => "s390x-linux-gnu",
+        _ => return None,
+    })
+}
+
+/// Sets `link.glibc_floor` of a prediction (called once its link is decided).
+pub fn apply(cfg: &Config, graph: &Graph, p: &mut Prediction) {
+    let f = floor(cfg, graph, p, None);
+    p.link.glibc_floor = f.as_ref().and_then(|f| f.version.clone());
+    p.link.glibc_floor_source = f.map(Box::new);
+}
+
+/// glibc by distribution release, oldest first per family (what
+/// `runs_on` and the image table use). Sources: docs/glibc-images.md.
+pub const DISTROS: &[(&str, &str, &[u32])] = &[
+    ("Debian", "10", &[2, 28]),
+    ("Debian", "11", &[2, 31]),
+    ("Debian", "12", &[2, 36]),
+    ("Debian", "13", &[2, 41]),
+    ("Ubuntu", "18.04", &[2, 27]),
+    ("Ubuntu", "20.04", &[2, 31]),
+    ("Ubuntu", "22.04", &[2, 35]),
+    ("Ubuntu", "24.04", &[2, 39]),
+    ("RHEL", "8", &[2, 28]),
+    ("RHEL", "9", &[2, 34]),
+    ("Amazon Linux", "2", &[2, 26]),
+    ("Amazon Linux", "2023", &[2, 34]),
+];
+
+/// "runs on glibc ≥ 2.34: Debian 12+, Ubuntu 22.04+, RHEL 9+, Amazon
+/// Linux 2023+; not on Debian 11, Ubuntu 20.04, RHEL 8, Amazon Linux 2".
+pub fn runs_on(floor: &[u32]) -> String {
+    let mut yes = Vec::new();
+    let mut no = Vec::new();
+    let mut families: Vec<&str> = Vec::new();
+    for (f, _, _) in DISTROS {
+        if !families.contains(f) {
+            families.push(f);
+        }
+    }
+    for fam in families {
+        let rel: Vec<_> = DISTROS.iter().filter(|(f, _, _)| *f == fam).collect();
+        if let Some((_, r, _)) = rel.iter().find(|(_, _, v)| *v >= floor) {
+            yes.push(format!("{fam} {r}+"));
+        }
+        if let Some((_, r, _)) = rel.iter().rev().find(|(_, _, v)| *v < floor) {
+            no.push(format!("{fam} {r}"));
+        }
+    }
+    let mut s = format!("runs on glibc ≥ {}", version_text(floor));
+    if !yes.is_empty() {
+        s.push_str(&format!(": {}", yes.join(", ")));
+    }
+    if !no.is_empty() {
+        s.push_str(&format!("; not on {} or older", no.join(", ")));
+    }
+    s
+}
+
+/// The line under a package in `check`: "glibc floor GLIBC_2.34
+/// (pthread_attr_getstack@GLIBC_2.34 via runtime/cgo): runs on …".
+pub fn floor_line(g: &GlibcFloor) -> String {
+    let Some(v) = &g.version else {
+        return format!(
+            "glibc floor: unknown ({})",
+            if g.notes.is_empty() {
+                "no glibc symbol references seen".to_string()
+            } else {
+                g.notes.join("; ")
+            }
+        );
+    };
+    let mut s = format!("glibc floor {v}");
+    if let Some(by) = g.set_by() {
+        s.push_str(&format!(" ({by})"));
+    }
+    if let Some(n) = parse_version(v) {
+        s.push_str(&format!(": {}", runs_on(&n)));
+    }
+    if !g.complete {
+        s.push_str(&format!(" [at least: {}]", g.notes.join("; ")));
+    }
+    s
+}
+
+/// The `glibc-too-new` caveat when the floor is above `min`.
+pub fn too_new(p: &Prediction, min: &[u32]) -> Option<super::Caveat> {
+    let g = p.link.glibc_floor_source.as_ref()?;
+    let v = parse_version(g.version.as_ref()?)?;
+    let mut min = min.to_vec();
+    while min.len() > 2 && min.last() == Some(&0) {
+        min.pop();
+    }
+    let min = min.as_slice();
+    if v.as_slice() <= min {
+        return None;
+    }
+    Some(super::Caveat {
+        code: "glibc-too-new".into(),
+        message: format!(
+            "the binary needs {} ({}), newer than the minimum glibc {}: on an older system it stops with \"version `{}' not found\". It {}",
+            g.version.as_deref().unwrap_or_default(),
+            g.set_by().unwrap_or_default(),
+            version_text(min),
+            g.version.as_deref().unwrap_or_default(),
+            runs_on(&v)
+        ),
+    })
+}
+
+/// Adds `glibc-too-new` to a prediction whose floor is above `min`, with
+/// the build that lowers it, predicted.
+pub fn require_min(cfg: &Config, p: &mut Prediction, min: &[u32]) {
+    if let Some(mut c) = too_new(p, min)
+        && !p.caveats.iter().any(|x| x.code == c.code)
+    {
+        let graph = p.graph.clone();
+        if let Some(lower) = lower_to(cfg, &graph, p, min) {
+            c.message.push_str(&format!(". To lower it: {lower}"));
+            if let Some(f) = &mut p.link.glibc_floor_source {
+                f.lower = Some(lower);
+            }
+        }
+        p.caveats.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_in_bodies_only() {
+        let c = "int stat(const char*, struct stat*);\nstatic void f(void) { struct stat st; stat(\"x\", &st); /* open() */ pthread_create (0,0,0,0); }";
+        let calls = body_calls(c);
+        assert!(calls.contains(&"stat".to_string()));
+        assert!(calls.contains(&"pthread_create".to_string()));
+        assert!(!calls.contains(&"open".to_string()));
+        let d = "static void f(void) { struct stat (x); }";
+        assert!(body_calls(d).is_empty(), "{:?}", body_calls(d));
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(parse_version("GLIBC_2.34") > parse_version("GLIBC_2.4"));
+        assert!(parse_version("GLIBC_2.3.2") > parse_version("GLIBC_2.3"));
+        assert_eq!(parse_version("GLIBC_PRIVATE"), None);
+        assert_eq!(version_text(&[2, 2, 5]), "2.2.5");
+    }
+
+    #[test]
+    fn runs_on_names_releases() {
+        assert_eq!(
+            runs_on(&[2, 34]),
+            "runs on glibc ≥ 2.34: Debian 12+, Ubuntu 22.04+, RHEL 9+, Amazon Linux 2023+; not on Debian 11, Ubuntu 20.04, RHEL 8, Amazon Linux 2 or older"
+        );
+    }
+
+    #[test]
+    fn zig_target_version() {
+        let cc: Vec<String> = ["zig", "cc", "-target", "x86_64-linux-gnu.2.28"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(zig_target_glibc(&cc), Some(Some(vec![2, 28])));
+        assert_eq!(zig_target_glibc(&["gcc".to_string()]), None);
+    }
+
+    #[test]
+    fn host_libc_table_has_default_and_compat_versions() {
+        // This machine's libc: pthread_create's default moved to 2.34 when
+        // libpthread merged into libc, the 2.2.5 one stays as compat.
+        let libc = Path::new("/lib/x86_64-linux-gnu/libc.so.6");
+        assert!(libc.exists(), "the tests need glibc at {}", libc.display());
+        let (t, _) = version_table(libc).expect("libc.so.6 reads");
+        let pc = &t["pthread_create"];
+        assert!(pc.all.iter().any(|v| v == "GLIBC_2.2.5"), "{pc:?}");
+        assert_eq!(t["getaddrinfo"].default.as_deref(), Some("GLIBC_2.2.5"));
+    }
+}
