@@ -342,11 +342,30 @@ impl Engine {
         }
         // Least invasive first (see `fixes::invasiveness`).
         let mut variants = Vec::new();
-        if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
-            variants.push(v);
+        match cfg.goos.as_str() {
+            // Windows and macOS binaries are never static: the fix is to
+            // need nothing beyond the system's own libraries.
+            "windows" | "darwin" => {
+                let nonsystem = pred.caveats.iter().any(|c| {
+                    c.code == crate::predict::windows::NONSYSTEM_CODE
+                        || c.code == crate::predict::darwin::NONSYSTEM_CODE
+                });
+                if !nonsystem && pred.cgo_packages.is_empty() {
+                    return Vec::new();
+                }
+                variants.push(Variant::cgo_disabled());
+                if cfg.goos == "windows" && nonsystem {
+                    variants.push(Variant::mingw_static());
+                }
+            }
+            _ => {
+                if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
+                    variants.push(v);
+                }
+                variants.push(Variant::cgo_disabled());
+                variants.push(Variant::musl_static());
+            }
         }
-        variants.push(Variant::cgo_disabled());
-        variants.push(Variant::musl_static());
         variants
             .into_iter()
             .filter_map(|v| {

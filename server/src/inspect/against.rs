@@ -86,18 +86,39 @@ pub fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -
             or_none(info.interpreter.as_ref())
         ));
     }
-    let mut a = link.needed.clone();
-    let mut b = info.needed.clone();
-    a.sort();
-    b.sort();
+    // PE import tables name DLLs in the case their import library wrote
+    // (KERNEL32.dll from MinGW, kernel32.dll from Go's own directives); the
+    // Windows loader ignores case, so compare without it there.
+    let pe = info.format == crate::inspect::Format::Pe;
+    let norm = |v: &[String]| -> Vec<String> {
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|s| {
+                if pe {
+                    s.to_ascii_lowercase()
+                } else {
+                    s.clone()
+                }
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (norm(&link.needed), norm(&info.needed));
     if a != b {
         d.push(format!(
-            "DT_NEEDED: predicted {}, binary {}",
+            "{}: predicted {}, binary {}",
+            match info.format {
+                crate::inspect::Format::Elf => "DT_NEEDED",
+                crate::inspect::Format::Pe => "imported DLLs",
+                crate::inspect::Format::Macho => "dylibs",
+            },
             list(&a),
             list(&b)
         ));
     }
-    if link.pie != (info.file_type == "DYN") {
+    // PIE is an ELF type here; PE and Mach-O record it in flags not compared.
+    if info.format == crate::inspect::Format::Elf && link.pie != (info.file_type == "DYN") {
         d.push(format!(
             "ELF type: predicted {}, binary {}",
             if link.pie { "DYN" } else { "EXEC" },

@@ -61,18 +61,29 @@ pub fn variant_rows(engine: &Engine, cfg: &Config, p: &Prediction) -> Vec<Row> {
         label: format!("current (`{}`)", cfg.summary()),
         result: cell(&p.link, &p.caveats),
     }];
-    let variants = [
-        ("`CGO_ENABLED=0`", Variant::cgo_disabled()),
-        ("`-tags netgo,osusergo`", Variant::both_tags()),
-        (
-            "glibc static: `-ldflags '-linkmode external -extldflags -static'`",
-            Variant::glibc_static(),
-        ),
-        (
-            "musl static: `CC=musl-gcc` + external `-static`",
-            Variant::musl_static(),
-        ),
-    ];
+    let variants = match cfg.goos.as_str() {
+        // Never static there: the rows show which DLLs/dylibs remain.
+        "windows" => vec![
+            ("`CGO_ENABLED=0`", Variant::cgo_disabled()),
+            (
+                "MinGW static: `-ldflags '-extldflags \"-static\"'`",
+                Variant::mingw_static(),
+            ),
+        ],
+        "darwin" => vec![("`CGO_ENABLED=0`", Variant::cgo_disabled())],
+        _ => vec![
+            ("`CGO_ENABLED=0`", Variant::cgo_disabled()),
+            ("`-tags netgo,osusergo`", Variant::both_tags()),
+            (
+                "glibc static: `-ldflags '-linkmode external -extldflags -static'`",
+                Variant::glibc_static(),
+            ),
+            (
+                "musl static: `CC=musl-gcc` + external `-static`",
+                Variant::musl_static(),
+            ),
+        ],
+    };
     for (label, v) in variants {
         let result = match engine.predict_variant(cfg, p, &v).as_deref() {
             Some((vcfg, vp)) => {

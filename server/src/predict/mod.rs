@@ -4,12 +4,15 @@
 
 pub mod archive;
 pub mod csource;
+pub mod darwin;
 pub mod directives;
+pub mod dynimport;
 pub mod fixes;
 pub mod ldsim;
 pub mod libs;
 pub mod linkline;
 pub mod platform;
+pub mod windows;
 
 use crate::buildcfg::ctoolchain::Libc;
 use crate::buildcfg::{Config, LinkerFlags};
@@ -286,7 +289,7 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             ));
         }
     }
-    if cfg.goos == "darwin" || cfg.goos == "ios" {
+    if cfg.goos == "ios" {
         p.reasons.push(
             "darwin binaries always link libSystem dynamically: they are never static".into(),
         );
@@ -299,9 +302,12 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             error: None,
         };
     }
-    if cfg.goos != "linux" {
+    // Windows (PE) and macOS (Mach-O) go through the same cmd/go and
+    // cmd/link decisions below; only the link itself differs (`windows`,
+    // `darwin`).
+    if !matches!(cfg.goos.as_str(), "linux" | "windows" | "darwin") {
         return Link::unknown(format!(
-            "linklens predicts Linux ELF linking; {}/{} binaries load the system's libraries in their own way",
+            "linklens predicts Linux, Windows and macOS linking; {}/{} binaries load the system's libraries in their own way",
             cfg.goos, cfg.goarch
         ));
     }
@@ -453,6 +459,11 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         }
     };
 
+    match cfg.goos.as_str() {
+        "windows" => return windows::link(loader, g, p, &ldflags, linker, iscgo),
+        "darwin" => return darwin::link(loader, g, p, &ldflags, linker, iscgo),
+        _ => {}
+    }
     match linker {
         Linker::Internal => internal_link(cfg, loader.sources, g, p, &ldflags, iscgo, pie),
         Linker::External => external_link(loader, g, p, &ldflags, pie),
@@ -806,7 +817,7 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
                 continue;
             };
             for header in includes(&preamble(&src, ic.span.start)) {
-                if !cfg.c_toolchain.has_header(&header, &dirs) {
+                if !has_header(cfg, &header, &dirs) {
                     p.error_location = Some(Location {
                         file: f.path.clone(),
                         span: ic.span,
@@ -824,6 +835,21 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
         }
     }
     None
+}
+
+/// Whether the target's C compiler finds `#include <header>`: MinGW's own
+/// include path for Windows; for macOS the SDK is not on this host, so
+/// headers are not checked.
+fn has_header(cfg: &Config, header: &str, dirs: &[PathBuf]) -> bool {
+    match cfg.goos.as_str() {
+        "windows" => crate::buildcfg::mingw::detect(
+            &cfg.c_toolchain.program,
+            cfg.c_toolchain.path.as_deref(),
+        )
+        .is_none_or(|m| m.has_header(header, dirs)),
+        "darwin" => true,
+        _ => cfg.c_toolchain.has_header(header, dirs),
+    }
 }
 
 /// The comment block directly above `import "C"` (the cgo preamble).
