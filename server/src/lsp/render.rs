@@ -17,7 +17,10 @@ pub use crate::report::{chain_text, hop_message, libs, outcome};
 pub fn lens_title(p: &Prediction) -> String {
     match p.link.result {
         Verdict::Static => "linklens: static".into(),
-        Verdict::Dynamic => format!("linklens: {} — why?", p.link.label()),
+        Verdict::Dynamic => match crate::predict::windows::platform_verdict(p) {
+            Some(w) => format!("linklens: {} ({w}) — why?", p.link.label()),
+            None => format!("linklens: {} — why?", p.link.label()),
+        },
         Verdict::Fails => "linklens: build fails — why?".into(),
         Verdict::Unknown => "linklens: unknown — why?".into(),
     }

@@ -540,4 +540,54 @@ mod tests {
         // The static winpthread archive imports nothing.
         assert!(import_lib(&lib.join("libwinpthread.a")).is_none());
     }
+
+    /// The words a user reads (check's verdict line, the hover's first line)
+    /// and the fix list, for the pthread program (tests/windarwin.rs
+    /// checks the import lists against real builds).
+    #[test]
+    fn pthread_needs_winpthread_and_static_fixes_it() {
+        use crate::buildcfg::{Environ, Toolchain};
+        use crate::engine::Engine;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/windarwin/pthread");
+        let mut env: Environ = crate::buildcfg::trust::process_env();
+        for (k, v) in [
+            ("GOOS", "windows"),
+            ("GOARCH", "amd64"),
+            ("CGO_ENABLED", "1"),
+            ("CC", "x86_64-w64-mingw32-gcc-win32"),
+        ] {
+            env.insert(k.into(), v.into());
+        }
+        let engine = Engine::new(Toolchain::discover(&env));
+        let (cfg, _) = engine.config(&env, &[]).unwrap();
+        let mut r = engine.check(&dir, &cfg, &[".".into()], true).unwrap();
+        let p = r.packages.remove(0);
+        let line = crate::report::verdict_line(&p);
+        assert!(
+            line.ends_with(
+                "needs KERNEL32.dll, msvcrt.dll, libwinpthread-1.dll, PIE — needs MinGW/third-party DLLs: libwinpthread-1.dll (not on a clean Windows)"
+            ),
+            "{line}"
+        );
+        assert!(p.caveats.iter().any(|c| c.code == NONSYSTEM_CODE));
+        let fixes: Vec<(String, Vec<String>)> = p
+            .fixes
+            .iter()
+            .map(|f| (f.id.clone(), f.link.needed.clone()))
+            .collect();
+        assert!(
+            fixes.contains(&(
+                "mingw-static".into(),
+                vec!["KERNEL32.dll".into(), "msvcrt.dll".into()]
+            )),
+            "{fixes:?}"
+        );
+        // CGO_ENABLED=0 drops the only Go file (it imports "C"): go fails.
+        assert!(
+            p.fixes
+                .iter()
+                .any(|f| f.id == "cgo-disabled" && f.link.result == Verdict::Fails),
+            "{fixes:?}"
+        );
+    }
 }
