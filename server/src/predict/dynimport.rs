@@ -30,11 +30,13 @@ pub struct Directives {
 /// outside its graph, so the loader supplies it.
 pub fn libraries(loader: &Loader, g: &Graph) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let runtime = (!g.contains("runtime"))
-        .then(|| loader.resolve("runtime", true).ok())
-        .flatten();
-    let extra = runtime.iter().map(|r| ("runtime", r));
-    for (path, pkg) in extra.chain(g.iter()) {
+    // runtime first: it names kernel32.dll / libSystem before anything else.
+    let runtime = g
+        .get("runtime")
+        .cloned()
+        .or_else(|| loader.resolve("runtime", true).ok());
+    let first = runtime.iter().map(|r| ("runtime", r));
+    for (path, pkg) in first.chain(g.iter().filter(|(p, _)| *p != "runtime")) {
         if !pkg.standard {
             continue;
         }
