@@ -61,6 +61,8 @@ const CASES: &[Case] = &[
     Case { name: "win-cxx", fixture: "cpp", env: &[WIN, AMD64, CGO1, MINGW, GXX], flags: &[] },
     Case { name: "win-cxx-posix", fixture: "cpp", env: &[WIN, AMD64, CGO1, MINGW_POSIX, GXX_POSIX], flags: &[] },
     Case { name: "win-cxx-static", fixture: "cpp", env: &[WIN, AMD64, CGO1, MINGW, GXX], flags: STATIC },
+    Case { name: "win-ws2_32-pthread", fixture: "winsock", env: &[WIN, AMD64, CGO1, MINGW], flags: &[] },
+    Case { name: "win-ws2_32-pthread-static", fixture: "winsock", env: &[WIN, AMD64, CGO1, MINGW], flags: STATIC },
     Case { name: "win-thirdparty-dll", fixture: "thirdparty", env: &[WIN, AMD64, CGO1, MINGW], flags: &[] },
     // darwin, cgo off (cross-compiling).
     Case { name: "darwin-hello", fixture: "hello", env: &[DARWIN, ARM64], flags: &[] },

@@ -283,4 +283,70 @@ mod tests {
         ));
         assert!(!is_system("@rpath/libfoo.dylib"));
     }
+
+    /// darwin cgo cannot be linked here (no SDK), so these are the engine's
+    /// rules only: a `-l` with no stub is unknown, naming the flag; a `.tbd`
+    /// under `-L` gives its install name, outside the system's paths.
+    #[test]
+    fn darwin_cgo_libraries_come_from_stubs_or_stay_unknown() {
+        use crate::buildcfg::{Environ, Toolchain};
+        use crate::engine::Engine;
+        let tmp = tempfile::tempdir().unwrap();
+        let m = tmp.path();
+        std::fs::write(m.join("go.mod"), "module example.com/m\n\ngo 1.26\n").unwrap();
+        std::fs::write(
+            m.join("main.go"),
+            "package main\n\n// #cgo LDFLAGS: -L${SRCDIR}/lib -lsqlite3\n// int sqlite3_libversion_number(void);\nimport \"C\"\n\nfunc main() { println(C.sqlite3_libversion_number()) }\n",
+        )
+        .unwrap();
+        let mut env: Environ = crate::buildcfg::trust::process_env();
+        for (k, v) in [
+            ("GOOS", "darwin"),
+            ("GOARCH", "arm64"),
+            ("CGO_ENABLED", "1"),
+            // Any compiler on PATH: darwin headers are not checked.
+            ("CC", "gcc"),
+        ] {
+            env.insert(k.into(), v.into());
+        }
+        let engine = Engine::new(Toolchain::discover(&env));
+        let (cfg, _) = engine.config(&env, &[]).unwrap();
+        let check = || {
+            engine.clear_caches();
+            let mut r = engine.check(m, &cfg, &[".".into()], false).unwrap();
+            r.packages.remove(0)
+        };
+        let p = check();
+        assert_eq!(p.link.result, Verdict::Unknown, "{:?}", p.link);
+        assert!(
+            p.link
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("-lsqlite3")),
+            "{:?}",
+            p.link
+        );
+        std::fs::create_dir_all(m.join("lib")).unwrap();
+        std::fs::write(
+            m.join("lib/libsqlite3.tbd"),
+            "--- !tapi-tbd\ntbd-version: 4\ninstall-name: '/opt/homebrew/opt/sqlite/lib/libsqlite3.0.dylib'\n",
+        )
+        .unwrap();
+        let p = check();
+        assert_eq!(p.link.result, Verdict::Dynamic, "{:?}", p.link);
+        assert!(
+            p.link
+                .needed
+                .contains(&"/opt/homebrew/opt/sqlite/lib/libsqlite3.0.dylib".to_string())
+        );
+        assert!(p.link.needed.contains(&LIBSYSTEM.to_string()));
+        assert!(p.caveats.iter().any(|c| c.code == NONSYSTEM_CODE));
+        assert!(
+            crate::report::verdict_line(&p).ends_with(
+                "needs Homebrew/rpath libraries: /opt/homebrew/opt/sqlite/lib/libsqlite3.0.dylib (not on a Mac that lacks them)"
+            ),
+            "{}",
+            crate::report::verdict_line(&p)
+        );
+    }
 }
