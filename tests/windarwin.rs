@@ -11,6 +11,8 @@
 //! loader ignores case (the prediction reads both spellings from the same
 //! files, so they agree exactly in practice; the comparison does not rely on
 //! it). Lists are compared as sets: the import table's order is the linker's.
+//! Each binary is also held against the prediction with `check --against`,
+//! from the settings it records.
 //!
 //! darwin cgo is not built: it needs Apple's SDK to link (zig 0.17 stops at
 //! `unable to find system framework "CoreFoundation"`, which runtime/cgo
@@ -206,6 +208,35 @@ fn run(work: &Path, linklens: &Path, case: &Case) -> Result<(), String> {
         return Err(format!(
             "imports: predicted {predicted:?}, binary {actual:?}\nreasons: {:#}",
             pkg["reasons"]
+        ));
+    }
+    // `check --against` the binary, from its recorded settings alone (CC
+    // is not recorded: a Windows cgo build is taken to be MinGW's).
+    let mut against = Command::new(linklens);
+    against
+        .args(["check", "--against"])
+        .arg(&out)
+        .arg(".")
+        .current_dir(&dir);
+    for k in [
+        "GOFLAGS",
+        "CGO_ENABLED",
+        "CC",
+        "CXX",
+        "CGO_LDFLAGS",
+        "GOOS",
+        "GOARCH",
+    ] {
+        against.env_remove(k);
+    }
+    let a = against
+        .output()
+        .map_err(|e| format!("check --against: {e}"))?;
+    let text = String::from_utf8_lossy(&a.stdout);
+    if !a.status.success() || !text.contains("\n  agree") {
+        return Err(format!(
+            "check --against disagrees:\n{text}{}",
+            String::from_utf8_lossy(&a.stderr)
         ));
     }
     // The verdict words, from the binary: what a clean system lacks.

@@ -34,7 +34,22 @@ pub fn settings_to_build(
         .as_deref()
         .is_some_and(|i| i.contains("musl"))
         || info.needed.iter().any(|n| n == "libc.so");
-    if musl && base.get("CC").is_none_or(|c| !c.contains("musl")) {
+    // A Windows cgo binary was linked by MinGW-w64 (linklens models no other
+    // Windows C toolchain): the target's gcc, unless CC already names one.
+    let windows_cgo = info.format == crate::inspect::Format::Pe
+        && go.settings.get("CGO_ENABLED").map(String::as_str) == Some("1");
+    if windows_cgo && base.get("CC").is_none_or(|c| !c.contains("mingw32")) {
+        let arch = match go.settings.get("GOARCH").map(String::as_str) {
+            Some("386") => "i686",
+            Some("arm64") => "aarch64",
+            _ => "x86_64",
+        };
+        let cc = format!("{arch}-w64-mingw32-gcc");
+        notes.push(format!(
+            "CC is not recorded in build info; the binary is a Windows cgo build, so CC={cc} (MinGW-w64) is assumed"
+        ));
+        env.insert("CC".into(), cc);
+    } else if musl && base.get("CC").is_none_or(|c| !c.contains("musl")) {
         env.insert("CC".into(), "musl-gcc".into());
         notes.push(
             "CC is not recorded in build info; the binary links musl, so CC=musl-gcc is assumed"
