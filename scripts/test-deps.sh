@@ -26,6 +26,9 @@ dpkg -s libc6-dev-arm64-cross >/dev/null 2>&1 || need+=(libc6-dev-arm64-cross)
 # tests/glibc_floor.rs: objdump, the arm64 cross compiler (above) and zig (below).
 command -v objdump >/dev/null || need+=(binutils)
 command -v pip3 >/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+# Windows cross builds (tests/windarwin.rs): MinGW-w64 gcc and g++, both thread models.
+command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
+command -v x86_64-w64-mingw32-g++-posix >/dev/null || need+=(g++-mingw-w64-x86-64)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}"
   $SUDO apt-get update -qq

@@ -43,18 +43,28 @@ pub fn verdict_line(p: &Prediction) -> String {
                 parts.push("PIE".into());
             }
             format!(
-                "dynamic: {}",
+                "dynamic: {}{}",
                 parts
                     .into_iter()
                     .filter(|p| !p.is_empty())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                platform_words(p)
             )
         }
         // A prediction, not the compiler's own output: say so.
         Verdict::Fails => format!("go build will fail: {}", l.error.as_deref().unwrap_or("")),
         Verdict::Unknown => format!("unknown: {}", l.error.as_deref().unwrap_or("")),
     }
+}
+
+/// " — system DLLs only" (Windows), " — needs Homebrew/rpath libraries: …"
+/// (macOS): whether anything beyond the OS's own libraries is needed; ""
+/// for other targets.
+pub fn platform_words(p: &Prediction) -> String {
+    crate::predict::windows::platform_verdict(p)
+        .map(|w| format!(" — {w}"))
+        .unwrap_or_default()
 }
 
 /// "(libc.so.6, /lib64/ld-linux-x86-64.so.2)" or "".
@@ -72,9 +82,10 @@ pub fn libs(link: &Link) -> String {
 pub fn outcome(p: &Prediction) -> String {
     match p.link.result {
         Verdict::Dynamic => format!(
-            "{} will be dynamically linked{}",
+            "{} will be dynamically linked{}{}",
             p.import_path,
-            libs(&p.link)
+            libs(&p.link),
+            platform_words(p)
         ),
         Verdict::Static => format!("{} will be statically linked", p.import_path),
         Verdict::Fails => format!(

@@ -228,12 +228,11 @@ pub fn compare(pred: &Prediction, bin: &Path) -> Result<String, String> {
         info.interpreter,
         need_a
     );
-    // Mach-O: the engine names libSystem only (net/http also loads
-    // CoreFoundation, Security, libresolv); compare result and loader there.
-    let macho = info.format == linklens::inspect::Format::Macho;
+    // Mach-O included: the engine names every dylib (libSystem, libresolv,
+    // CoreFoundation, Security for net/http) from Go's own directives.
     if actual != pred.link.result
         || (actual == Verdict::Dynamic
-            && (info.interpreter != pred.link.interpreter || (!macho && need_a != need_p)))
+            && (info.interpreter != pred.link.interpreter || need_a != need_p))
     {
         return Err(format!(
             "predicted {} interp={:?} needed={:?}, built {label}",

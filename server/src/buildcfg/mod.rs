@@ -5,6 +5,7 @@ pub mod cachedir;
 pub mod config;
 pub mod ctoolchain;
 pub mod flags;
+pub mod mingw;
 pub mod quoted;
 pub mod toolchain;
 pub mod trust;

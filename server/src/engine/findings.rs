@@ -68,7 +68,12 @@ pub fn for_prediction(p: &Prediction, opts: Options, cx: &dyn Context) -> Vec<Go
         Some(Expect::Dynamic | Expect::Report) => false,
         None => opts.expect_static,
     };
-    let warn = if expect_static {
+    // A Windows or macOS binary is never static; needing only the OS's own
+    // libraries is what "static" means there, so it is no warning.
+    let system_only = crate::predict::windows::platform_verdict(p).is_some_and(|w| {
+        w == crate::predict::windows::SYSTEM_ONLY || w == crate::predict::darwin::SYSTEM_ONLY
+    });
+    let warn = if expect_static && !system_only {
         Severity::Warning
     } else {
         Severity::Information

@@ -389,11 +389,30 @@ impl Engine {
 /// `fixes::invasiveness`).
 fn fix_variants(cfg: &Config, pred: &Prediction) -> Vec<Variant> {
     let mut variants = Vec::new();
-    if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
-        variants.push(v);
+    match cfg.goos.as_str() {
+        // Windows and macOS binaries are never static: the fix is to need
+        // nothing beyond the system's own libraries.
+        "windows" | "darwin" => {
+            let nonsystem = pred.caveats.iter().any(|c| {
+                c.code == crate::predict::windows::NONSYSTEM_CODE
+                    || c.code == crate::predict::darwin::NONSYSTEM_CODE
+            });
+            if !nonsystem && pred.cgo_packages.is_empty() {
+                return Vec::new();
+            }
+            variants.push(Variant::cgo_disabled());
+            if cfg.goos == "windows" && nonsystem {
+                variants.push(Variant::mingw_static());
+            }
+        }
+        _ => {
+            if let Some(v) = Variant::pure_go_tags(&pred.cgo_packages) {
+                variants.push(v);
+            }
+            variants.push(Variant::cgo_disabled());
+            variants.push(Variant::musl_static_for(cfg));
+        }
     }
-    variants.push(Variant::cgo_disabled());
-    variants.push(Variant::musl_static_for(cfg));
     variants
 }
 

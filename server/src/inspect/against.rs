@@ -34,7 +34,22 @@ pub fn settings_to_build(
         .as_deref()
         .is_some_and(|i| i.contains("musl"))
         || info.needed.iter().any(|n| n == "libc.so");
-    if musl && base.get("CC").is_none_or(|c| !c.contains("musl")) {
+    // A Windows cgo binary was linked by MinGW-w64 (linklens models no other
+    // Windows C toolchain): the target's gcc, unless CC already names one.
+    let windows_cgo = info.format == crate::inspect::Format::Pe
+        && go.settings.get("CGO_ENABLED").map(String::as_str) == Some("1");
+    if windows_cgo && base.get("CC").is_none_or(|c| !c.contains("mingw32")) {
+        let arch = match go.settings.get("GOARCH").map(String::as_str) {
+            Some("386") => "i686",
+            Some("arm64") => "aarch64",
+            _ => "x86_64",
+        };
+        let cc = format!("{arch}-w64-mingw32-gcc");
+        notes.push(format!(
+            "CC is not recorded in build info; the binary is a Windows cgo build, so CC={cc} (MinGW-w64) is assumed"
+        ));
+        env.insert("CC".into(), cc);
+    } else if musl && base.get("CC").is_none_or(|c| !c.contains("musl")) {
         env.insert("CC".into(), "musl-gcc".into());
         notes.push(
             "CC is not recorded in build info; the binary links musl, so CC=musl-gcc is assumed"
@@ -86,13 +101,33 @@ pub fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -
             or_none(info.interpreter.as_ref())
         ));
     }
-    let mut a = link.needed.clone();
-    let mut b = info.needed.clone();
-    a.sort();
-    b.sort();
+    // PE import tables name DLLs in the case their import library wrote
+    // (KERNEL32.dll from MinGW, kernel32.dll from Go's own directives); the
+    // Windows loader ignores case, so compare without it there.
+    let pe = info.format == crate::inspect::Format::Pe;
+    let norm = |v: &[String]| -> Vec<String> {
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|s| {
+                if pe {
+                    s.to_ascii_lowercase()
+                } else {
+                    s.clone()
+                }
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (norm(&link.needed), norm(&info.needed));
     if a != b {
         d.push(format!(
-            "DT_NEEDED: predicted {}, binary {}",
+            "{}: predicted {}, binary {}",
+            match info.format {
+                crate::inspect::Format::Elf => "DT_NEEDED",
+                crate::inspect::Format::Pe => "imported DLLs",
+                crate::inspect::Format::Macho => "dylibs",
+            },
             list(&a),
             list(&b)
         ));
@@ -106,7 +141,8 @@ pub fn compare(link: &crate::predict::Link, info: &crate::inspect::BinaryInfo) -
             or_none(info.glibc_floor.as_ref())
         ));
     }
-    if link.pie != (info.file_type == "DYN") {
+    // PIE is an ELF type here; PE and Mach-O record it in flags not compared.
+    if info.format == crate::inspect::Format::Elf && link.pie != (info.file_type == "DYN") {
         d.push(format!(
             "ELF type: predicted {}, binary {}",
             if link.pie { "DYN" } else { "EXEC" },

@@ -17,7 +17,10 @@ pub use crate::report::{chain_text, hop_message, libs, outcome};
 pub fn lens_title(p: &Prediction) -> String {
     match p.link.result {
         Verdict::Static => "linklens: static".into(),
-        Verdict::Dynamic => format!("linklens: {} — why?", p.link.label()),
+        Verdict::Dynamic => match crate::predict::windows::platform_verdict(p) {
+            Some(w) => format!("linklens: {} ({w}) — why?", p.link.label()),
+            None => format!("linklens: {} — why?", p.link.label()),
+        },
         Verdict::Fails => "linklens: build fails — why?".into(),
         Verdict::Unknown => "linklens: unknown — why?".into(),
     }
@@ -61,19 +64,30 @@ pub fn variant_rows(engine: &Engine, cfg: &Config, p: &Prediction) -> Vec<Row> {
         label: format!("current (`{}`)", cfg.summary()),
         result: cell(&p.link, &p.caveats),
     }];
-    let tags = Variant::both_tags();
-    let variants = [
-        ("`CGO_ENABLED=0`".to_string(), Variant::cgo_disabled()),
-        (format!("`{}`", tags.title), tags),
-        (
-            "glibc static: `-ldflags '-linkmode external -extldflags -static'`".into(),
-            Variant::glibc_static(),
-        ),
-        (
-            "musl static: `CC=musl-gcc` + external `-static`".into(),
-            Variant::musl_static(),
-        ),
-    ];
+    let variants: Vec<(String, Variant)> = match cfg.goos.as_str() {
+        // Never static there: the rows show which DLLs/dylibs remain.
+        "windows" => vec![
+            ("`CGO_ENABLED=0`".into(), Variant::cgo_disabled()),
+            (
+                "MinGW static: `-ldflags '-extldflags \"-static\"'`".into(),
+                Variant::mingw_static(),
+            ),
+        ],
+        "darwin" => vec![("`CGO_ENABLED=0`".into(), Variant::cgo_disabled())],
+        _ => {
+            let tags = Variant::both_tags();
+            let musl = Variant::musl_static_for(cfg);
+            vec![
+                ("`CGO_ENABLED=0`".into(), Variant::cgo_disabled()),
+                (format!("`{}`", tags.title), tags),
+                (
+                    "glibc static: `-ldflags '-linkmode external -extldflags -static'`".into(),
+                    Variant::glibc_static(),
+                ),
+                (format!("musl static: `{}`", musl.title), musl),
+            ]
+        }
+    };
     for (label, v) in variants {
         let result = match engine.predict_variant(cfg, p, &v).as_deref() {
             Some((vcfg, vp)) => {

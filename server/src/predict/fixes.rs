@@ -96,6 +96,18 @@ impl Variant {
         }
     }
 
+    /// Windows: MinGW's gcc links its runtime (libwinpthread, libstdc++,
+    /// libgcc) from the static archives; system DLLs stay imports.
+    pub fn mingw_static() -> Variant {
+        Variant {
+            id: "mingw-static",
+            title: "-ldflags '-extldflags \"-static\"' (MinGW)".into(),
+            env: vec![],
+            add_tags: vec![],
+            add_ldflags: vec!["-extldflags".into(), "-static".into()],
+        }
+    }
+
     /// The configuration for this variant of `base`, for main package `main`.
     pub fn apply(&self, tc: &Toolchain, base: &Config, main: &str) -> Config {
         let mut env = base.env.clone();
@@ -135,7 +147,7 @@ pub fn invasiveness(id: &str) -> u8 {
     match id {
         "netgo-osusergo" => 0,
         "cgo-disabled" => 1,
-        "musl-static" => 2,
+        "musl-static" | "mingw-static" => 2,
         "glibc-static" => 3,
         _ => 4,
     }

@@ -6,7 +6,9 @@ pub mod archive;
 pub mod cgooff;
 pub mod cpp;
 pub mod csource;
+pub mod darwin;
 pub mod directives;
+pub mod dynimport;
 pub mod fixes;
 pub mod glibc;
 pub mod ldsim;
@@ -15,6 +17,7 @@ pub mod linkline;
 pub mod pkgconfig;
 pub mod platform;
 pub mod stdcgo;
+pub mod windows;
 
 use crate::buildcfg::ctoolchain::Libc;
 use crate::buildcfg::{Config, LinkerFlags};
@@ -322,7 +325,7 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             ));
         }
     }
-    if cfg.goos == "darwin" || cfg.goos == "ios" {
+    if cfg.goos == "ios" {
         p.reasons.push(
             "darwin binaries always link libSystem dynamically: they are never static".into(),
         );
@@ -337,9 +340,12 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
             glibc_floor_source: None,
         };
     }
-    if cfg.goos != "linux" {
+    // Windows (PE) and macOS (Mach-O) go through the same cmd/go and
+    // cmd/link decisions below; only the link itself differs (`windows`,
+    // `darwin`).
+    if !matches!(cfg.goos.as_str(), "linux" | "windows" | "darwin") {
         return Link::unknown(format!(
-            "linklens predicts Linux ELF linking; {}/{} binaries load the system's libraries in their own way",
+            "linklens predicts Linux, Windows and macOS linking; {}/{} binaries load the system's libraries in their own way",
             cfg.goos, cfg.goarch
         ));
     }
@@ -518,6 +524,11 @@ fn decide(loader: &Loader, g: &mut Graph, p: &mut Prediction) -> Link {
         }
     };
 
+    match cfg.goos.as_str() {
+        "windows" => return windows::link(loader, g, p, &ldflags, linker, iscgo),
+        "darwin" => return darwin::link(loader, g, p, &ldflags, linker, iscgo),
+        _ => {}
+    }
     match linker {
         Linker::Internal => internal_link(cfg, loader.sources, g, p, &ldflags, iscgo, pie),
         Linker::External => external_link(loader, g, p, &ldflags, pie),
@@ -864,7 +875,7 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
         dirs.extend(cpp::package_include_dirs(cfg, pkg));
         for unit in cpp::package_units(cfg, loader.sources, pkg) {
             for inc in &unit.out.includes {
-                if cfg.c_toolchain.has_header(&inc.name, &dirs) {
+                if has_header(cfg, &inc.name, &dirs) {
                     continue;
                 }
                 let span = if unit.preamble {
@@ -893,6 +904,21 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
         }
     }
     None
+}
+
+/// Whether the target's C compiler finds `#include <header>`: MinGW's own
+/// include path for Windows; for macOS the SDK is not on this host, so
+/// headers are not checked.
+fn has_header(cfg: &Config, header: &str, dirs: &[PathBuf]) -> bool {
+    match cfg.goos.as_str() {
+        "windows" => crate::buildcfg::mingw::detect(
+            &cfg.c_toolchain.program,
+            cfg.c_toolchain.path.as_deref(),
+        )
+        .is_none_or(|m| m.has_header(header, dirs)),
+        "darwin" => true,
+        _ => cfg.c_toolchain.has_header(header, dirs),
+    }
 }
 
 /// The comment block directly above `import "C"` (the cgo preamble).

@@ -568,7 +568,13 @@ pub fn for_profile(
         .iter()
         .filter(|x| x.link.result == Verdict::Dynamic)
         .collect();
-    if dynamic.is_empty() || p.file.is_none() {
+    // Windows and macOS binaries are never static, so no edit could pass
+    // the check below; their fixes are in the prediction's own list.
+    let never_static = matches!(
+        p.env.get("GOOS").map(String::as_str),
+        Some("windows" | "darwin")
+    );
+    if dynamic.is_empty() || p.file.is_none() || never_static {
         return Vec::new();
     }
     let needs_cgo = dynamic

@@ -55,6 +55,26 @@ pub fn for_profile(p: &Profile, pred: &ProfilePrediction) -> Vec<Finding> {
             });
         }
     }
+    // A Windows/macOS target that needs libraries the OS lacks: said on
+    // the build's own line (goreleaser builds one profile per target).
+    if let (Some(file), Some(span)) = (&p.file, p.span) {
+        for pkg in &pred.packages {
+            for c in pkg.caveats.iter().filter(|c| {
+                c.code == crate::predict::windows::NONSYSTEM_CODE
+                    || c.code == crate::predict::darwin::NONSYSTEM_CODE
+            }) {
+                out.push(Finding {
+                    file: file.clone(),
+                    span,
+                    line: p.line,
+                    severity: Severity::Warning,
+                    code: c.code.clone(),
+                    message: format!("{} ({}): {}", pkg.import_path, p.name, c.message),
+                    profile: Some(p.id.clone()),
+                });
+            }
+        }
+    }
     let Some(rt) = &p.runtime else { return out };
     for pkg in &pred.packages {
         if pkg.link.result != Verdict::Dynamic {
