@@ -308,11 +308,16 @@ mod tests {
             ("GOOS", "darwin"),
             ("GOARCH", "arm64"),
             ("CGO_ENABLED", "1"),
-            // Any compiler on PATH: darwin headers are not checked.
-            ("CC", "gcc"),
         ] {
             env.insert(k.into(), v.into());
         }
+        // An osxcross-style compiler for the target, read as a file and
+        // never run (darwin headers are not checked); the host's gcc would
+        // fail first, as it does for real: it cannot assemble arm64 code.
+        let cc = tmp.path().join("arm64-apple-darwin23-clang");
+        std::fs::write(&cc, "#!/bin/sh\nexit 1\n").unwrap();
+        std::fs::set_permissions(&cc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        env.insert("CC".into(), cc.to_string_lossy().into_owned());
         let engine = Engine::new(Toolchain::discover(&env));
         let (cfg, _) = engine.config(&env, &[]).unwrap();
         let check = || {
