@@ -10,5 +10,6 @@ mod common;
 mod lsp_abuse;
 mod lsp_e2e;
 mod lsp_profiles;
+mod lsp_windarwin;
 mod lsp_workspace;
 mod soak;
