@@ -12,6 +12,20 @@ pub fn docs_url(code: &str) -> String {
     format!("{DOCS_BASE}/{code}.md")
 }
 
+/// The short form for a status bar or a table cell: "static",
+/// "static-pie", "dynamic: libc.so.6", "fails", "unknown".
+pub fn label(l: &Link) -> String {
+    match l.result {
+        Verdict::Dynamic if !l.needed.is_empty() => format!("dynamic: {}", l.needed.join(", ")),
+        Verdict::Dynamic => match &l.interpreter {
+            Some(i) => format!("dynamic: needs {i}"),
+            None => "dynamic".into(),
+        },
+        Verdict::Static if l.pie => "static-pie".into(),
+        v => v.as_str().into(),
+    }
+}
+
 /// "dynamic: internal linker, interpreter /lib64/ld-linux-x86-64.so.2,
 /// needs libc.so.6" (the line under each package in `check`).
 pub fn verdict_line(p: &Prediction) -> String {

@@ -217,7 +217,7 @@ fn edits_make_real_builds_static() {
                     e.title,
                     pr.packages
                         .iter()
-                        .map(|x| x.link.label())
+                        .map(|x| linklens::report::label(&x.link))
                         .collect::<Vec<_>>()
                 ));
                 continue;

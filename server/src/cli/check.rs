@@ -407,7 +407,7 @@ fn render_one(p: &Prediction) -> String {
         }
         s.push_str(&format!("  {heading}\n"));
         for f in list {
-            let mut line = format!("    {:<64} → {}", f.title, f.link.label());
+            let mut line = format!("    {:<64} → {}", f.title, crate::report::label(&f.link));
             if f.link.result == Verdict::Fails
                 && let Some(e) = &f.link.error
             {

@@ -134,7 +134,7 @@ impl FolderProfiles {
             let Some(pkg) = pr.packages.iter().find(|x| x.import_path == import_path) else {
                 continue;
             };
-            let verdict = pkg.link.label();
+            let verdict = crate::report::label(&pkg.link);
             rows.push(format!(
                 "| {} | `{}` | `{}` | {} |",
                 p.name,

@@ -18,8 +18,8 @@ pub fn lens_title(p: &Prediction) -> String {
     match p.link.result {
         Verdict::Static => "linklens: static".into(),
         Verdict::Dynamic => match crate::predict::windows::platform_verdict(p) {
-            Some(w) => format!("linklens: {} ({w}) — why?", p.link.label()),
-            None => format!("linklens: {} — why?", p.link.label()),
+            Some(w) => format!("linklens: {} ({w}) — why?", crate::report::label(&p.link)),
+            None => format!("linklens: {} — why?", crate::report::label(&p.link)),
         },
         Verdict::Fails => "linklens: build fails — why?".into(),
         Verdict::Unknown => "linklens: unknown — why?".into(),
@@ -110,7 +110,7 @@ fn cell(link: &Link, caveats: &[crate::predict::Caveat]) -> String {
             "fails: {}",
             link.error.as_deref().unwrap_or("").replace('|', "\\|")
         ),
-        _ => link.label(),
+        _ => crate::report::label(link),
     };
     for c in caveats {
         s.push_str(&format!(" ⚠ `{}`", c.code));

@@ -102,21 +102,6 @@ impl Link {
             glibc_floor_source: None,
         }
     }
-
-    /// "static", "dynamic: libc.so.6", "fails", "unknown".
-    pub fn label(&self) -> String {
-        match self.result {
-            Verdict::Dynamic if !self.needed.is_empty() => {
-                format!("dynamic: {}", self.needed.join(", "))
-            }
-            Verdict::Dynamic => match &self.interpreter {
-                Some(i) => format!("dynamic: needs {i}"),
-                None => "dynamic".into(),
-            },
-            Verdict::Static if self.pie => "static-pie".into(),
-            v => v.as_str().into(),
-        }
-    }
 }
 
 /// A path in JSON output: shown lossily (a file name need not be UTF-8,

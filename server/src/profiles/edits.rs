@@ -534,7 +534,10 @@ fn file_label(root: &Path, f: &Path) -> String {
 }
 
 fn result_label(result: &[(String, Link)]) -> String {
-    let mut labels: Vec<String> = result.iter().map(|(_, l)| l.label()).collect();
+    let mut labels: Vec<String> = result
+        .iter()
+        .map(|(_, l)| crate::report::label(l))
+        .collect();
     labels.dedup();
     labels.join(", ")
 }

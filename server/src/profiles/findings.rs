@@ -174,7 +174,7 @@ fn image_glibc(rt: &super::Runtime, pkg: &Prediction, what: &str) -> Option<Find
 }
 
 fn kind_label(v: &Prediction) -> String {
-    v.link.label()
+    crate::report::label(&v.link)
 }
 
 /// All findings: per profile, plus drift between Makefile builds and the

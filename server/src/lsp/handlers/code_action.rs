@@ -135,7 +135,7 @@ fn actions(
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!(
                 "Build with {what} (→ {}) — editor prediction only (.vscode/settings.json)",
-                f.link.label()
+                crate::report::label(&f.link)
             ),
             kind: Some(CodeActionKind::QUICKFIX),
             diagnostics: (!ours.is_empty()).then(|| ours.clone()),

@@ -44,7 +44,7 @@ pub fn compute(st: &mut Session, params: Value) -> Result<Value> {
         crate::predict::Verdict::Fails => "error",
         _ => "info",
     };
-    let mut label = format!("linklens: {}", p.link.label());
+    let mut label = format!("linklens: {}", crate::report::label(&p.link));
     if mains.len() > 1 {
         label.push_str(&format!(" (+{} more)", mains.len() - 1));
     }
