@@ -70,14 +70,6 @@ fn require(tool: &str, args: &[&str], install: &str) {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
-
 /// The newest GLIBC_x.y among a binary's version needs, per `objdump -T`.
 fn objdump_floor(bin: &Path) -> Option<String> {
     let out = Command::new("objdump").arg("-T").arg(bin).output().unwrap();
@@ -130,10 +122,11 @@ fn hermetic(cmd: &mut Command, env: &[(&str, &str)]) {
 
 fn run(case: &Case, work: &Path) -> Result<(), String> {
     let dir = work.join(case.name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
-    copy_dir(
+    common::fs::copy_tree(
         &repo().join("tests/fixtures/glibc").join(case.fixture),
         &dir,
-    );
+    )
+    .unwrap();
     if case.fixture == "archive" {
         // The archive is built here, by the real gcc and ar.
         let ok = Command::new("gcc")
@@ -299,7 +292,7 @@ fn main() -> ExitCode {
 /// case above builds for real (GLIBC_2.3.2).
 fn min_glibc(work: &Path) -> Result<(), String> {
     let dir = work.join("min-glibc");
-    copy_dir(&repo().join("tests/fixtures/glibc/netuser"), &dir);
+    common::fs::copy_tree(&repo().join("tests/fixtures/glibc/netuser"), &dir).unwrap();
     let r = linklens(&dir, &[], &["check", "--json", "--min-glibc", "2.28"]);
     let p = &r["packages"][0];
     let caveat = p["caveats"]
@@ -333,7 +326,7 @@ fn dockerfile(work: &Path) -> Result<(), String> {
     let mut codes = Vec::new();
     for fin in ["debian:11-slim", "debian:12-slim"] {
         let dir = work.join(format!("docker-{}", fin.replace([':', '.'], "-")));
-        copy_dir(&repo().join("tests/fixtures/glibc/netuser"), &dir);
+        common::fs::copy_tree(&repo().join("tests/fixtures/glibc/netuser"), &dir).unwrap();
         std::fs::write(
             dir.join("Dockerfile"),
             format!(
@@ -376,7 +369,7 @@ fn dockerfile(work: &Path) -> Result<(), String> {
 fn editor(work: &Path) -> Result<(), String> {
     use common::lsp_client::{LspClient, file_uri};
     let dir = work.join("editor");
-    copy_dir(&repo().join("tests/fixtures/glibc/netuser"), &dir);
+    common::fs::copy_tree(&repo().join("tests/fixtures/glibc/netuser"), &dir).unwrap();
     let uri = file_uri(&dir);
     let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &dir);
     c.scoped_settings

@@ -8,6 +8,10 @@
 //! The observed truth for go1.26.8 is documented in docs/ground-truth.md; the
 //! matrix below mirrors tests/fixtures/gt/observe.py, which generated that doc.
 
+#[allow(dead_code)]
+mod common;
+
+use common::fs::{copy_tree, which};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
@@ -535,26 +539,6 @@ fn run_tool(cmd: &mut Command) -> Result<(), String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), dest)?;
-        }
-    }
-    Ok(())
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(tool))
-        .find(|p| p.is_file())
 }
 
 /// The environment shared by `go build` and `linklens check` for one case.

@@ -11,6 +11,10 @@
 //! `REALWORLD_ONLY=cross|gowork|<app name>` runs one group (comma-separated).
 //! Prints `N passed, M failed`; exits 1 when M > 0.
 
+#[allow(dead_code)]
+mod common;
+
+use common::fs::which;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,14 +128,6 @@ fn main() {
     if !cx.failed.is_empty() {
         std::process::exit(1);
     }
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::var("PATH")
-        .ok()?
-        .split(':')
-        .map(|d| Path::new(d).join(tool))
-        .find(|p| p.is_file())
 }
 
 fn ziglang_binary() -> PathBuf {

@@ -16,6 +16,10 @@
 //! missing-header rule is covered by the musl-static case, where pcap.h is
 //! not in musl-gcc's include path).
 
+#[allow(dead_code)]
+mod common;
+
+use common::fs::{copy_tree, which};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -427,24 +431,4 @@ fn compare(truth: &Link, pred: &Link) -> Result<String, String> {
             .collect::<Vec<_>>()
             .join("\n"))
     }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), dest)?;
-        }
-    }
-    Ok(())
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(tool))
-        .find(|p| p.is_file())
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 /// Comments, string and character literals, and preprocessor lines
 /// replaced by spaces, so that only code is left.
-fn code_only(text: &str) -> String {
+pub(crate) fn code_only(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -283,7 +283,7 @@ fn libc_script(cfg: &Config) -> Option<PathBuf> {
 /// Calls in function bodies: an identifier followed by `(` inside braces,
 /// not a type tag (`struct stat` is no call of stat()).
 fn body_calls(text: &str) -> Vec<String> {
-    let code = strip(text);
+    let code = super::csource::code_only(text);
     let b = code.as_bytes();
     let mut out = Vec::new();
     let mut depth = 0usize;
@@ -325,61 +325,6 @@ fn body_calls(text: &str) -> Vec<String> {
         if !c.is_ascii_whitespace() {
             prev_word = "";
         }
-        i += 1;
-    }
-    out
-}
-
-/// Comments, literals and preprocessor lines blanked out.
-fn strip(text: &str) -> String {
-    let b = text.as_bytes();
-    let mut out = String::with_capacity(b.len());
-    let mut i = 0;
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        if line_start && c == b'#' {
-            while i < b.len() && b[i] != b'\n' {
-                if b[i] == b'\\' && b.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                i += 1;
-            }
-            i += 2;
-            out.push(' ');
-            continue;
-        }
-        if c == b'"' || c == b'\'' {
-            i += 1;
-            while i < b.len() && b[i] != c && b[i] != b'\n' {
-                if b[i] == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-            out.push(' ');
-            continue;
-        }
-        if c == b'\n' {
-            line_start = true;
-        } else if !c.is_ascii_whitespace() {
-            line_start = false;
-        }
-        out.push(if c.is_ascii() { c as char } else { ' ' });
         i += 1;
     }
     out
