@@ -541,6 +541,10 @@ fn fetch_app(cx: &Ctx, app: &App, deps: bool) -> Result<PathBuf, String> {
     let dir = v["Dir"]
         .as_str()
         .ok_or_else(|| format!("go mod download: {v}"))?;
+    // A fresh target/ has no src/ yet; a copy cut short is made again (cp
+    // -r into an existing directory would nest the tree).
+    let _ = std::fs::remove_dir_all(&src);
+    std::fs::create_dir_all(src.parent().expect("src has a parent")).map_err(|e| e.to_string())?;
     let status = Command::new("cp")
         .arg("-r")
         .arg(dir)
