@@ -26,6 +26,18 @@ pub fn label(l: &Link) -> String {
     }
 }
 
+/// "dynamic, glibc floor GLIBC_2.3.2" (the fix that lowers the floor:
+/// the floor is what it changes); "fails" and the others as [`label`].
+pub fn floor_label(l: &Link) -> String {
+    if l.result != Verdict::Dynamic {
+        return label(l);
+    }
+    format!(
+        "dynamic, glibc floor {}",
+        l.glibc_floor.as_deref().unwrap_or("unknown")
+    )
+}
+
 /// "dynamic: internal linker, interpreter /lib64/ld-linux-x86-64.so.2,
 /// needs libc.so.6" (the line under each package in `check`).
 pub fn verdict_line(p: &Prediction) -> String {

@@ -308,6 +308,19 @@ impl CToolchain {
         tc
     }
 
+    /// The system's own glibc toolchain for `goarch` (the native gcc, or
+    /// Debian's `<triple>-gcc` cross sysroot): whose `libc.so.6` version
+    /// tables stand in for zig's glibc stubs, which zig builds from its
+    /// own sources and never keeps as files (`predict::glibc`).
+    pub fn system_glibc(goarch: &str, env: &Environ) -> Option<CToolchain> {
+        let cc = if host_goarch() == Some(goarch) {
+            "gcc".to_string()
+        } else {
+            format!("{}-gcc", gnu_triple(goarch)?)
+        };
+        Some(CToolchain::detect(&[cc], env, "linux", goarch))
+    }
+
     /// The directories this toolchain's libc lives in, in search order
     /// (where `libc.so.6`/`libc.a` are looked for): the cross sysroot's
     /// `lib` first for a cross compiler. Empty for `zig cc`, whose libc is

@@ -256,6 +256,11 @@ fn run_in(
     if let Some(min) = &opts.min_glibc {
         for p in &mut report.packages {
             crate::predict::glibc::require_min(cfg, p, min);
+            // The build that lowers the floor, predicted (zig cc against
+            // the minimum glibc's stubs).
+            if let Some(f) = engine.glibc_fix(cfg, p, min) {
+                p.fixes.push(f);
+            }
         }
     }
     if opts.cross_check {
@@ -392,14 +397,16 @@ fn render_one(p: &Prediction) -> String {
     for c in &p.caveats {
         s.push_str(&format!("  caveat ({}): {}\n", c.code, c.message));
     }
-    // Only fixes predicted to reach static are offered as fixes; the
-    // others are shown apart, as information.
-    let (fixes, others): (Vec<_>, Vec<_>) = p
-        .fixes
-        .iter()
+    // Only fixes predicted to reach static are offered as fixes, apart
+    // from the one that lowers the glibc floor (`--min-glibc`); the others
+    // are shown apart, as information.
+    let (glibc, rest): (Vec<_>, Vec<_>) = p.fixes.iter().partition(|f| f.id == "zig-glibc");
+    let (fixes, others): (Vec<_>, Vec<_>) = rest
+        .into_iter()
         .partition(|f| f.link.result == Verdict::Static);
     for (heading, list) in [
         ("to build it static:", fixes),
+        ("to lower the glibc floor:", glibc),
         ("also predicted (not static):", others),
     ] {
         if list.is_empty() {
@@ -407,7 +414,12 @@ fn render_one(p: &Prediction) -> String {
         }
         s.push_str(&format!("  {heading}\n"));
         for f in list {
-            let mut line = format!("    {:<64} → {}", f.title, crate::report::label(&f.link));
+            let label = if f.id == "zig-glibc" {
+                crate::report::floor_label(&f.link)
+            } else {
+                crate::report::label(&f.link)
+            };
+            let mut line = format!("    {:<64} → {label}", f.title);
             if f.link.result == Verdict::Fails
                 && let Some(e) = &f.link.error
             {
@@ -420,6 +432,9 @@ fn render_one(p: &Prediction) -> String {
                     .find(|(k, _)| k == "CC")
                     .map(|(_, v)| v.as_str());
                 line.push_str(match cc {
+                    _ if f.id == "zig-glibc" => {
+                        "  [zig is not installed: pip install ziglang, and put its zig on PATH]"
+                    }
                     Some(c) if c.starts_with("zig ") => {
                         "  [zig is not installed: pip install ziglang, or a musl cross compiler for the target]"
                     }

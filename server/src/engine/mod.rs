@@ -383,6 +383,56 @@ impl Engine {
             })
             .collect()
     }
+
+    /// The fix that lowers `pred`'s glibc floor to `min` (see
+    /// [`glibc_fix_variant`]): its link is the engine's prediction of that
+    /// build, with the lowered floor, as once zig is installed; `available`
+    /// says whether `zig` is on PATH (looked up, never run). Symbols the
+    /// older glibc does not have are what it breaks (the link fails on them).
+    pub fn glibc_fix(&self, cfg: &Config, pred: &Prediction, min: &[u32]) -> Option<Fix> {
+        let v = glibc_fix_variant(cfg, pred, min)?;
+        let both = self.predict_variant(cfg, pred, &v)?;
+        let (_, vp) = &*both;
+        if vp.link.result == Verdict::Fails && vp.link.error == pred.link.error {
+            return None;
+        }
+        let breaks = vp
+            .link
+            .glibc_floor_source
+            .iter()
+            .flat_map(|f| &f.notes)
+            .filter(|n| n.contains("has no version at or below"))
+            .map(|n| {
+                let head = n.split_once("; ").map_or(n.as_str(), |(h, _)| h);
+                format!("{head}: this build fails on it")
+            })
+            .collect();
+        Some(Fix {
+            id: v.id.to_string(),
+            title: v.title.clone(),
+            env: v.env.clone(),
+            tags: v.add_tags.clone(),
+            ldflags: v.add_ldflags.clone(),
+            breaks,
+            link: vp.link.clone(),
+            caveats: vp.caveats.clone(),
+            available: crate::buildcfg::trust::lookup_path("zig", &cfg.env).is_some(),
+        })
+    }
+}
+
+/// The variant that lowers `pred`'s glibc floor to `min` (`zig-glibc`):
+/// only for a dynamic glibc link on Linux whose predicted floor is above
+/// `min`, that is where `glibc-too-new` applies.
+pub fn glibc_fix_variant(cfg: &Config, pred: &Prediction, min: &[u32]) -> Option<Variant> {
+    if cfg.goos != "linux"
+        || cfg.c_toolchain.libc != crate::buildcfg::ctoolchain::Libc::Glibc
+        || pred.link.result != Verdict::Dynamic
+    {
+        return None;
+    }
+    predict::glibc::too_new(pred, min)?;
+    Variant::zig_glibc(&cfg.goarch, min)
 }
 
 /// The variants that may make `pred` static, least invasive first (see
@@ -454,6 +504,86 @@ mod tests {
         engine.clear_caches();
         let cleared = engine.predict_variant(&cfg, &pred, &v).unwrap();
         assert!(!Arc::ptr_eq(&after, &cleared));
+    }
+
+    /// The `zig-glibc` fix exists exactly where `glibc-too-new` applies (a
+    /// dynamic glibc link whose floor is above the minimum), names zig's
+    /// target for that glibc, and carries the floor the engine predicts for
+    /// that build, whether or not zig is on PATH (`available` says which).
+    #[test]
+    fn zig_glibc_fix_only_where_the_floor_is_above_the_minimum() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
+        std::fs::write(
+            dir.join("main.go"),
+            "package main\n\nimport (\n\t\"net\"\n\t\"os/user\"\n)\n\nfunc main() { user.Current(); net.LookupHost(\"x\") }\n",
+        )
+        .unwrap();
+        let mut env = crate::buildcfg::trust::process_env();
+        for k in [
+            "CC",
+            "CGO_ENABLED",
+            "GOOS",
+            "GOARCH",
+            "CGO_LDFLAGS",
+            "GOFLAGS",
+        ] {
+            env.remove(k);
+        }
+        let engine = Engine::new(Toolchain::discover(&env));
+        let (cfg, _) = engine.config(&env, &[]).unwrap();
+        let pred = engine.predict_dir(&cfg, &dir).unwrap().unwrap();
+        assert_eq!(pred.link.result, Verdict::Dynamic, "{:?}", pred.link);
+        // This machine's glibc (2.36): pthread_attr_getstack@GLIBC_2.34.
+        assert_eq!(pred.link.glibc_floor.as_deref(), Some("GLIBC_2.34"));
+
+        let triple = predict::glibc::zig_triple(&cfg.goarch).unwrap();
+        let v = glibc_fix_variant(&cfg, &pred, &[2, 28, 0]).expect("2.34 is above 2.28");
+        assert_eq!(v.id, "zig-glibc");
+        let cc = format!("zig cc -target {triple}.2.28");
+        assert_eq!(v.env, vec![("CC".to_string(), cc.clone())]);
+        assert_eq!(v.title, format!("CC=\"{cc}\""));
+        assert_eq!(glibc_fix_variant(&cfg, &pred, &[2, 28]), Some(v));
+        // At or above the floor: nothing to lower.
+        for min in [&[2, 34][..], &[2, 34, 0], &[2, 36]] {
+            assert_eq!(glibc_fix_variant(&cfg, &pred, min), None, "{min:?}");
+            assert!(engine.glibc_fix(&cfg, &pred, min).is_none(), "{min:?}");
+        }
+        // The static fixes never include it.
+        assert!(
+            engine
+                .fixes(&cfg, &pred)
+                .iter()
+                .all(|f| f.id != "zig-glibc")
+        );
+
+        let fix = engine.glibc_fix(&cfg, &pred, &[2, 28]).unwrap();
+        assert_eq!(fix.link.result, Verdict::Dynamic, "{:?}", fix.link);
+        assert_eq!(fix.link.glibc_floor.as_deref(), Some("GLIBC_2.3.2"));
+        assert!(fix.breaks.is_empty(), "{:?}", fix.breaks);
+        let zig = crate::buildcfg::trust::lookup_path("zig", &cfg.env);
+        assert_eq!(fix.available, zig.is_some());
+
+        // No zig on PATH: the same prediction, not available.
+        let mut bare = env.clone();
+        bare.insert("PATH".into(), "/usr/bin:/bin".into());
+        let (bcfg, _) = engine.config(&bare, &[]).unwrap();
+        if crate::buildcfg::trust::lookup_path("zig", &bcfg.env).is_none() {
+            let f = engine.glibc_fix(&bcfg, &pred, &[2, 28]).unwrap();
+            assert!(!f.available);
+            assert_eq!(f.link.glibc_floor.as_deref(), Some("GLIBC_2.3.2"));
+        }
+
+        // Static (cgo off), or not glibc (musl-gcc): no floor, no fix.
+        for (k, val) in [("CGO_ENABLED", "0"), ("CC", "musl-gcc")] {
+            let mut e = env.clone();
+            e.insert(k.into(), val.into());
+            let (c, _) = engine.config(&e, &[]).unwrap();
+            let p = engine.predict_dir(&c, &dir).unwrap().unwrap();
+            assert!(glibc_fix_variant(&c, &p, &[2, 28]).is_none(), "{k}={val}");
+        }
     }
 
     /// `check` predicts the fixes with graphs that reuse the base

@@ -2,6 +2,7 @@
 //! the fixes offered to the user and the rows of the hover table.
 
 use super::{CgoPackage, Verdict, stdcgo};
+use crate::buildcfg::ctoolchain::CToolchain;
 use crate::buildcfg::flags::PerPackage;
 use crate::buildcfg::{Config, Toolchain};
 
@@ -13,6 +14,10 @@ pub struct Variant {
     pub env: Vec<(String, String)>,
     pub add_tags: Vec<String>,
     pub add_ldflags: Vec<String>,
+    /// Predicted as once its C compiler is installed: the fix tells what
+    /// installing it gives (its `available` says whether it is), rather
+    /// than go's "C compiler not found".
+    pub cc_assumed: bool,
 }
 
 pub const STATIC_LDFLAGS: [&str; 4] = ["-linkmode", "external", "-extldflags", "-static"];
@@ -25,6 +30,7 @@ impl Variant {
             env: vec![("CGO_ENABLED".into(), "0".into())],
             add_tags: vec![],
             add_ldflags: vec![],
+            cc_assumed: false,
         }
     }
 
@@ -53,6 +59,7 @@ impl Variant {
             env: vec![],
             add_tags: tags.iter().map(|t| t.to_string()).collect(),
             add_ldflags: vec![],
+            cc_assumed: false,
         }
     }
 
@@ -63,6 +70,7 @@ impl Variant {
             env: vec![],
             add_tags: vec![],
             add_ldflags: STATIC_LDFLAGS.iter().map(|s| s.to_string()).collect(),
+            cc_assumed: false,
         }
     }
 
@@ -73,6 +81,7 @@ impl Variant {
             env: vec![("CC".into(), "musl-gcc".into())],
             add_tags: vec![],
             add_ldflags: STATIC_LDFLAGS.iter().map(|s| s.to_string()).collect(),
+            cc_assumed: false,
         }
     }
 
@@ -105,7 +114,28 @@ impl Variant {
             env: vec![],
             add_tags: vec![],
             add_ldflags: vec!["-extldflags".into(), "-static".into()],
+            cc_assumed: false,
         }
+    }
+
+    /// `CC="zig cc -target x86_64-linux-gnu.2.28"`: a dynamic glibc link
+    /// against zig's stubs of glibc `min`, whose floor is at most `min`
+    /// (`None` for an architecture zig names no glibc target for). Offered
+    /// when the floor is above the minimum glibc (`engine::glibc_fix`).
+    pub fn zig_glibc(goarch: &str, min: &[u32]) -> Option<Variant> {
+        let triple = super::glibc::zig_triple(goarch)?;
+        let cc = format!(
+            "zig cc -target {triple}.{}",
+            super::glibc::version_text(&super::glibc::trim_version(min))
+        );
+        Some(Variant {
+            id: "zig-glibc",
+            title: format!("CC=\"{cc}\""),
+            env: vec![("CC".into(), cc)],
+            add_tags: vec![],
+            add_ldflags: vec![],
+            cc_assumed: true,
+        })
     }
 
     /// The configuration for this variant of `base`, for main package `main`.
@@ -132,10 +162,22 @@ impl Variant {
                 args,
             });
         }
-        Config {
+        let mut cfg = Config {
             workdir: base.workdir.clone(),
             ..Config::with_flags(tc, &env, flags)
+        };
+        if self.cc_assumed && cfg.c_toolchain.path.is_none() {
+            // Not installed: its headers are unknown; the system's C
+            // headers for the target stand in (zig's glibc headers have
+            // the same standard ones).
+            cfg.c_toolchain.path = Some(cfg.c_toolchain.program.clone().into());
+            if cfg.c_toolchain.include_dirs.is_empty()
+                && let Some(sys) = CToolchain::system_glibc(&cfg.goarch, &cfg.env)
+            {
+                cfg.c_toolchain.include_dirs = sys.include_dirs;
+            }
         }
+        cfg
     }
 }
 

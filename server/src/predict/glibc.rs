@@ -23,7 +23,7 @@
 
 use super::Prediction;
 use crate::buildcfg::Config;
-use crate::buildcfg::ctoolchain::Libc;
+use crate::buildcfg::ctoolchain::{CToolchain, Libc};
 use crate::gosrc::CgoVerb;
 use crate::load::graph::Graph;
 use serde::Serialize;
@@ -46,6 +46,16 @@ pub fn parse_version(s: &str) -> Option<Version> {
 pub fn version3(s: &str) -> Option<[u32; 3]> {
     let v = parse_version(s).filter(|v| (2..=3).contains(&v.len()))?;
     Some([v[0], v[1], v.get(2).copied().unwrap_or(0)])
+}
+
+/// [2, 28, 0] (a `Copy` setting) → [2, 28]: trailing zeros beyond the
+/// minor version dropped, as glibc names its releases.
+pub fn trim_version(v: &[u32]) -> Version {
+    let mut v = v.to_vec();
+    while v.len() > 2 && v.last() == Some(&0) {
+        v.pop();
+    }
+    v
 }
 
 /// [2, 34] → "2.34".
@@ -631,6 +641,23 @@ pub fn floor(
             }
         }
     }
+    // zig cc builds its glibc stubs from its own tables (never files on
+    // disk): the system glibc's version tables for the target stand in,
+    // read at zig's glibc version, as for a builder image of that glibc.
+    let system;
+    let cfg = match (&cfg.c_toolchain.zig, &target) {
+        (Some(_), Some(_)) => match CToolchain::system_glibc(&cfg.goarch, &cfg.env) {
+            Some(tc) => {
+                system = Config {
+                    c_toolchain: tc,
+                    ..cfg.clone()
+                };
+                &system
+            }
+            None => cfg,
+        },
+        _ => cfg,
+    };
     let libs = link_libraries(cfg, graph, p, &mut notes);
     let want_machine = super::archive::elf_machine(&cfg.goarch);
     let mut tables: Vec<(PathBuf, Arc<Table>)> = Vec::new();
@@ -817,7 +844,7 @@ pub fn lower_to(cfg: &Config, graph: &Graph, p: &Prediction, target: &[u32]) -> 
 }
 
 /// zig's `-target` for a Go architecture (glibc targets).
-fn zig_triple(goarch: &str) -> Option<&'static str> {
+pub fn zig_triple(goarch: &str) -> Option<&'static str> {
     Some(match goarch {
         "amd64" => "x86_64-linux-gnu",
         "arm64" => "aarch64-linux-gnu",
@@ -913,10 +940,7 @@ pub fn floor_line(g: &GlibcFloor) -> String {
 pub fn too_new(p: &Prediction, min: &[u32]) -> Option<super::Caveat> {
     let g = p.link.glibc_floor_source.as_ref()?;
     let v = parse_version(g.version.as_ref()?)?;
-    let mut min = min.to_vec();
-    while min.len() > 2 && min.last() == Some(&0) {
-        min.pop();
-    }
+    let min = trim_version(min);
     let min = min.as_slice();
     if v.as_slice() <= min {
         return None;
