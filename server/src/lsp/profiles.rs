@@ -99,6 +99,30 @@ impl FolderProfiles {
         e
     }
 
+    /// The checked edit of a profile that lowers its glibc floor to `min`
+    /// (`zig-glibc`), cached as the others.
+    pub fn glibc_edit_for(
+        &mut self,
+        engine: &Engine,
+        env: &Environ,
+        id: &str,
+        min: &[u32],
+    ) -> Option<Edit> {
+        let key = format!("{id}\0zig-glibc\0{min:?}");
+        if let Some(e) = self.edits.get(&key) {
+            return e.first().cloned();
+        }
+        let (p, pr) = self
+            .discovery
+            .profiles
+            .iter()
+            .zip(&self.preds)
+            .find(|(p, _)| p.id == id)?;
+        let e = profiles::edits::lower_glibc(engine, env, &self.root, &self.source, p, pr, min);
+        self.edits.insert(key, e.iter().cloned().collect());
+        e
+    }
+
     /// With no build definition in the folder at all: the checked edit that
     /// creates a small Makefile with a static `build` target.
     pub fn create_makefile(&mut self, engine: &Engine, env: &Environ) -> Option<Edit> {

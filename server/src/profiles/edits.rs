@@ -542,8 +542,18 @@ fn result_label(result: &[(String, Link)]) -> String {
     labels.join(", ")
 }
 
+/// "glibc floor GLIBC_2.3.2" (the newest among the packages).
+fn floor_result_label(result: &[(String, Link)]) -> String {
+    let floor = result
+        .iter()
+        .filter_map(|(_, l)| l.glibc_floor.as_deref())
+        .max_by_key(|f| crate::predict::glibc::parse_version(f));
+    format!("glibc floor {}", floor.unwrap_or("unknown"))
+}
+
 fn fix_words(fix: &str) -> String {
     match fix {
+        "zig-glibc" => "build with zig cc against an older glibc".into(),
         "cgo-disabled" => "set CGO_ENABLED=0".into(),
         "netgo-osusergo" => format!("add -tags {}", pure_go_tags().join(",")),
         "musl-static" => {
@@ -611,6 +621,58 @@ pub fn for_profile(
     out
 }
 
+/// What a checked edit must reach.
+enum Goal<'a> {
+    /// Every main package static.
+    Static,
+    /// No `image-*` finding left, and no failing build.
+    RuntimeImage,
+    /// Every main package dynamic with a glibc floor at or below this one.
+    GlibcFloor(&'a [u32]),
+}
+
+/// The checked edit that lowers a profile's glibc floor to `min`: its
+/// `go build` command gets `CC="zig cc -target <triple>.<min>"` (shell
+/// commands only: a Makefile recipe, a script, a just or task recipe).
+/// Kept when every main package it builds is predicted dynamic with a
+/// floor at or below `min` (so zig must be on the build's PATH).
+pub fn lower_glibc(
+    engine: &Engine,
+    base: &Environ,
+    root: &Path,
+    src: &Source,
+    p: &Profile,
+    pred: &ProfilePrediction,
+    min: &[u32],
+) -> Option<Edit> {
+    let file = p.file.as_deref()?;
+    let Origin::Shell { words: Some(w), .. } = &p.origin else {
+        return None;
+    };
+    let goarch = pred.config.as_ref()?.goarch.as_str();
+    let v = crate::predict::fixes::Variant::zig_glibc(goarch, min)?;
+    let (_, cc) = v.env.first()?;
+    let change = shell_env(file, w, "CC", &format!("\"{cc}\""))?;
+    let mut e = check_for(
+        engine,
+        base,
+        root,
+        src,
+        p,
+        v.id,
+        vec![change],
+        Goal::GlibcFloor(&crate::predict::glibc::trim_version(min)),
+    )?;
+    // "Makefile: build with CC="zig cc -target …" → glibc floor GLIBC_2.3.2".
+    e.title = format!(
+        "{}: build with {} → {}",
+        file_label(root, file),
+        v.title,
+        floor_result_label(&e.result)
+    );
+    Some(e)
+}
+
 /// Applies `changes` in memory, re-reads, re-predicts; the edit if it works.
 fn check(
     engine: &Engine,
@@ -620,6 +682,26 @@ fn check(
     p: &Profile,
     fix: &str,
     changes: Vec<Change>,
+) -> Option<Edit> {
+    let goal = if fix == "runtime-image" {
+        Goal::RuntimeImage
+    } else {
+        Goal::Static
+    };
+    check_for(engine, base, root, src, p, fix, changes, goal)
+}
+
+/// [`check`] against an explicit goal.
+#[allow(clippy::too_many_arguments)]
+fn check_for(
+    engine: &Engine,
+    base: &Environ,
+    root: &Path,
+    src: &Source,
+    p: &Profile,
+    fix: &str,
+    changes: Vec<Change>,
+    goal: Goal,
 ) -> Option<Edit> {
     let mut overlay = src.clone();
     let mut files: Vec<PathBuf> = changes.iter().map(|c| c.file.clone()).collect();
@@ -651,19 +733,28 @@ fn check(
     if npred.packages.is_empty() {
         return None;
     }
-    let ok = if fix == "runtime-image" {
-        findings::for_profile(np, &npred)
-            .iter()
-            .all(|f| !f.code.starts_with("image-"))
-            && npred
-                .packages
+    let ok = match goal {
+        Goal::RuntimeImage => {
+            findings::for_profile(np, &npred)
                 .iter()
-                .all(|x| x.link.result != Verdict::Fails)
-    } else {
-        npred
+                .all(|f| !f.code.starts_with("image-"))
+                && npred
+                    .packages
+                    .iter()
+                    .all(|x| x.link.result != Verdict::Fails)
+        }
+        Goal::Static => npred
             .packages
             .iter()
-            .all(|x| x.link.result == Verdict::Static)
+            .all(|x| x.link.result == Verdict::Static),
+        Goal::GlibcFloor(min) => npred.packages.iter().all(|x| {
+            x.link.result == Verdict::Dynamic
+                && x.link
+                    .glibc_floor
+                    .as_deref()
+                    .and_then(crate::predict::glibc::parse_version)
+                    .is_some_and(|f| f.as_slice() <= min)
+        }),
     };
     if !ok {
         return None;
@@ -681,13 +772,13 @@ fn check(
             .collect::<Vec<_>>()
             .join(", "),
         fix_words(fix),
-        if fix == "runtime-image" {
-            format!(
+        match goal {
+            Goal::RuntimeImage => format!(
                 "binary stays {}, the image provides it",
                 result_label(&result)
-            )
-        } else {
-            result_label(&result)
+            ),
+            Goal::GlibcFloor(_) => floor_result_label(&result),
+            Goal::Static => result_label(&result),
         }
     );
     Some(Edit {

@@ -65,6 +65,23 @@ fn actions(
     let main_dir = st.mains[main].pred.dir.clone();
     let mut builds = st.profile_fixes_for_main(folder, &main_dir);
     builds.sort_by_key(|(_, e)| fixes::invasiveness(&e.fix));
+    // `glibc-too-new` (or no diagnostic named): the build against the
+    // minimum glibc with zig cc, in the project's own build if one builds
+    // this main, else in the editor's settings.
+    let ours = our_diagnostics(&p);
+    let glibc_diags: Vec<Diagnostic> = ours
+        .iter()
+        .filter(|d| d.code == Some(NumberOrString::String(GLIBC_TOO_NEW.into())))
+        .cloned()
+        .collect();
+    let glibc_min = st
+        .folder(folder)
+        .and_then(|f| f.settings.min_glibc)
+        .filter(|_| ours.is_empty() || !glibc_diags.is_empty());
+    let glibc_builds = match glibc_min {
+        Some(min) => st.profile_glibc_fixes_for_main(folder, &main_dir, &min),
+        None => Vec::new(),
+    };
     let blocked = settings_blocked(st, folder)
         .filter(|_| st.caps.disabled_actions)
         .map(|reason| CodeActionDisabled { reason });
@@ -86,7 +103,6 @@ fn actions(
     let Some((_, cfg)) = st.folder_settings(m.folder) else {
         return Ok(None);
     };
-    let ours = our_diagnostics(&p);
     let mut editor = engine.fixes(cfg, &m.pred);
     // Fixes are offered where the build is defined first (the Makefile,
     // Dockerfile, goreleaser or CI build that really makes the binary),
@@ -145,6 +161,40 @@ fn actions(
             ..Default::default()
         }));
     }
+    let glibc_diags = (!glibc_diags.is_empty()).then_some(glibc_diags);
+    for (profile, e) in &glibc_builds {
+        let Some(file) = &profile.file else { continue };
+        actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("{}: {}", profile.name, e.title),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: glibc_diags.clone(),
+            is_preferred: Some(false),
+            data: Some(json!({"profile": e.profile, "fix": e.fix, "file": file, "uri": uri})),
+            ..Default::default()
+        }));
+    }
+    // Offered where zig is installed and the older glibc has every symbol.
+    if let Some(min) = glibc_min
+        && glibc_builds.is_empty()
+        && !omit_editor
+        && let Some(f) = engine.glibc_fix(cfg, &m.pred, &min).filter(|f| {
+            f.available && f.breaks.is_empty() && f.link.result == crate::predict::Verdict::Dynamic
+        })
+    {
+        actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!(
+                "Build with {} (→ glibc floor {}) — editor prediction only (.vscode/settings.json)",
+                f.title,
+                f.link.glibc_floor.as_deref().unwrap_or("unknown")
+            ),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: glibc_diags.clone(),
+            is_preferred: Some(false),
+            disabled: blocked.clone(),
+            data: Some(json!({"fix": f.id, "main": m.pred.dir, "uri": uri})),
+            ..Default::default()
+        }));
+    }
     // Saying the dynamic linking is intended, go-directive style.
     let code = ours
         .first()
@@ -191,6 +241,8 @@ fn actions(
     }
     Ok((!actions.is_empty()).then_some(actions))
 }
+
+const GLIBC_TOO_NEW: &str = "glibc-too-new";
 
 /// Quick fixes for the profile findings under the requested range: the
 /// profile's checked edits, resolved lazily into a workspace edit.

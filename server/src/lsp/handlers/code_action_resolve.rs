@@ -43,7 +43,17 @@ fn resolve(st: &mut Session, mut a: CodeAction, show: &mut Option<String>) -> Re
         data["fix"].as_str(),
         data["file"].as_str(),
     ) {
-        a.edit = Some(profile_edit(st, &PathBuf::from(file), profile, fix)?);
+        let file = PathBuf::from(file);
+        if fix == "zig-glibc" {
+            let Some(e) = st.profile_glibc_edit(&file, profile) else {
+                return Err(Error::invalid_params(format!(
+                    "the fix {fix} of {profile} no longer applies; request code actions again"
+                )));
+            };
+            a.edit = Some(workspace_edit(st, &e)?);
+            return Ok(a);
+        }
+        a.edit = Some(profile_edit(st, &file, profile, fix)?);
         return Ok(a);
     }
     let (Some(fix_id), Some(main)) = (data["fix"].as_str(), data["main"].as_str()) else {
@@ -61,11 +71,14 @@ fn resolve(st: &mut Session, mut a: CodeAction, show: &mut Option<String>) -> Re
     let (Some(engine), Some((settings, cfg))) = (st.engine(), st.folder_settings(folder)) else {
         return Err(Error::internal_error());
     };
-    let Some(fix) = engine
-        .fixes(cfg, &m.pred)
-        .into_iter()
-        .find(|f| f.id == fix_id)
-    else {
+    let found = match settings.min_glibc {
+        Some(min) if fix_id == "zig-glibc" => engine.glibc_fix(cfg, &m.pred, &min),
+        _ => engine
+            .fixes(cfg, &m.pred)
+            .into_iter()
+            .find(|f| f.id == fix_id),
+    };
+    let Some(fix) = found else {
         return Err(Error::invalid_params(format!(
             "fix {fix_id} no longer applies"
         )));

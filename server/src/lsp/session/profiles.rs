@@ -229,6 +229,53 @@ impl Session {
         out
     }
 
+    /// The project's own builds of the main package in `main_dir` whose
+    /// glibc floor is above `min`, each with its checked edit that lowers
+    /// it (`zig-glibc`): where the `glibc-too-new` fix belongs.
+    pub fn profile_glibc_fixes_for_main(
+        &mut self,
+        folder: FolderId,
+        main_dir: &Path,
+        min: &[u32],
+    ) -> Vec<(crate::profiles::Profile, crate::profiles::Edit)> {
+        let env = self.profile_env();
+        let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&folder)) else {
+            return Vec::new();
+        };
+        let builds: Vec<crate::profiles::Profile> = fp
+            .discovery
+            .profiles
+            .iter()
+            .zip(&fp.preds)
+            .filter(|(p, pr)| {
+                p.file.is_some()
+                    && pr.packages.iter().any(|k| {
+                        k.dir == main_dir && crate::predict::glibc::too_new(k, min).is_some()
+                    })
+            })
+            .map(|(p, _)| p.clone())
+            .collect();
+        builds
+            .into_iter()
+            .filter_map(|p| {
+                let e = fp.glibc_edit_for(engine, &env, &p.id, min)?;
+                Some((p, e))
+            })
+            .collect()
+    }
+
+    /// The `zig-glibc` edit of profile `id` in the folder holding `path`,
+    /// against the folder's `linklens.minGlibc`.
+    pub fn profile_glibc_edit(&mut self, path: &Path, id: &str) -> Option<crate::profiles::Edit> {
+        let i = self.folder_of(path)?;
+        let min = self.folder(i)?.settings.min_glibc?;
+        let env = self.profile_env();
+        let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&i)) else {
+            return None;
+        };
+        fp.glibc_edit_for(engine, &env, id, &min)
+    }
+
     /// The suppression quick fixes for a diagnostic at `at` in `path` on
     /// main package `main_dir`: `//linklens:ignore` at the end of the
     /// import's line (for a chain hop), and `//linklens:expect dynamic`
