@@ -257,12 +257,20 @@ fn main() -> ExitCode {
             min_glibc as fn(&Path) -> Result<(), String>,
         ),
         (
+            "--min-glibc 2.28: the zig-glibc fix, built for real with its CC, has the floor it predicts",
+            zig_fix,
+        ),
+        (
             "Dockerfile: debian:11-slim final image is too old for a bookworm build",
             dockerfile,
         ),
         (
-            "editor: linklens.minGlibc gives glibc-too-new on the import, hover the distros",
+            "editor: linklens.minGlibc gives glibc-too-new on the import, hover the distros, the zig quick fix",
             editor,
+        ),
+        (
+            "editor: the zig quick fix edits the Makefile that builds the main; make builds it at that floor",
+            editor_makefile,
         ),
     ] {
         if !name.contains(&filter) {
@@ -319,6 +327,247 @@ fn min_glibc(work: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A directory with `zig` in it: a link to the zig binary that PyPI's
+/// `ziglang` ships inside its package (pip puts no `zig` on PATH).
+fn zig_dir(work: &Path) -> Result<PathBuf, String> {
+    let dir = work.join("zig-bin");
+    let zig = dir.join("zig");
+    if zig.exists() {
+        return Ok(dir);
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import ziglang, os; print(os.path.dirname(ziglang.__file__))",
+        ])
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    let pkg = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    if !pkg.join("zig").is_file() {
+        return Err(format!("no zig binary in {}", pkg.display()));
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(pkg.join("zig"), &zig).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+/// PATH with `dir` first.
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The `zig-glibc` fix of `check --json`'s first package.
+fn zig_glibc_fix(report: &Value) -> Option<Value> {
+    report["packages"][0]["fixes"]
+        .as_array()?
+        .iter()
+        .find(|f| f["id"] == "zig-glibc")
+        .cloned()
+}
+
+/// `--min-glibc 2.28` on net+os/user offers `zig-glibc`, predicted by the
+/// engine: the floor its `link` predicts is the real binary's when the
+/// package is built with the fix's own CC (zig from PyPI on PATH). Without
+/// zig on PATH the fix is the same, marked unavailable; at 2.34 there is
+/// none.
+fn zig_fix(work: &Path) -> Result<(), String> {
+    let dir = work.join("zig-fix");
+    common::fs::copy_tree(&repo().join("tests/fixtures/glibc/netuser"), &dir).unwrap();
+    let path = path_with(&zig_dir(work)?);
+    let with_zig: &[(&str, &str)] = &[("PATH", &path)];
+    let args = ["check", "--json", "--min-glibc", "2.28"];
+    let fix = zig_glibc_fix(&linklens(&dir, with_zig, &args))
+        .ok_or("no zig-glibc fix with --min-glibc 2.28")?;
+    let cc = fix["env"]
+        .as_array()
+        .and_then(|e| e.iter().find(|kv| kv[0] == "CC"))
+        .and_then(|kv| kv[1].as_str())
+        .unwrap_or_default()
+        .to_string();
+    if cc != "zig cc -target x86_64-linux-gnu.2.28"
+        || fix["title"] != "CC=\"zig cc -target x86_64-linux-gnu.2.28\""
+        || fix["available"] != true
+    {
+        return Err(format!("zig-glibc fix: {fix:#}"));
+    }
+    let predicted = fix["link"]["glibc_floor"]
+        .as_str()
+        .ok_or_else(|| format!("the fix predicts no floor: {}", fix["link"]))?
+        .to_string();
+    if fix["link"]["result"] != "dynamic" {
+        return Err(format!("the fix's link: {}", fix["link"]));
+    }
+    // zig not on PATH (it is not, here): the same prediction, unavailable.
+    let bare = zig_glibc_fix(&linklens(&dir, &[], &args)).ok_or("no fix without zig")?;
+    if bare["available"] != false || bare["link"]["glibc_floor"] != predicted.as_str() {
+        return Err(format!("without zig on PATH: {bare:#}"));
+    }
+    let mut text = Command::new(env!("CARGO_BIN_EXE_linklens"));
+    text.current_dir(&dir)
+        .args(["check", "--min-glibc", "2.28"])
+        .env("LINKLENS_INDEX", "off");
+    hermetic(&mut text, &[]);
+    let text = String::from_utf8_lossy(&text.output().unwrap().stdout).into_owned();
+    let line = text
+        .split("  to lower the glibc floor:\n")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_default();
+    if !line.starts_with("    CC=\"zig cc -target x86_64-linux-gnu.2.28\"")
+        || !line.contains(&format!("→ dynamic, glibc floor {predicted}"))
+        || !line.contains("[zig is not installed: pip install ziglang")
+    {
+        return Err(format!("check's text has no zig line: {text}"));
+    }
+    if zig_glibc_fix(&linklens(
+        &dir,
+        with_zig,
+        &["check", "--json", "--min-glibc", "2.34"],
+    ))
+    .is_some()
+    {
+        return Err("a zig-glibc fix with the floor equal to the minimum".into());
+    }
+    // The real build, with the fix's CC.
+    let mut build = Command::new("go");
+    build.current_dir(&dir).args(["build", "-o", "bin", "."]);
+    hermetic(&mut build, &[("PATH", &path), ("CC", &cc)]);
+    let out = build.output().map_err(|e| format!("go build: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "go build with CC={cc:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let real = objdump_floor(&dir.join("bin"));
+    if real.as_deref() != Some(predicted.as_str()) {
+        return Err(format!(
+            "the fix predicts {predicted}, the binary built with it has {real:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// The quick fixes offered on a diagnostic.
+fn code_actions(c: &mut common::lsp_client::LspClient, uri: &str, d: &Value) -> Vec<Value> {
+    c.call(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d], "only": ["quickfix"]}}),
+    )
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+}
+
+/// The language server on a copy of net+os/user with `linklens.minGlibc:
+/// "2.28"` and zig on its PATH, and its `glibc-too-new` diagnostic.
+fn glibc_server(
+    work: &Path,
+    name: &str,
+    makefile: Option<&str>,
+) -> Result<(common::lsp_client::LspClient, PathBuf, Value), String> {
+    use common::lsp_client::{LspClient, file_uri};
+    let dir = work.join(name);
+    common::fs::copy_tree(&repo().join("tests/fixtures/glibc/netuser"), &dir).unwrap();
+    if let Some(m) = makefile {
+        std::fs::write(dir.join("Makefile"), m).unwrap();
+    }
+    let path = path_with(&zig_dir(work)?);
+    let uri = file_uri(&dir);
+    let mut c = LspClient::start_with(env!("CARGO_BIN_EXE_linklens"), &dir, |cmd| {
+        hermetic(cmd, &[("PATH", &path)]);
+    });
+    c.scoped_settings
+        .insert(uri.clone(), json!({"linklens.minGlibc": "2.28"}));
+    let caps = json!({"workspace": {"configuration": true, "workspaceFolders": true}});
+    c.initialize_folders(&[dir.as_path()], caps, json!({}));
+    let main = dir.join("main.go");
+    c.open(&main, 1);
+    let d = c.await_diagnostics(&file_uri(&main), |d| {
+        d.iter().any(|d| d["code"] == "glibc-too-new")
+    });
+    let g = d
+        .iter()
+        .find(|d| d["code"] == "glibc-too-new")
+        .cloned()
+        .ok_or("no glibc-too-new diagnostic")?;
+    Ok((c, dir, g))
+}
+
+/// The Makefile's `build` recipe gets zig cc from the quick fix on
+/// `glibc-too-new` (the real build is edited, not the editor's settings);
+/// the edited Makefile, run by make, builds the binary at the floor the
+/// title states.
+fn editor_makefile(work: &Path) -> Result<(), String> {
+    use common::lsp_client::file_uri;
+    let (mut c, dir, g) = glibc_server(
+        work,
+        "editor-makefile",
+        Some(".PHONY: build\nbuild:\n\tgo build -o bin .\n"),
+    )?;
+    let main_uri = file_uri(&dir.join("main.go"));
+    let actions = code_actions(&mut c, &main_uri, &g);
+    let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+    let zig: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["data"]["fix"] == "zig-glibc")
+        .collect();
+    let [a] = zig.as_slice() else {
+        return Err(format!("not one zig-glibc action: {titles:?}"));
+    };
+    let title = a["title"].as_str().unwrap_or_default();
+    if a["data"]["profile"].is_null()
+        || !title.starts_with(
+            "make build: Makefile: build with CC=\"zig cc -target x86_64-linux-gnu.2.28\"",
+        )
+        || !title.ends_with("→ glibc floor GLIBC_2.3.2")
+    {
+        return Err(format!("zig action: {a:#}"));
+    }
+    let resolved = c.call("codeAction/resolve", (*a).clone());
+    c.shutdown();
+    let makefile = dir.join("Makefile");
+    let edits = resolved["edit"]["changes"][file_uri(&makefile)]
+        .as_array()
+        .cloned()
+        .ok_or_else(|| format!("no Makefile edit: {resolved:#}"))?;
+    let mut text = std::fs::read_to_string(&makefile).unwrap();
+    for e in edits.iter().rev() {
+        // One-line ASCII file positions.
+        let off = |p: &Value| {
+            let line = p["line"].as_u64().unwrap() as usize;
+            let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+            start + p["character"].as_u64().unwrap() as usize
+        };
+        let (s, en) = (off(&e["range"]["start"]), off(&e["range"]["end"]));
+        text.replace_range(s..en, e["newText"].as_str().unwrap_or_default());
+    }
+    if !text.contains("\tCC=\"zig cc -target x86_64-linux-gnu.2.28\" go build -o bin .") {
+        return Err(format!("edited Makefile: {text}"));
+    }
+    std::fs::write(&makefile, &text).unwrap();
+    let path = path_with(&zig_dir(work)?);
+    let mut make = Command::new("make");
+    make.current_dir(&dir).arg("build");
+    hermetic(&mut make, &[("PATH", &path)]);
+    let out = make.output().map_err(|e| format!("make: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "make build failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let real = objdump_floor(&dir.join("bin"));
+    if real.as_deref() != Some("GLIBC_2.3.2") {
+        return Err(format!("the title says GLIBC_2.3.2, make built {real:?}"));
+    }
+    Ok(())
+}
+
 /// A Dockerfile building in golang:1.26-bookworm (glibc 2.36, the floor
 /// this machine's real build has) for debian:11-slim (2.31): an error on
 /// the final FROM; debian:12-slim gets none.
@@ -365,27 +614,15 @@ fn dockerfile(work: &Path) -> Result<(), String> {
 
 /// The language server with `linklens.minGlibc: "2.28"`: `glibc-too-new`
 /// on the `"net"` import (the chain to runtime/cgo, whose C sets the
-/// floor), and the hover names the floor and where it runs.
+/// floor), and the hover names the floor and where it runs. Its quick fix
+/// (no build file: the editor's settings) builds with zig cc against 2.28
+/// and says the floor that gives.
 fn editor(work: &Path) -> Result<(), String> {
-    use common::lsp_client::{LspClient, file_uri};
-    let dir = work.join("editor");
-    common::fs::copy_tree(&repo().join("tests/fixtures/glibc/netuser"), &dir).unwrap();
-    let uri = file_uri(&dir);
-    let mut c = LspClient::start(env!("CARGO_BIN_EXE_linklens"), &dir);
-    c.scoped_settings
-        .insert(uri.clone(), json!({"linklens.minGlibc": "2.28"}));
-    let caps = json!({"workspace": {"configuration": true, "workspaceFolders": true}});
-    c.initialize_folders(&[dir.as_path()], caps, json!({}));
+    use common::lsp_client::file_uri;
+    let (mut c, dir, g) = glibc_server(work, "editor", None)?;
+    let g = &g;
     let main = dir.join("main.go");
     let main_uri = file_uri(&main);
-    c.open(&main, 1);
-    let d = c.await_diagnostics(&main_uri, |d| {
-        d.iter().any(|d| d["code"] == "glibc-too-new")
-    });
-    let g = d
-        .iter()
-        .find(|d| d["code"] == "glibc-too-new")
-        .ok_or("no glibc-too-new diagnostic")?;
     let line = g["range"]["start"]["line"].as_u64();
     let text = std::fs::read_to_string(&main).unwrap();
     let at = text
@@ -408,7 +645,28 @@ fn editor(work: &Path) -> Result<(), String> {
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let actions = code_actions(&mut c, &main_uri, g);
+    let zig = actions.iter().find(|a| a["data"]["fix"] == "zig-glibc");
+    let resolved = zig.map(|a| c.call("codeAction/resolve", a.clone()));
     c.shutdown();
+    let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+    let zig = zig.ok_or_else(|| format!("no zig-glibc quick fix: {titles:?}"))?;
+    let title = zig["title"].as_str().unwrap_or_default();
+    if !title.contains("CC=\"zig cc -target x86_64-linux-gnu.2.28\"")
+        || !title.contains("→ glibc floor GLIBC_2.3.2")
+        || !zig["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "glibc-too-new"))
+    {
+        return Err(format!("zig quick fix: {zig:#}"));
+    }
+    let settings = file_uri(&dir.join(".vscode/settings.json"));
+    let edit = resolved.unwrap_or_default()["edit"].to_string();
+    if !edit.contains(&settings)
+        || !edit.contains(r#"\"CC\": \"zig cc -target x86_64-linux-gnu.2.28\""#)
+    {
+        return Err(format!("zig quick fix edit: {edit}"));
+    }
     if !md.contains("runs on glibc ≥ 2.34: Debian 12+") || !md.contains("glibc-too-new") {
         return Err(format!("hover: {md}"));
     }
