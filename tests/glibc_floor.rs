@@ -6,9 +6,10 @@
 //! symbol that sets it) with the same environment, before the build.
 //!
 //! Run: `cargo test -p linklens --features real-toolchain --test glibc_floor`
-//! (needs go, gcc, ar, objdump, aarch64-linux-gnu-gcc with
+//! (needs go, gcc, ar, objdump, make, aarch64-linux-gnu-gcc with
 //! libc6-dev-arm64-cross, and zig from PyPI's `ziglang` for `python3 -m
-//! ziglang`; scripts/test-deps.sh installs them). Filter with
+//! ziglang`, whose binary the zig-glibc cases link onto PATH as `zig`;
+//! scripts/test-deps.sh installs them). Filter with
 //! `GLIBC_FILTER=<substring>`. Prints `N passed, M failed`.
 
 mod common;
@@ -225,6 +226,7 @@ fn main() -> ExitCode {
     require("gcc", &["--version"], "apt-get install gcc");
     require("objdump", &["--version"], "apt-get install binutils");
     require("musl-gcc", &["--version"], "apt-get install musl-tools");
+    require("make", &["--version"], "apt-get install make");
     require(
         "aarch64-linux-gnu-gcc",
         &["--version"],

@@ -142,7 +142,8 @@ The flags are:
 		matches no main package is then an error (exit 2).
 	--min-glibc VERSION
 		the oldest glibc the binaries must run on (2.28): a predicted glibc
-		floor above it is a glibc-too-new finding.
+		floor above it is a glibc-too-new finding, with the fix that lowers
+		it predicted (CC=\"zig cc -target x86_64-linux-gnu.2.28\").
 	--cross-check
 		compare the engine's package graph with `go list -deps -json`.
 	--against BINARY
