@@ -81,12 +81,7 @@ pub fn link(
                 .into_iter()
                 .chain(cfg.cgo_ldflags.iter().cloned())
                 .collect();
-            let dir = pkg.dir.to_string_lossy().into_owned();
-            let mut dirs: Vec<PathBuf> = flags
-                .iter()
-                .filter_map(|f| f.strip_prefix("-L"))
-                .map(|d| pkg.dir.join(d.replace("${SRCDIR}", &dir)))
-                .collect();
+            let mut dirs = super::libs::lib_dirs(&pkg.dir, &flags);
             if let Some(s) = &sdk {
                 dirs.push(s.join("usr/lib"));
             }

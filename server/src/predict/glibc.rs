@@ -212,7 +212,7 @@ fn link_libraries(
             .into_iter()
             .chain(cfg.cgo_ldflags.iter().cloned())
             .collect();
-        let mut dirs = lib_dirs(&pkg.dir, &flags);
+        let mut dirs = super::libs::lib_dirs(&pkg.dir, &flags);
         dirs.extend(cross_lib_dir(cfg));
         for f in &flags {
             let Some(name) = f.strip_prefix("-l") else {
@@ -258,14 +258,6 @@ fn link_libraries(
         )),
     }
     out
-}
-
-fn lib_dirs(pkg_dir: &Path, flags: &[String]) -> Vec<PathBuf> {
-    flags
-        .iter()
-        .filter_map(|f| f.strip_prefix("-L"))
-        .map(|d| pkg_dir.join(d.replace("${SRCDIR}", &pkg_dir.to_string_lossy())))
-        .collect()
 }
 
 /// A Debian-style cross compiler's library directory
@@ -524,7 +516,7 @@ fn references(
             .into_iter()
             .chain(cfg.cgo_ldflags.iter().cloned())
             .collect();
-        let dirs = lib_dirs(&pkg.dir, &flags);
+        let dirs = super::libs::lib_dirs(&pkg.dir, &flags);
         for f in &flags {
             let archive = if let Some(name) = f.strip_prefix("-l") {
                 match cfg.c_toolchain.find_library(name, &dirs, false) {

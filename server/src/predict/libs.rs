@@ -261,6 +261,16 @@ pub fn go_c_references(src: &str) -> HashSet<String> {
     out
 }
 
+/// The `-L` directories of a package's link flags, relative to its
+/// directory, `${SRCDIR}` expanded (as cgo expands it).
+pub(crate) fn lib_dirs(pkg_dir: &std::path::Path, flags: &[String]) -> Vec<std::path::PathBuf> {
+    flags
+        .iter()
+        .filter_map(|f| f.strip_prefix("-L"))
+        .map(|d| pkg_dir.join(d.replace("${SRCDIR}", &pkg_dir.to_string_lossy())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

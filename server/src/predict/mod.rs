@@ -1182,14 +1182,7 @@ fn external_link(
                 .unwrap_or_else(|| unreachable_pkg()),
         ));
         for (name, pkg) in libs_needed {
-            let dirs: Vec<PathBuf> = pkgconfig::ldflags(pkg)
-                .iter()
-                .filter_map(|f| f.strip_prefix("-L"))
-                .map(|d| {
-                    pkg.dir
-                        .join(d.replace("${SRCDIR}", &pkg.dir.to_string_lossy()))
-                })
-                .collect();
+            let dirs = libs::lib_dirs(&pkg.dir, &pkgconfig::ldflags(pkg));
             if cfg.c_toolchain.zig_provides(&name) {
                 continue;
             }

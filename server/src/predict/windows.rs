@@ -252,12 +252,7 @@ fn external(
             .into_iter()
             .chain(cfg.cgo_ldflags.iter().cloned())
             .collect();
-        let dir = pkg.dir.to_string_lossy().into_owned();
-        let dirs: Vec<PathBuf> = flags
-            .iter()
-            .filter_map(|f| f.strip_prefix("-L"))
-            .map(|d| pkg.dir.join(d.replace("${SRCDIR}", &dir)))
-            .collect();
+        let dirs = super::libs::lib_dirs(&pkg.dir, &flags);
         for f in &flags {
             if let Some(name) = f.strip_prefix("-l")
                 && !wanted.iter().any(|w| w.0 == name)
