@@ -47,6 +47,17 @@ function line(needle) {
   return page.locator('.monaco-editor .view-line', { hasText: needle }).first();
 }
 
+/**
+ * Scrolls the editor back to its first line: Monaco renders only the lines in view, so after the quick
+ * fix (which may leave the editor scrolled down to the import) `package main` and its code lens may not
+ * exist in the page until the editor is at the top.
+ */
+async function editorToTop() {
+  await page.locator('.monaco-editor .view-line').first().click();
+  await page.keyboard.press('Control+Home');
+  await line('package main').waitFor({ timeout: 10000 });
+}
+
 /** Text of the language status popup (hover on the `{}` status bar entry). */
 async function languageStatusText() {
   const entry = page.locator('[id="status.languageStatus"]').first();
@@ -241,6 +252,7 @@ async function closeHover() {
   await check('language status item: static (after the fix)', async () => {
     assert(fixed, 'quick fix not applied');
     // Focus the editor again so the item belongs to main.go.
+    await editorToTop();
     await line('package main').click();
     let text = '';
     const good = (t) => /static/i.test(t) && !/dynamic/i.test(t);
@@ -256,6 +268,7 @@ async function closeHover() {
 
   await check('code lens opens the explanation preview', async () => {
     assert(opened, 'editor not open');
+    await editorToTop();
     const lens = page.locator('.monaco-editor .codelens-decoration a').first();
     await lens.waitFor({ timeout: 15000 });
     const lensText = (await lens.innerText()).trim();
