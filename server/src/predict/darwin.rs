@@ -17,7 +17,6 @@
 
 use super::{Caveat, Link, Linker, Prediction, Verdict, dynimport};
 use crate::buildcfg::{Config, LinkerFlags};
-use crate::gosrc::CgoVerb;
 use crate::load::graph::{Graph, Loader};
 use std::path::{Path, PathBuf};
 
@@ -76,11 +75,7 @@ pub fn link(
             let Some(pkg) = g.get(&c.import_path) else {
                 continue;
             };
-            let flags: Vec<String> = pkg
-                .cgo_args(CgoVerb::LdFlags)
-                .into_iter()
-                .chain(cfg.cgo_ldflags.iter().cloned())
-                .collect();
+            let flags = super::libs::link_flags(cfg, pkg);
             let mut dirs = super::libs::lib_dirs(&pkg.dir, &flags);
             if let Some(s) = &sdk {
                 dirs.push(s.join("usr/lib"));

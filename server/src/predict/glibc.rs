@@ -207,11 +207,7 @@ fn link_libraries(
         let Some(pkg) = graph.get(&c.import_path) else {
             continue;
         };
-        let flags: Vec<String> = pkg
-            .cgo_args(CgoVerb::LdFlags)
-            .into_iter()
-            .chain(cfg.cgo_ldflags.iter().cloned())
-            .collect();
+        let flags = super::libs::link_flags(cfg, pkg);
         let mut dirs = super::libs::lib_dirs(&pkg.dir, &flags);
         dirs.extend(cross_lib_dir(cfg));
         for f in &flags {
@@ -511,11 +507,7 @@ fn references(
         }
         // Static archives: every member's undefined symbols (an upper bound:
         // the link may leave some members out).
-        let flags: Vec<String> = pkg
-            .cgo_args(CgoVerb::LdFlags)
-            .into_iter()
-            .chain(cfg.cgo_ldflags.iter().cloned())
-            .collect();
+        let flags = super::libs::link_flags(cfg, pkg);
         let dirs = super::libs::lib_dirs(&pkg.dir, &flags);
         for f in &flags {
             let archive = if let Some(name) = f.strip_prefix("-l") {

@@ -261,6 +261,15 @@ pub fn go_c_references(src: &str) -> HashSet<String> {
     out
 }
 
+/// A package's link flags as cgo passes them: its `#cgo LDFLAGS`, then
+/// `CGO_LDFLAGS`.
+pub(crate) fn link_flags(cfg: &crate::buildcfg::Config, pkg: &crate::load::Package) -> Vec<String> {
+    pkg.cgo_args(crate::gosrc::CgoVerb::LdFlags)
+        .into_iter()
+        .chain(cfg.cgo_ldflags.iter().cloned())
+        .collect()
+}
+
 /// The `-L` directories of a package's link flags, relative to its
 /// directory, `${SRCDIR}` expanded (as cgo expands it).
 pub(crate) fn lib_dirs(pkg_dir: &std::path::Path, flags: &[String]) -> Vec<std::path::PathBuf> {

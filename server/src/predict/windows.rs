@@ -20,7 +20,6 @@
 use super::{Caveat, CgoPackage, Link, Linker, Prediction, Verdict, dynimport, libs};
 use crate::buildcfg::mingw::MinGw;
 use crate::buildcfg::{Config, LinkerFlags};
-use crate::gosrc::CgoVerb;
 use crate::load::graph::{Graph, Loader};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -247,11 +246,7 @@ fn external(
         let Some(pkg) = g.get(&c.import_path) else {
             continue;
         };
-        let flags: Vec<String> = pkg
-            .cgo_args(CgoVerb::LdFlags)
-            .into_iter()
-            .chain(cfg.cgo_ldflags.iter().cloned())
-            .collect();
+        let flags = super::libs::link_flags(cfg, pkg);
         let dirs = super::libs::lib_dirs(&pkg.dir, &flags);
         for f in &flags {
             if let Some(name) = f.strip_prefix("-l")
