@@ -1295,4 +1295,42 @@ mod tests {
             "only {repaired} repairs in {edits} edits × 3 mains"
         );
     }
+
+    /// A package without C files or `import "C"` loads the same with cgo on
+    /// and off, so the cgo-disabled fix's graph reuses it (the same value)
+    /// instead of loading it again; one with C files is loaded for each.
+    #[test]
+    fn packages_without_c_are_shared_between_cgo_on_and_off() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::write(root.join("go.mod"), "module example.com/r\n\ngo 1.22\n").unwrap();
+        for (dir, file, text) in [
+            ("pure", "p.go", "package pure\n"),
+            ("withc", "w.go", "package withc\n"),
+            ("withc", "w.c", "int f(void) { return 0; }\n"),
+        ] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+            std::fs::write(root.join(dir).join(file), text).unwrap();
+        }
+        let engine = Engine::new(Toolchain::fixed_for_tests());
+        let load = |cgo: &str, dir: &str| {
+            let mut env = Environ::new();
+            env.insert("CGO_ENABLED".into(), cgo.into());
+            env.insert("CC".into(), "gcc".into());
+            let (cfg, _) = engine.config(&env, &[]).unwrap();
+            let resolver = engine.resolver(root, &cfg).unwrap();
+            let loader = Loader::new(&cfg, &resolver, &engine.sources, &engine.cache);
+            loader.load_dir(
+                &format!("example.com/r/{dir}"),
+                &root.join(dir),
+                false,
+                None,
+            )
+        };
+        assert!(Arc::ptr_eq(&load("1", "pure"), &load("0", "pure")));
+        let (on, off) = (load("1", "withc"), load("0", "withc"));
+        assert!(!Arc::ptr_eq(&on, &off));
+        assert_eq!(on.c_files.len(), 1);
+        assert!(off.c_files.is_empty(), "cgo off drops the C files");
+    }
 }

@@ -355,7 +355,9 @@ impl Package {
                     cgo_only: cgo_excluded_only,
                 });
             }
-        } else if !ctx.cgo() {
+        } else if !pkg.c_files.is_empty() && !ctx.cgo() {
+            // (Asked only with C files: a package that has none loads the
+            // same with cgo on or off, and is shared between the two.)
             // cmd/go (load.PackagesAndErrors): with cgo off the C, C++,
             // Objective-C and SWIG files are dropped like the Go files with
             // `import "C"`, so they are no error (go-sqlite3 builds static
