@@ -256,7 +256,7 @@ fn run_in(
     };
     if let Some(min) = &opts.min_glibc {
         for p in &mut report.packages {
-            crate::predict::glibc::require_min(cfg, p, min);
+            crate::predict::glibc::require_min(cfg, &engine.sources, p, min);
             // The build that lowers the floor, predicted (zig cc against
             // the minimum glibc's stubs).
             if let Some(f) = engine.glibc_fix(cfg, p, min) {

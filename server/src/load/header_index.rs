@@ -40,7 +40,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
 /// The layout is documented in docs/index-format.md.
-const MAGIC: &[u8; 8] = b"LLHIDX05";
+const MAGIC: &[u8; 8] = b"LLHIDX06";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -189,6 +189,11 @@ pub enum Kind {
     Header = 0,
     /// A directory's listing.
     Listing = 1,
+    /// Facts a later stage derived from files under a trusted root (what
+    /// a cgo package's C code includes and calls): lists of strings whose
+    /// meaning that stage defines, under a key that is a path, a NUL and
+    /// the stage's own key (see [`HeaderIndex::lookup_facts`]).
+    Facts = 2,
 }
 
 /// Entry states of the loaded index during a run.
@@ -399,6 +404,38 @@ impl HeaderIndex {
         });
     }
 
+    /// Facts saved under `key` (a trusted file's path, a NUL, then what
+    /// the facts depend on besides the file): a later stage's derived data
+    /// for immutable files, kept like their headers. Never stat'ed.
+    pub fn lookup_facts(&self, key: &[u8]) -> Option<Vec<Vec<String>>> {
+        let i = *self.by_path.get(&hash_bytes(key))?;
+        let e = &self.saved[i as usize];
+        if &self.bytes[e.path.clone()] != key || e.kind != Kind::Facts {
+            return None;
+        }
+        let Some(facts) = codec::decode_facts(&self.bytes[e.body.clone()]) else {
+            self.state[i as usize].store(STALE, Ordering::Relaxed);
+            return None;
+        };
+        self.mark_used(i);
+        Some(facts)
+    }
+
+    /// Remembers facts under `key` (see [`HeaderIndex::lookup_facts`]); the
+    /// caller keys only facts that derive from trusted files.
+    pub fn record_facts(&self, key: &[u8], facts: &[Vec<String>]) {
+        let mut body = Vec::with_capacity(64);
+        body.push(Kind::Facts as u8);
+        codec::encode_facts(facts, &mut body);
+        if let Ok(mut a) = self.added.lock() {
+            a.push(Added {
+                path: key.to_vec(),
+                stamp: FileStamp::TRUSTED,
+                body,
+            });
+        }
+    }
+
     fn record_kind(
         &self,
         path: &Path,
@@ -587,6 +624,7 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
         let kind = match bytes[body.clone()].first() {
             Some(0) => Kind::Header,
             Some(1) => Kind::Listing,
+            Some(2) => Kind::Facts,
             _ => return None,
         };
         out.push(Saved {

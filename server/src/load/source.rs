@@ -186,6 +186,8 @@ impl Sources {
                     };
                     dirs.push((key.to_owned(), (i, Arc::new(l))));
                 }
+                // Taken when a prediction asks (`Sources::facts`).
+                Kind::Facts => {}
                 Kind::Header => {
                     if self.headers.read().is_ok_and(|h| h.contains_key(key)) {
                         continue;
@@ -255,6 +257,27 @@ impl Sources {
             d.insert(dir.as_os_str().to_owned(), l.clone());
         }
         Some(l)
+    }
+
+    /// Whether `path` is under a root the index trusts without a stat
+    /// (module cache, released GOROOT; see `header_index::Trusted`): facts
+    /// derived from such files alone can be kept in the index.
+    pub fn trusts(&self, path: &Path) -> bool {
+        self.index.get().is_some_and(|i| i.trusts(path))
+    }
+
+    /// Facts a prediction derived from trusted files in an earlier run
+    /// (see `HeaderIndex::lookup_facts`), under `key`.
+    pub fn facts(&self, key: &[u8]) -> Option<Vec<Vec<String>>> {
+        self.index.get()?.lookup_facts(key)
+    }
+
+    /// Keeps `facts` under `key` for later runs; the key must start with a
+    /// trusted path and name everything else the facts depend on.
+    pub fn record_facts(&self, key: &[u8], facts: &[Vec<String>]) {
+        if let Some(i) = self.index.get() {
+            i.record_facts(key, facts);
+        }
     }
 
     /// Saves the header index, if one is in use and this run added to it.

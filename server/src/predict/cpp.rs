@@ -15,6 +15,7 @@
 //! an unknown identifier does; system headers are not read, except that a
 //! glibc toolchain defines `__GLIBC__` as `<features.h>` would.
 
+use super::facts;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -173,6 +174,8 @@ pub struct Output {
     /// Thread-local storage (`__thread`, `_Thread_local`, `thread_local`)
     /// in compiled code.
     pub tls: bool,
+    /// The quoted includes read (their files), in order.
+    pub read: Vec<PathBuf>,
 }
 
 /// Preprocesses `text` (from `dir`): conditionals decide what is active;
@@ -190,6 +193,7 @@ pub fn preprocess(
     run(
         text, dir, local_dirs, macros, has_header, &mut out, &mut seen, 0, true,
     );
+    out.read = seen;
     out
 }
 
@@ -283,18 +287,21 @@ fn run(
 ) {
     let mut stack: Vec<Group> = Vec::new();
     let active = |s: &[Group]| s.last().is_none_or(|g| g.active);
+    // Every TLS keyword has "hread" in it: one search of the text spares
+    // one per line of the (mostly TLS-free) headers.
+    let maybe_tls = text.contains("hread");
     for (n, line) in logical_lines(text).iter().enumerate() {
         let t = line.trim_start();
         let Some(d) = t.strip_prefix('#') else {
             if top {
                 if active(&stack) {
                     out.active.push_str(line);
-                    if !out.tls && has_tls(line) {
+                    if maybe_tls && !out.tls && has_tls(line) {
                         out.tls = true;
                     }
                 }
                 out.active.push('\n');
-            } else if active(&stack) && !out.tls && has_tls(line) {
+            } else if maybe_tls && active(&stack) && !out.tls && has_tls(line) {
                 out.tls = true;
             }
             continue;
@@ -751,17 +758,84 @@ pub fn package_include_dirs(
     out
 }
 
-/// One preprocessed C text of a package: a cgo file's preamble or a `.c`
-/// file.
+/// What predictions use of one preprocessed C text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Includes reached (see [`Output::includes`]).
+    pub includes: Vec<Include>,
+    /// Thread-local storage in compiled code.
+    pub tls: bool,
+    /// The functions of `STATIC_WARNED` its active code calls.
+    pub warned: Vec<String>,
+}
+
+impl Facts {
+    fn of(out: &Output) -> Facts {
+        let refs = super::csource::body_references(&out.active);
+        Facts {
+            includes: out.includes.clone(),
+            tls: out.tls,
+            warned: super::STATIC_WARNED
+                .iter()
+                .filter(|s| refs.contains(**s))
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+impl super::facts::Lists for Facts {
+    fn to_lists(&self) -> Vec<Vec<String>> {
+        let includes = self
+            .includes
+            .iter()
+            .map(|i| format!("{}{} {}", u8::from(i.angle), i.line, i.name))
+            .collect();
+        let tls = if self.tls { vec!["tls".into()] } else { vec![] };
+        vec![includes, tls, self.warned.clone()]
+    }
+
+    fn from_lists(lists: Vec<Vec<String>>) -> Option<Facts> {
+        let [includes, tls, warned]: [Vec<String>; 3] = lists.try_into().ok()?;
+        let includes = includes
+            .iter()
+            .map(|s| {
+                let (angle, rest) = s.split_at_checked(1)?;
+                let (line, name) = rest.split_once(' ')?;
+                Some(Include {
+                    name: name.to_string(),
+                    angle: angle == "1",
+                    line: line.parse().ok()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Facts {
+            includes,
+            tls: !tls.is_empty(),
+            warned,
+        })
+    }
+}
+
+/// One C text of a package the compiler sees: a cgo file's preamble or a
+/// `.c` file, with its [`Facts`].
 pub struct Unit {
     pub file: PathBuf,
     /// A cgo preamble (its lines are not the file's).
     pub preamble: bool,
-    pub out: std::sync::Arc<Output>,
+    pub facts: std::sync::Arc<Facts>,
 }
 
 /// Every C text of `pkg` the compiler sees (preambles, then `.c` files),
 /// preprocessed for the build.
+///
+/// A prediction asks for a package's units several times (missing headers,
+/// thread-local storage, calls a static link warns about) and so do its
+/// fix variants, and a vendored C library (DataDog/zstd: 40 `.c` files
+/// including 800 kB of headers each) takes most of a prediction to
+/// preprocess: the facts are remembered per text and macro set, and those
+/// of a module-cache package (whose files never change, see
+/// `header_index::Trusted`) are kept in the header index across runs.
 pub fn package_units(
     cfg: &crate::buildcfg::Config,
     sources: &crate::load::source::Sources,
@@ -770,19 +844,59 @@ pub fn package_units(
     let base = package_macros(cfg, pkg);
     let dirs = package_include_dirs(cfg, pkg);
     let has = |h: &str| cfg.c_toolchain.has_header(h, &dirs) || pkg.dir.join(h).is_file();
+    // What a text's facts depend on besides its own bytes (and those of
+    // the package's headers): the macros, the include path, and the
+    // system header directories as they stand (for `__has_include`; a
+    // package installed there changes their modification time).
+    let params = {
+        let mut defs: Vec<_> = base.defs.iter().collect();
+        defs.sort();
+        let system = facts::system_dirs_stamp(&cfg.c_toolchain.include_dirs);
+        let mut h = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(&(defs, &dirs, system, &pkg.dir), &mut h);
+        std::hash::Hasher::finish(&h)
+    };
+    let trusted_pkg = sources.trusts(&pkg.dir);
+    let run = |text: &str| {
+        let mut m = base.clone();
+        let out = preprocess(text, &pkg.dir, &dirs, &mut m, &has);
+        (Facts::of(&out), out.read)
+    };
     let mut out = Vec::new();
     for f in pkg.cgo_files() {
-        let (Some(src), Some(ic)) = (sources.read_small(&f.path, 1 << 20), &f.header.import_c)
-        else {
+        let Some(ic) = &f.header.import_c else {
             continue;
         };
-        let pre = super::preamble(&src, ic.span.start);
-        let mut m = base.clone();
-        out.push(Unit {
-            file: f.path.clone(),
-            preamble: true,
-            out: std::sync::Arc::new(preprocess(&pre, &pkg.dir, &dirs, &mut m, &has)),
+        let src = std::cell::OnceCell::new();
+        let read = || {
+            src.get_or_init(|| sources.read_small(&f.path, 1 << 20))
+                .clone()
+        };
+        let trusted = trusted_pkg && sources.overlay_contents(&f.path).is_none();
+        let version = if trusted {
+            0
+        } else {
+            match read() {
+                Some(b) => facts::hash64(&b),
+                None => continue,
+            }
+        };
+        let key = facts::Key {
+            path: &f.path,
+            what: format!("cpp preamble {} {params:016x}", ic.span.start),
+            trusted,
+            version,
+        };
+        let found = facts::remembered(sources, &key, || {
+            Some(run(&super::preamble(&read()?, ic.span.start)))
         });
+        if let Some(facts) = found {
+            out.push(Unit {
+                file: f.path.clone(),
+                preamble: true,
+                facts,
+            });
+        }
     }
     for c in &pkg.c_files {
         let path = pkg.dir.join(c);
@@ -790,48 +904,30 @@ pub fn package_units(
         if !(name.ends_with(".c") || name.ends_with(".h")) {
             continue;
         }
-        // Amalgamations are large (go-sqlite3's is 9 MB) and a prediction
-        // asks several times: remember by file stamp and macro set.
-        type Key = (PathBuf, u64, Option<std::time::SystemTime>, String);
-        static CACHE: std::sync::Mutex<Vec<(Key, std::sync::Arc<Output>)>> =
-            std::sync::Mutex::new(Vec::new());
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        let mut defs: Vec<_> = base.defs.iter().collect();
-        defs.sort();
-        let key: Key = (
-            path.clone(),
-            meta.len(),
-            meta.modified().ok(),
-            format!("{defs:?}{dirs:?}"),
-        );
-        let cached = CACHE
-            .lock()
-            .ok()
-            .and_then(|c| c.iter().find(|(k, _)| *k == key).map(|(_, o)| o.clone()));
-        let o = match cached {
-            Some(o) => o,
-            None => {
-                let Ok(text) = crate::regular::read_to_string(&path) else {
-                    continue;
-                };
-                let mut m = base.clone();
-                let o = std::sync::Arc::new(preprocess(&text, &pkg.dir, &dirs, &mut m, &has));
-                if let Ok(mut c) = CACHE.lock() {
-                    if c.len() >= 16 {
-                        c.remove(0);
-                    }
-                    c.push((key, o.clone()));
-                }
-                o
+        let version = if trusted_pkg {
+            0
+        } else {
+            match facts::stamp(&path) {
+                Some(v) => v,
+                None => continue,
             }
         };
-        out.push(Unit {
-            file: path,
-            preamble: false,
-            out: o,
+        let key = facts::Key {
+            path: &path,
+            what: format!("cpp c {params:016x}"),
+            trusted: trusted_pkg,
+            version,
+        };
+        let found = facts::remembered(sources, &key, || {
+            Some(run(&crate::regular::read_to_string(&path).ok()?))
         });
+        if let Some(facts) = found {
+            out.push(Unit {
+                file: path,
+                preamble: false,
+                facts,
+            });
+        }
     }
     out
 }
@@ -941,5 +1037,91 @@ mod tests {
         ] {
             let _ = preprocess(t, Path::new("/"), &[], &mut linux(true), &|_| true);
         }
+    }
+
+    /// The C facts of a module-cache package are computed once, kept in
+    /// the header index, and a later run takes them from there without
+    /// reading the C files (here: deleted in between).
+    #[test]
+    fn facts_of_module_cache_packages_are_kept_in_the_index() {
+        use crate::load::header_index::{HeaderIndex, Trusted};
+        use crate::load::source::Sources;
+        let tmp = tempfile::tempdir().unwrap();
+        let modcache = tmp.path().join("mod");
+        let dir = modcache.join("example.com/c@v1.0.0");
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = [
+            ("go.mod", "module example.com/c\n\ngo 1.22\n"),
+            (
+                "c.go",
+                "package c\n\n// #include \"local.h\"\n// #ifdef FROM_LOCAL\n// #include <no_such_header_here.h>\n// #endif\nimport \"C\"\n",
+            ),
+            ("local.h", "#define FROM_LOCAL 1\n"),
+            ("a.c", "__thread int t;\nvoid f(void) { dlopen(0, 0); }\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let mut tc = crate::buildcfg::Toolchain::fixed_for_tests();
+        tc.gomodcache = modcache.clone();
+        let mut env = crate::buildcfg::Environ::new();
+        env.insert("CGO_ENABLED".into(), "1".into());
+        env.insert("CC".into(), "gcc".into());
+        let (cfg, _) = crate::buildcfg::Config::new(&tc, &env, &[]).unwrap();
+        let index = tmp.path().join("index");
+        let trusted = Trusted::of(&tc, &tmp.path().join("project"));
+        let run = || {
+            let sources = Sources::new();
+            sources.use_index(
+                HeaderIndex::open(index.clone(), 42, std::time::Duration::ZERO)
+                    .trusting(trusted.clone()),
+            );
+            let pkg = crate::load::Package::load(&sources, "example.com/c", &dir, false, &cfg.tags);
+            let units: Vec<(String, bool, Facts)> = package_units(&cfg, &sources, &pkg)
+                .into_iter()
+                .map(|u| {
+                    let name = u.file.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, u.preamble, (*u.facts).clone())
+                })
+                .collect();
+            sources.save_index().unwrap();
+            units
+        };
+        let first = run();
+        let include = |name: &str, line| Include {
+            name: name.into(),
+            angle: true,
+            line,
+        };
+        assert_eq!(
+            first,
+            vec![
+                (
+                    "c.go".into(),
+                    true,
+                    Facts {
+                        // The local header's macro counts; the local header
+                        // itself is read, not listed.
+                        includes: vec![include("no_such_header_here.h", 2)],
+                        tls: false,
+                        warned: vec![],
+                    }
+                ),
+                (
+                    "a.c".into(),
+                    false,
+                    Facts {
+                        includes: vec![],
+                        tls: true,
+                        warned: vec!["dlopen".into()],
+                    }
+                ),
+            ]
+        );
+        for (name, _) in files {
+            std::fs::remove_file(dir.join(name)).unwrap();
+        }
+        super::facts::forget_memo();
+        assert_eq!(run(), first, "from the index, with the files gone");
     }
 }

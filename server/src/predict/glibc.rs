@@ -26,6 +26,7 @@ use crate::buildcfg::Config;
 use crate::buildcfg::ctoolchain::{CToolchain, Libc};
 use crate::gosrc::CgoVerb;
 use crate::load::graph::Graph;
+use crate::load::source::Sources;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -351,9 +352,11 @@ fn includes(text: &str) -> Vec<String> {
 
 /// `#define a b` aliases (both plain identifiers) in the headers `text`
 /// includes, one level deep: how resolv.h turns `res_search` into
-/// `__res_search`.
-fn header_aliases(cfg: &Config, dir: &Path, text: &str) -> HashMap<String, String> {
+/// `__res_search`. Also the headers read from `dir` (the system's are
+/// keyed by their directories' stamps, see `cached_calls`).
+fn header_aliases(cfg: &Config, dir: &Path, text: &str) -> (HashMap<String, String>, Vec<PathBuf>) {
     let mut out = HashMap::new();
+    let mut read = Vec::new();
     for h in includes(text) {
         let Some(path) = std::iter::once(dir)
             .chain(cfg.c_toolchain.include_dirs.iter().map(PathBuf::as_path))
@@ -362,6 +365,9 @@ fn header_aliases(cfg: &Config, dir: &Path, text: &str) -> HashMap<String, Strin
         else {
             continue;
         };
+        if path.starts_with(dir) {
+            read.push(path.clone());
+        }
         let Ok(src) = crate::regular::read_to_string(&path) else {
             continue;
         };
@@ -386,49 +392,53 @@ fn header_aliases(cfg: &Config, dir: &Path, text: &str) -> HashMap<String, Strin
             }
         }
     }
-    out
+    (out, read)
 }
 
-/// The calls `scan` finds in a file, remembered by the file's size and
-/// mtime: every dynamic prediction (and fix variant) reads runtime/cgo's
-/// and net's C and the headers they include.
-/// The headers (for aliases) depend on the C toolchain: it is in the key.
+/// The calls `scan` finds in a file (see `facts::remembered`): every
+/// dynamic prediction (and fix variant) reads runtime/cgo's and net's C
+/// and the headers they include. `what` names the scan and its part of the
+/// file. The headers (for aliases) depend on the C toolchain: its include
+/// directories, as they stand, are in the key.
 fn cached_calls(
     cfg: &Config,
+    sources: &Sources,
     path: &Path,
-    scan: impl FnOnce(&[u8]) -> Vec<String>,
+    what: &str,
+    scan: impl FnOnce(&[u8]) -> (Vec<String>, Vec<PathBuf>),
 ) -> Arc<Vec<String>> {
-    type Entry = ((u64, Option<SystemTime>), Arc<Vec<String>>);
-    type Key = (PathBuf, Vec<PathBuf>);
-    static CACHE: Mutex<Option<HashMap<Key, Entry>>> = Mutex::new(None);
-    let key = (path.to_path_buf(), cfg.c_toolchain.include_dirs.clone());
-    let stamp = std::fs::metadata(path)
-        .map(|m| (m.len(), m.modified().ok()))
-        .unwrap_or((0, None));
-    if let Ok(guard) = CACHE.lock()
-        && let Some((s, calls)) = guard.as_ref().and_then(|m| m.get(&key))
-        && *s == stamp
-    {
-        return calls.clone();
-    }
-    let calls = Arc::new(
-        crate::regular::read_all(path)
-            .map(|src| scan(&src))
-            .unwrap_or_default(),
-    );
-    if let Ok(mut guard) = CACHE.lock() {
-        let map = guard.get_or_insert_with(HashMap::new);
-        if map.len() > 1024 {
-            map.clear();
-        }
-        map.insert(key, (stamp, calls.clone()));
-    }
-    calls
+    let trusted = sources.trusts(path) && sources.overlay_contents(path).is_none();
+    let version = if trusted {
+        Some(0)
+    } else {
+        super::facts::stamp(path)
+    };
+    let system = super::facts::system_dirs_stamp(&cfg.c_toolchain.include_dirs);
+    let key = super::facts::Key {
+        path,
+        what: format!(
+            "glibc calls {what} {:016x}",
+            super::facts::hash64(
+                format!("{:?}{system:?}", cfg.c_toolchain.include_dirs).as_bytes()
+            )
+        ),
+        trusted,
+        version: version.unwrap_or(0),
+    };
+    super::facts::remembered(sources, &key, || {
+        Some(
+            crate::regular::read_all(path)
+                .map(|src| scan(&src))
+                .unwrap_or_default(),
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// What the linked C code references, per package.
 fn references(
     cfg: &Config,
+    sources: &Sources,
     graph: &Graph,
     p: &Prediction,
     notes: &mut Vec<String>,
@@ -451,15 +461,17 @@ fn references(
             let Some(ic) = &f.header.import_c else {
                 continue;
             };
-            let names = cached_calls(cfg, &f.path, |src| {
+            let what = format!("preamble {}", ic.span.start);
+            let names = cached_calls(cfg, sources, &f.path, &what, |src| {
                 let pre = super::preamble(src, ic.span.start);
-                let aliases = header_aliases(cfg, &pkg.dir, &pre);
+                let (aliases, read) = header_aliases(cfg, &pkg.dir, &pre);
                 let mut names = body_calls(&pre);
                 names.extend(super::libs::go_c_references(&String::from_utf8_lossy(src)));
-                names
+                let names = names
                     .into_iter()
                     .map(|n| aliases.get(&n).cloned().unwrap_or(n))
-                    .collect()
+                    .collect();
+                (names, read)
             });
             for n in names.iter() {
                 push(&mut refs, n.clone(), None);
@@ -481,13 +493,14 @@ fn references(
                 notes.push(format!("{}: {name} cannot be read", c.import_path));
                 continue;
             }
-            let names = cached_calls(cfg, &path, |src| {
+            let names = cached_calls(cfg, sources, &path, "c", |src| {
                 let text = String::from_utf8_lossy(src);
-                let aliases = header_aliases(cfg, &pkg.dir, &text);
-                body_calls(&text)
+                let (aliases, read) = header_aliases(cfg, &pkg.dir, &text);
+                let names = body_calls(&text)
                     .into_iter()
                     .map(|n| aliases.get(&n).cloned().unwrap_or(n))
-                    .collect()
+                    .collect();
+                (names, read)
             });
             for n in names.iter() {
                 push(&mut refs, n.clone(), None);
@@ -595,6 +608,7 @@ fn zig_target_glibc(cc: &[String]) -> Option<Option<Version>> {
 /// on an older glibc than the C toolchain's (a builder image's).
 pub fn floor(
     cfg: &Config,
+    sources: &Sources,
     graph: &Graph,
     p: &Prediction,
     target: Option<&[u32]>,
@@ -699,7 +713,7 @@ pub fn floor(
             );
         }
     }
-    let refs = references(cfg, graph, p, &mut notes);
+    let refs = references(cfg, sources, graph, p, &mut notes);
     if !notes.is_empty() {
         complete = false;
     }
@@ -786,12 +800,18 @@ pub fn floor(
 /// CC=\"zig cc -target x86_64-linux-gnu.2.28\") the floor is GLIBC_2.3.2
 /// (pthread_cond_broadcast@GLIBC_2.3.2 via runtime/cgo)". `None` when the
 /// floor is already within `target` or cannot be computed.
-pub fn lower_to(cfg: &Config, graph: &Graph, p: &Prediction, target: &[u32]) -> Option<String> {
+pub fn lower_to(
+    cfg: &Config,
+    sources: &Sources,
+    graph: &Graph,
+    p: &Prediction,
+    target: &[u32],
+) -> Option<String> {
     let now = parse_version(p.link.glibc_floor.as_deref()?)?;
     if now.as_slice() <= target {
         return None;
     }
-    let f = floor(cfg, graph, p, Some(target))?;
+    let f = floor(cfg, sources, graph, p, Some(target))?;
     let v = f.version.clone()?;
     let t = version_text(target);
     let zig = match zig_triple(&cfg.goarch) {
@@ -841,8 +861,8 @@ pub fn zig_triple(goarch: &str) -> Option<&'static str> {
 }
 
 /// Sets `link.glibc_floor` of a prediction (called once its link is decided).
-pub fn apply(cfg: &Config, graph: &Graph, p: &mut Prediction) {
-    let f = floor(cfg, graph, p, None);
+pub fn apply(cfg: &Config, sources: &Sources, graph: &Graph, p: &mut Prediction) {
+    let f = floor(cfg, sources, graph, p, None);
     p.link.glibc_floor = f.as_ref().and_then(|f| f.version.clone());
     p.link.glibc_floor_source = f.map(Box::new);
 }
@@ -944,12 +964,12 @@ pub fn too_new(p: &Prediction, min: &[u32]) -> Option<super::Caveat> {
 
 /// Adds `glibc-too-new` to a prediction whose floor is above `min`, with
 /// the build that lowers it, predicted.
-pub fn require_min(cfg: &Config, p: &mut Prediction, min: &[u32]) {
+pub fn require_min(cfg: &Config, sources: &Sources, p: &mut Prediction, min: &[u32]) {
     if let Some(mut c) = too_new(p, min)
         && !p.caveats.iter().any(|x| x.code == c.code)
     {
         let graph = p.graph.clone();
-        if let Some(lower) = lower_to(cfg, &graph, p, min) {
+        if let Some(lower) = lower_to(cfg, sources, &graph, p, min) {
             c.message.push_str(&format!(". To lower it: {lower}"));
             if let Some(f) = &mut p.link.glibc_floor_source {
                 f.lower = Some(lower);

@@ -9,6 +9,7 @@ pub mod csource;
 pub mod darwin;
 pub mod directives;
 pub mod dynimport;
+pub mod facts;
 pub mod fixes;
 pub mod glibc;
 pub mod ldsim;
@@ -243,7 +244,7 @@ pub fn predict_graph(loader: &Loader, mut graph: Graph) -> Prediction {
         graph: Arc::default(),
     };
     p.link = decide(loader, &mut graph, &mut p);
-    glibc::apply(cfg, &graph, &mut p);
+    glibc::apply(cfg, loader.sources, &graph, &mut p);
     directives::apply(
         &mut p,
         graph.get(&graph.main).map(|m| m.as_ref()),
@@ -858,9 +859,15 @@ fn missing_header(loader: &Loader, g: &Graph, p: &mut Prediction) -> Option<Link
         }
         let mut dirs = vec![pkg.dir.clone()];
         dirs.extend(cpp::package_include_dirs(cfg, pkg));
-        for unit in cpp::package_units(cfg, loader.sources, pkg) {
-            for inc in &unit.out.includes {
-                if has_header(cfg, &inc.name, &dirs) {
+        // One look per header name (zstd's 40 files include stdlib.h).
+        let mut found: std::collections::HashMap<&str, bool> = Default::default();
+        let units = cpp::package_units(cfg, loader.sources, pkg);
+        for unit in &units {
+            for inc in &unit.facts.includes {
+                if *found
+                    .entry(&inc.name)
+                    .or_insert_with(|| has_header(cfg, &inc.name, &dirs))
+                {
                     continue;
                 }
                 let span = if unit.preamble {
@@ -1330,14 +1337,14 @@ fn static_glibc_calls(loader: &Loader, g: &Graph, p: &Prediction) -> Vec<String>
         let Some(pkg) = g.get(&c.import_path) else {
             continue;
         };
-        let mut refs = std::collections::HashSet::new();
+        let mut calls = std::collections::HashSet::new();
         for u in cpp::package_units(loader.cfg, loader.sources, pkg) {
-            refs.extend(csource::body_references(&u.out.active));
+            calls.extend(u.facts.warned.iter().cloned());
         }
         let syms: Vec<&str> = STATIC_WARNED
             .iter()
             .copied()
-            .filter(|s| refs.contains(*s))
+            .filter(|s| calls.contains(*s))
             .collect();
         if !syms.is_empty() {
             out.push(format!("{} calls {}", c.import_path, syms.join(", ")));
@@ -1412,7 +1419,7 @@ fn tls_loader(
         let pkg = g.get(&c.import_path)?;
         if let Some(u) = cpp::package_units(cfg, loader.sources, pkg)
             .into_iter()
-            .find(|u| u.out.tls)
+            .find(|u| u.facts.tls)
         {
             p.reasons.push(format!(
                 "{} has thread-local variables in its C code ({}): glibc resolves their accesses with __tls_get_addr from the dynamic loader, so the binary needs {soname}",

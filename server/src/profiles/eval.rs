@@ -116,7 +116,7 @@ pub fn predict(engine: &Engine, base: &Environ, p: &Profile) -> ProfilePredictio
             c.notes = c.notes.iter().map(|n| super::shell::clean(n)).collect();
             pp.config = Some(c);
             pp.packages = r.packages;
-            builder_glibc(&cfg, p, &mut pp.packages);
+            builder_glibc(&cfg, &engine.sources, p, &mut pp.packages);
             if pp.packages.is_empty() {
                 pp.error = Some(format!("no main package matches {}", pkgs.join(" ")));
             }
@@ -198,6 +198,7 @@ pub fn predict_all(engine: &Engine, base: &Environ, ps: &[Profile]) -> Vec<Profi
 /// older version); otherwise this machine's, said in a note.
 fn builder_glibc(
     cfg: &crate::buildcfg::Config,
+    sources: &crate::load::source::Sources,
     p: &Profile,
     preds: &mut [crate::predict::Prediction],
 ) {
@@ -210,7 +211,8 @@ fn builder_glibc(
         match glibc_of(&stage.image) {
             ImageGlibc::Known { version, distro } => {
                 let graph = pred.graph.clone();
-                if let Some(mut f) = crate::predict::glibc::floor(cfg, &graph, pred, Some(&version))
+                if let Some(mut f) =
+                    crate::predict::glibc::floor(cfg, sources, &graph, pred, Some(&version))
                 {
                     f.notes.insert(
                         0,
@@ -222,7 +224,7 @@ fn builder_glibc(
                     );
                     pred.link.glibc_floor = f.version.clone();
                     pred.link.glibc_floor_source = Some(Box::new(f));
-                    runtime_lower(cfg, p, pred);
+                    runtime_lower(cfg, sources, p, pred);
                 }
             }
             ImageGlibc::Unknown(why) => {
@@ -242,6 +244,7 @@ fn builder_glibc(
 /// against that glibc gives (the fix `image-glibc-too-old` offers).
 fn runtime_lower(
     cfg: &crate::buildcfg::Config,
+    sources: &crate::load::source::Sources,
     p: &Profile,
     pred: &mut crate::predict::Prediction,
 ) {
@@ -251,7 +254,7 @@ fn runtime_lower(
         return;
     };
     let graph = pred.graph.clone();
-    if let Some(lower) = crate::predict::glibc::lower_to(cfg, &graph, pred, &version)
+    if let Some(lower) = crate::predict::glibc::lower_to(cfg, sources, &graph, pred, &version)
         && let Some(f) = &mut pred.link.glibc_floor_source
     {
         f.lower = Some(lower);

@@ -148,6 +148,18 @@ pub fn decode_listing(bytes: &[u8]) -> Option<Vec<DirEntry>> {
     (r.at == bytes.len()).then_some(entries)
 }
 
+/// Facts (see `Kind::Facts`): lists of strings.
+pub fn encode_facts(facts: &[Vec<String>], out: &mut Vec<u8>) {
+    let mut w = Writer(out);
+    w.list(facts, |w, l| w.list(l, |w, s| w.str(s)));
+}
+
+pub fn decode_facts(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
+    let mut r = Reader { b: bytes, at: 0 };
+    let facts = r.list(|r| r.list(|r| r.str()))?;
+    (r.at == bytes.len()).then_some(facts)
+}
+
 const VERBS: [CgoVerb; 6] = [
     CgoVerb::CFlags,
     CgoVerb::CppFlags,
