@@ -36,7 +36,13 @@ pub struct Backend {
     /// (`didChange` on arrival, before it waits for the session): an older
     /// edit still waiting, or still computing, steps aside for it.
     latest: Arc<std::sync::Mutex<HashMap<Uri, i32>>>,
+    /// Bumped by every change that leaves profiles stale: the settle
+    /// scheduled last is the one that runs (see `schedule_settle`).
+    settle: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// How long edits must pause before stale profiles are re-predicted.
+const SETTLE_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Session work that panicked: the method and the panic's message.
 #[derive(Debug)]
@@ -90,6 +96,7 @@ impl Backend {
             watcher: Arc::new(std::sync::Mutex::new(None)),
             watched: Arc::new(Mutex::new(watch::Watched::default())),
             latest: Arc::new(std::sync::Mutex::new(HashMap::new())),
+            settle: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
     }
 
@@ -231,6 +238,26 @@ impl Backend {
             });
         }
         st.drop_retired();
+        if st.profiles_pending() {
+            self.schedule_settle();
+        }
+    }
+
+    /// Re-predicts stale profiles once no change has come for
+    /// `SETTLE_DELAY`: while the user types, each edit gets its own file's
+    /// diagnostics at once and the project's builds wait (as gopls
+    /// diagnoses the edited file first and the workspace after a delay).
+    fn schedule_settle(&self) {
+        let mine = self.settle.fetch_add(1, Ordering::Relaxed) + 1;
+        let b = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(SETTLE_DELAY).await;
+            if b.settle.load(Ordering::Relaxed) != mine {
+                return; // a later change scheduled its own
+            }
+            b.change("linklens/settleProfiles", |st, out| st.settle_profiles(out))
+                .await;
+        });
     }
 
     /// Records that the client opened `uri` at `version` (`reset`), or

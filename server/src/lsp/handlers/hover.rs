@@ -36,8 +36,12 @@ pub fn compute(st: &mut Session, p: HoverParams, cancel: &Cancel) -> Result<Opti
     let mut md = st.explain(&mains, focus.as_deref());
     let mut rows = Vec::new();
     for d in &mains {
-        if let Some(m) = st.mains.get(d) {
-            rows.extend(st.profile_hover(m.folder, &m.pred.import_path));
+        if let Some((folder, ip)) = st
+            .mains
+            .get(d)
+            .map(|m| (m.folder, m.pred.import_path.clone()))
+        {
+            rows.extend(st.profile_hover(folder, &ip));
         }
     }
     rows.dedup();

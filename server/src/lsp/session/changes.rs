@@ -29,12 +29,12 @@ impl Session {
         touched.extend(self.recompute_mains(&affected, Some(&dir)));
         let lens_after = self.lens_snapshot(&affected);
         out.lens_changed |= lens_before != lens_after;
-        // Profiles build the same sources: re-predict them (same discovery)
-        // after the main packages, with the engine cache already refreshed.
+        // Profiles build the same sources: re-predicted (same discovery)
+        // once edits pause, or before a request reads them.
         if let Some(i) = self.folder_of(&dir)
             && self.profiles_use(i, &dir)
         {
-            touched.extend(self.refresh_profiles(i, false));
+            self.mark_profiles_stale(i, false);
         }
         touched.insert(path.to_path_buf());
         self.publish_files(touched, out);

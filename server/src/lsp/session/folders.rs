@@ -229,7 +229,9 @@ impl Session {
 
     pub(super) fn reload_folder(&mut self, i: FolderId, out: &mut Out) {
         self.reconfigure(i);
-        self.refresh_profiles(i, true);
+        // After the main packages' diagnostics are out (see
+        // `mark_profiles_stale`).
+        self.mark_profiles_stale(i, true);
         self.mains.retain(|_, m| m.folder != i);
         let Some(folder) = self.folder(i) else { return };
         let cfg = match &folder.state {

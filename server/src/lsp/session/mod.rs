@@ -149,6 +149,11 @@ pub struct Session {
     pub binaries: BTreeMap<PathBuf, Arc<Bin>>,
     /// Build profiles per folder.
     pub profiles: HashMap<FolderId, FolderProfiles>,
+    /// Folders whose profile predictions a change made stale (true: read
+    /// their build files again too): brought up to date by `settle_profiles`
+    /// after the edited file's diagnostics are out, or before a request
+    /// reads them (see `profiles_current`).
+    stale_profiles: BTreeMap<FolderId, bool>,
     pub loaded: bool,
     /// What an edit computed but did not send because a newer edit of the
     /// same document had arrived: sent before the next change's output.

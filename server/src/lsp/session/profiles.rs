@@ -43,6 +43,8 @@ impl Session {
     /// when `rediscover`, else reusing the last discovery: Go sources
     /// changed). Returns the files whose profile findings may have changed.
     pub(super) fn refresh_profiles(&mut self, i: FolderId, rediscover: bool) -> BTreeSet<PathBuf> {
+        // This refresh does what was pending for the folder.
+        let rediscover = rediscover | self.stale_profiles.remove(&i).unwrap_or(false);
         let mut touched: BTreeSet<PathBuf> = self
             .profiles
             .get(&i)
@@ -73,6 +75,49 @@ impl Session {
         touched.extend(fp.findings.iter().map(|f| f.file.clone()));
         self.profiles.insert(i, fp);
         touched
+    }
+
+    /// Marks folder `i`'s profile predictions stale (`rediscover`: its
+    /// build files too). A Go edit's own diagnostics do not wait for them:
+    /// each profile is a `check` of the whole module (k9s has three, some
+    /// 150 ms here), which would otherwise run on every keystroke.
+    pub(super) fn mark_profiles_stale(&mut self, i: FolderId, rediscover: bool) {
+        *self.stale_profiles.entry(i).or_insert(false) |= rediscover;
+    }
+
+    /// Whether some folder's profile predictions are stale.
+    pub fn profiles_pending(&self) -> bool {
+        !self.stale_profiles.is_empty()
+    }
+
+    /// Re-predicts the stale profiles and publishes what changed (the
+    /// server runs this once edits pause).
+    pub fn settle_profiles(&mut self, out: &mut Out) {
+        let touched = self.refresh_stale();
+        if !touched.is_empty() {
+            self.publish_files(touched, out);
+        }
+    }
+
+    fn refresh_stale(&mut self) -> BTreeSet<PathBuf> {
+        let stale = std::mem::take(&mut self.stale_profiles);
+        let mut touched = BTreeSet::new();
+        for (i, rediscover) in stale {
+            touched.extend(self.refresh_profiles(i, rediscover));
+        }
+        touched
+    }
+
+    /// Brings stale profiles up to date before a request reads them; what
+    /// that changes is published with the next batch the server sends.
+    fn profiles_current(&mut self) {
+        if self.stale_profiles.is_empty() {
+            return;
+        }
+        let touched = self.refresh_stale();
+        let mut held = std::mem::take(&mut self.held);
+        self.publish_files(touched, &mut held);
+        self.held = held;
     }
 
     /// Whether a Go change in `dir` can change a profile prediction of
@@ -138,7 +183,8 @@ impl Session {
     }
 
     /// Markdown rows for the profiles building `import_path` in folder `i`.
-    pub fn profile_hover(&self, i: FolderId, import_path: &str) -> Vec<String> {
+    pub fn profile_hover(&mut self, i: FolderId, import_path: &str) -> Vec<String> {
+        self.profiles_current();
         self.profiles
             .get(&i)
             .map(|fp| fp.hover_rows(import_path))
@@ -146,7 +192,8 @@ impl Session {
     }
 
     /// The profile findings of `path` overlapping bytes `start..=end`.
-    pub fn profile_findings_at(&self, path: &Path, start: usize, end: usize) -> Vec<Finding> {
+    pub fn profile_findings_at(&mut self, path: &Path, start: usize, end: usize) -> Vec<Finding> {
+        self.profiles_current();
         self.profiles
             .values()
             .flat_map(|fp| {
@@ -161,6 +208,7 @@ impl Session {
     /// The "create a Makefile" edit for folder `i`, when it has no build
     /// definition at all.
     pub fn create_makefile_edit(&mut self, i: FolderId) -> Option<crate::profiles::Edit> {
+        self.profiles_current();
         let env = self.profile_env();
         let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&i)) else {
             return None;
@@ -170,6 +218,7 @@ impl Session {
 
     /// Checked edits for a profile of the folder holding `path`.
     pub fn profile_edits(&mut self, path: &Path, id: &str) -> Vec<crate::profiles::Edit> {
+        self.profiles_current();
         let Some(i) = self.folder_of(path) else {
             return Vec::new();
         };
@@ -188,6 +237,7 @@ impl Session {
         folder: FolderId,
         main_dir: &Path,
     ) -> Vec<(crate::profiles::Profile, crate::profiles::Edit)> {
+        self.profiles_current();
         let env = self.profile_env();
         let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&folder)) else {
             return Vec::new();
@@ -238,6 +288,7 @@ impl Session {
         main_dir: &Path,
         min: &[u32],
     ) -> Vec<(crate::profiles::Profile, crate::profiles::Edit)> {
+        self.profiles_current();
         let env = self.profile_env();
         let (Some(engine), Some(fp)) = (&self.engine, self.profiles.get_mut(&folder)) else {
             return Vec::new();
@@ -267,6 +318,7 @@ impl Session {
     /// The `zig-glibc` edit of profile `id` in the folder holding `path`,
     /// against the folder's `linklens.minGlibc`.
     pub fn profile_glibc_edit(&mut self, path: &Path, id: &str) -> Option<crate::profiles::Edit> {
+        self.profiles_current();
         let i = self.folder_of(path)?;
         let min = self.folder(i)?.settings.min_glibc?;
         let env = self.profile_env();
