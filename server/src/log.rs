@@ -221,10 +221,25 @@ impl Stages {
     pub fn done(&self, what: &str) {
         if let Ok(mut last) = self.0.lock() {
             let now = std::time::Instant::now();
-            tracing::debug!(elapsed = ?now.duration_since(*last), "stage: {what}");
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                tracing::debug!(
+                    elapsed = ?now.duration_since(*last),
+                    resident_mb = resident_mb(),
+                    "stage: {what}"
+                );
+            }
             *last = now;
         }
     }
+}
+
+/// The process's resident memory in MiB (Linux; 0 elsewhere): what a
+/// stage's allocations cost shows with its time.
+fn resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| (pages * 4096) >> 20)
 }
 
 impl Default for Stages {

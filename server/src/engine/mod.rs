@@ -328,6 +328,7 @@ impl Engine {
         {
             return Some(hit.clone());
         }
+        let started = std::time::Instant::now();
         let vcfg = v.apply(&self.toolchain, cfg, &pred.import_path);
         let resolver = self.resolver(&pred.dir, &vcfg).ok()?;
         let loader = Loader::new(&vcfg, &resolver, &self.sources, &self.cache);
@@ -343,6 +344,14 @@ impl Engine {
             let pkg = loader.load_dir(&pred.import_path, &pred.dir, false, None);
             predict::predict(&loader, pkg)
         };
+        tracing::debug!(
+            variant = v.id,
+            shared_graph = same_packages,
+            elapsed = ?started.elapsed(),
+            "predicted {} with {}",
+            pred.import_path,
+            v.id
+        );
         let out = Arc::new((vcfg, vp));
         if let Ok(mut m) = self.variants.lock() {
             if m.len() >= VARIANT_MEMO_MAX {
