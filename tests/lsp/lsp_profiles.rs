@@ -436,3 +436,58 @@ fn suppression_quick_fixes() {
     let _ = c.drain(Duration::from_millis(50));
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A Go edit's own diagnostics do not wait for the project's builds: they
+/// come first, the Dockerfile's re-predicted finding follows once edits
+/// pause, and a hover right after the edit already shows the profiles as
+/// the new text builds them.
+#[test]
+fn go_edits_publish_first_and_profiles_follow() {
+    let (_tmp, root) = fixture();
+    let mut c = start(&root);
+    let docker = root.join("Dockerfile");
+    let docker_uri = file_uri(&docker);
+    c.open(&docker, 1);
+    c.await_diagnostics(&docker_uri, |d| !loader(d).is_empty());
+    let web = root.join("cmd/web/main.go");
+    let web_uri = file_uri(&web);
+    c.open(&web, 1);
+    c.await_diagnostics(&web_uri, |_| true);
+    let hover = |c: &mut LspClient| -> String {
+        let h = c.call(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": web_uri}, "position": {"line": 0, "character": 2}}),
+        );
+        let md = h["contents"]["value"].as_str().unwrap_or_default();
+        md.lines()
+            .find(|l| l.contains("`Dockerfile:"))
+            .unwrap_or_else(|| panic!("no Dockerfile row in {md}"))
+            .to_string()
+    };
+    assert!(hover(&mut c).contains("dynamic"), "{}", hover(&mut c));
+
+    // net/http removed in the buffer only.
+    c.change(
+        &web,
+        2,
+        "package main\n\nimport \"fmt\"\n\nvar version = \"dev\"\n\nfunc main() { fmt.Println(version) }\n",
+    );
+    let docker_first = std::cell::Cell::new(false);
+    c.await_notification("textDocument/publishDiagnostics", TIMEOUT, |p| {
+        // (A publication of the Dockerfile as it was may go out with the
+        // edit's: the hover above brought its profiles up to date.)
+        let diags = p["diagnostics"].as_array().cloned().unwrap_or_default();
+        if p["uri"] == docker_uri.as_str() && loader(&diags).is_empty() {
+            docker_first.set(true);
+        }
+        p["uri"] == web_uri.as_str() && p["version"] == 2
+    });
+    assert!(
+        !docker_first.get(),
+        "the Dockerfile was re-predicted before the edited file's diagnostics"
+    );
+    let row = hover(&mut c);
+    assert!(row.contains("static") && !row.contains("dynamic"), "{row}");
+    c.await_diagnostics(&docker_uri, |d| loader(d).is_empty());
+    c.shutdown();
+}
