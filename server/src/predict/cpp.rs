@@ -191,10 +191,64 @@ pub fn preprocess(
     let mut out = Output::default();
     let mut seen: Vec<PathBuf> = Vec::new();
     run(
-        text, dir, local_dirs, macros, has_header, &mut out, &mut seen, 0, true,
+        &Lexed::of(text),
+        dir,
+        local_dirs,
+        macros,
+        has_header,
+        &mut out,
+        &mut seen,
+        0,
+        true,
     );
     out.read = seen;
     out
+}
+
+/// A text's logical lines, and whether it may hold a TLS keyword (every
+/// one has "hread" in it: one search of the text spares one per line).
+struct Lexed {
+    lines: Vec<String>,
+    maybe_tls: bool,
+}
+
+impl Lexed {
+    fn of(text: &str) -> Lexed {
+        Lexed {
+            lines: logical_lines(text),
+            maybe_tls: text.contains("hread"),
+        }
+    }
+
+    /// An included file, lexed once per process and version: a vendored
+    /// library's `.c` files each include the same headers (DataDog/zstd's
+    /// 40 files, some 800 kB of headers each time).
+    fn of_file(path: &Path) -> Option<std::sync::Arc<Lexed>> {
+        use std::sync::{Arc, Mutex};
+        type Cache = HashMap<PathBuf, (u64, Arc<Lexed>)>;
+        static CACHE: Mutex<Option<(Cache, usize)>> = Mutex::new(None);
+        /// Bytes of lexed text kept before starting over.
+        const MAX_BYTES: usize = 64 << 20;
+        let version = facts::stamp(path)?;
+        if let Ok(c) = CACHE.lock()
+            && let Some((v, l)) = c.as_ref().and_then(|(m, _)| m.get(path))
+            && *v == version
+        {
+            return Some(l.clone());
+        }
+        let text = crate::regular::read_to_string(path).ok()?;
+        let lexed = Arc::new(Lexed::of(&text));
+        if let Ok(mut c) = CACHE.lock() {
+            let (m, bytes) = c.get_or_insert_with(Default::default);
+            if *bytes + text.len() > MAX_BYTES {
+                m.clear();
+                *bytes = 0;
+            }
+            *bytes += text.len();
+            m.insert(path.to_path_buf(), (version, lexed.clone()));
+        }
+        Some(lexed)
+    }
 }
 
 /// Comments removed (newlines kept) and continuation lines joined (the
@@ -275,7 +329,7 @@ struct Group {
 
 #[allow(clippy::too_many_arguments)]
 fn run(
-    text: &str,
+    text: &Lexed,
     dir: &Path,
     local_dirs: &[PathBuf],
     macros: &mut Macros,
@@ -287,10 +341,8 @@ fn run(
 ) {
     let mut stack: Vec<Group> = Vec::new();
     let active = |s: &[Group]| s.last().is_none_or(|g| g.active);
-    // Every TLS keyword has "hread" in it: one search of the text spares
-    // one per line of the (mostly TLS-free) headers.
-    let maybe_tls = text.contains("hread");
-    for (n, line) in logical_lines(text).iter().enumerate() {
+    let maybe_tls = text.maybe_tls;
+    for (n, line) in text.lines.iter().enumerate() {
         let t = line.trim_start();
         let Some(d) = t.strip_prefix('#') else {
             if top {
@@ -386,7 +438,7 @@ fn run(
                             continue;
                         }
                         seen.push(path.clone());
-                        if let Ok(text) = crate::regular::read_to_string(&path) {
+                        if let Some(text) = Lexed::of_file(&path) {
                             let sub = path.parent().map(Path::to_path_buf).unwrap_or_default();
                             run(
                                 &text,
