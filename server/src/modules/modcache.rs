@@ -23,7 +23,27 @@ pub fn escape(path: &str) -> String {
 /// Check untrusted paths with [`check_module_path`] first: `..` elements
 /// would point outside the cache.
 pub fn module_dir(gomodcache: &Path, path: &str, version: &str) -> PathBuf {
-    gomodcache.join(format!("{}@{}", escape(path), escape(version)))
+    // One allocation: asked for every import resolved.
+    let mut dir = gomodcache.as_os_str().to_owned();
+    dir.reserve(path.len() + version.len() + 8);
+    let root = gomodcache.as_os_str().as_encoded_bytes();
+    if !root.is_empty() && !std::path::is_separator(*root.last().unwrap_or(&b'/') as char) {
+        dir.push(std::path::MAIN_SEPARATOR_STR);
+    }
+    let mut push_escaped = |s: &str| {
+        let mut rest = s;
+        while let Some(i) = rest.find(|c: char| c.is_ascii_uppercase()) {
+            dir.push(&rest[..i]);
+            dir.push("!");
+            dir.push(rest[i..i + 1].to_ascii_lowercase());
+            rest = &rest[i + 1..];
+        }
+        dir.push(rest);
+    };
+    push_escaped(path);
+    push_escaped("@");
+    push_escaped(version);
+    PathBuf::from(dir)
 }
 
 /// The part of module.CheckPath that keeps cache paths inside the cache and
@@ -65,6 +85,26 @@ pub fn check_module_path(path: &str, version: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The module directory is the escaped path and version joined to the
+    /// cache, however the cache path ends.
+    #[test]
+    fn module_dirs() {
+        for root in ["/home/u/go/pkg/mod", "/home/u/go/pkg/mod/", "rel/mod", ""] {
+            for (path, version) in [
+                ("github.com/BurntSushi/toml", "v1.4.0"),
+                ("golang.org/x/sys", "v0.30.0-RC1"),
+                ("example.com/m", "v1.0.0"),
+            ] {
+                let root = Path::new(root);
+                assert_eq!(
+                    module_dir(root, path, version),
+                    root.join(format!("{}@{}", escape(path), escape(version))),
+                    "{root:?} {path} {version}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn escaping() {

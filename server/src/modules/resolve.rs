@@ -755,6 +755,25 @@ impl Resolver {
     /// go.work replaces win over go.mod ones; a version-specific replace
     /// wins over a path-wide one.
     fn replacement(&self, path: &str, version: &str) -> Option<&Target> {
+        // Asked for every import resolved: no key strings built when no
+        // module replaces anything (most), a scan when few do.
+        if self.work_replace.is_empty() && self.mod_replace.is_empty() {
+            return None;
+        }
+        if self.work_replace.len() + self.mod_replace.len() <= 32 {
+            fn find<'m>(
+                m: &'m HashMap<ReplaceKey, Target>,
+                path: &str,
+                v: Option<&str>,
+            ) -> Option<&'m Target> {
+                m.iter()
+                    .find(|((p, pv), _)| p == path && pv.as_deref() == v)
+                    .map(|(_, t)| t)
+            }
+            return [&self.work_replace, &self.mod_replace]
+                .into_iter()
+                .find_map(|m| find(m, path, Some(version)).or_else(|| find(m, path, None)));
+        }
         let exact = (path.to_string(), Some(version.to_string()));
         let any = (path.to_string(), None);
         [&self.work_replace, &self.mod_replace]
