@@ -327,6 +327,12 @@ impl HeaderIndex {
         self.lookup_kind(path, stamp, Kind::Header, codec::decode)
     }
 
+    /// Only the errors of the header saved for `path` (see
+    /// `codec::decode_errors`), if the file's stamp is still `stamp`.
+    pub fn lookup_errors(&self, path: &Path, stamp: &FileStamp) -> Option<FileHeader> {
+        self.lookup_kind(path, stamp, Kind::Header, codec::decode_errors)
+    }
+
     /// The listing saved for the directory `path`, if its stamp is still
     /// `stamp`.
     pub fn lookup_listing(&self, path: &Path, stamp: &FileStamp) -> Option<Vec<DirEntry>> {

@@ -198,7 +198,12 @@ impl Package {
                 continue;
             }
             let path = dir.join(&entry.name);
-            let header = match sources.header_of(&path, entry.is_file) {
+            let header = if by_name == Some(NameExclusion::Test) {
+                sources.header_errors_of(&path, entry.is_file)
+            } else {
+                sources.header_of(&path, entry.is_file)
+            };
+            let header = match header {
                 Ok(h) => h,
                 Err(e) => {
                     pkg.errors.push(LoadError::BadFile {

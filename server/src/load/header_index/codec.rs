@@ -100,24 +100,48 @@ pub fn decode(bytes: &[u8]) -> Option<FileHeader> {
                 import: r.option(Reader::str)?,
             })
         })?,
-        errors: r.list(|r| {
-            Some(HeaderError {
-                message: r.str()?,
-                span: r.span()?,
-                kind: match r.byte()? {
-                    0 => ErrorKind::Read,
-                    1 => ErrorKind::Constraint,
-                    2 => ErrorKind::Syntax,
-                    3 => ErrorKind::Cgo {
-                        conditions: r.list(Reader::str)?,
-                    },
-                    _ => return None,
-                },
-            })
-        })?,
+        errors: r.list(Reader::error)?,
     };
     // Trailing bytes mean the entry is not what was written.
     (r.at == bytes.len()).then_some(h)
+}
+
+/// Only the errors of an encoded header (the rest is skipped, nothing
+/// allocated): all a package load needs of a `_test.go` file, whose read
+/// and syntax errors break the build as cmd/go's module index records
+/// them. Checks the entry as `decode` does.
+pub fn decode_errors(bytes: &[u8]) -> Option<FileHeader> {
+    let mut r = Reader { b: bytes, at: 0 };
+    r.option(|r| r.bytes().and_then(|_| r.span()))?;
+    r.option(Reader::span)?;
+    r.option(|r| r.skip_expr(0).and_then(|()| r.span()))?;
+    r.skip_list(|r| r.skip_expr(0).and_then(|()| r.span()).map(|_| ()))?;
+    r.skip_list(|r| {
+        r.bytes()?;
+        r.option(|r| r.bytes())?;
+        r.span()?;
+        r.span().map(|_| ())
+    })?;
+    r.option(|r| {
+        r.span()?;
+        r.skip_list(|r| {
+            r.skip_list(|r| r.bytes().map(|_| ()))?;
+            verb_of(r.byte()?)?;
+            r.skip_list(|r| r.bytes().map(|_| ()))?;
+            r.span().map(|_| ())
+        })
+    })?;
+    r.bool()?;
+    r.skip_list(|r| {
+        r.bytes()?;
+        r.span()?;
+        r.option(|r| r.bytes()).map(|_| ())
+    })?;
+    let errors = r.list(Reader::error)?;
+    (r.at == bytes.len()).then(|| FileHeader {
+        errors,
+        ..FileHeader::default()
+    })
 }
 
 /// A directory listing: each entry's name and a byte of flags.
@@ -322,6 +346,45 @@ impl<'a> Reader<'a> {
         Some(v)
     }
 
+    fn error(&mut self) -> Option<HeaderError> {
+        Some(HeaderError {
+            message: self.str()?,
+            span: self.span()?,
+            kind: match self.byte()? {
+                0 => ErrorKind::Read,
+                1 => ErrorKind::Constraint,
+                2 => ErrorKind::Syntax,
+                3 => ErrorKind::Cgo {
+                    conditions: self.list(Reader::str)?,
+                },
+                _ => return None,
+            },
+        })
+    }
+
+    fn skip_list(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        for _ in 0..self.count()? {
+            f(self)?;
+        }
+        Some(())
+    }
+
+    /// `expr`, keeping nothing.
+    fn skip_expr(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        match self.byte()? {
+            0 => self.bytes().map(|_| ()),
+            1 => self.skip_expr(depth + 1),
+            2 | 3 => {
+                self.skip_expr(depth + 1)?;
+                self.skip_expr(depth + 1)
+            }
+            _ => None,
+        }
+    }
+
     fn expr(&mut self, depth: usize) -> Option<Expr> {
         if depth > MAX_EXPR_DEPTH {
             return None;
@@ -352,11 +415,22 @@ mod tests {
             "{}",
             String::from_utf8_lossy(src)
         );
+        assert_errors_only(&h, &buf);
         // Every truncation fails cleanly.
         for cut in 0..buf.len() {
             assert_eq!(decode(&buf[..cut]), None);
+            assert_eq!(decode_errors(&buf[..cut]), None);
         }
         h
+    }
+
+    /// `decode_errors` gives exactly the errors `decode` does, nothing else.
+    fn assert_errors_only(h: &FileHeader, buf: &[u8]) {
+        let only = FileHeader {
+            errors: h.errors.clone(),
+            ..FileHeader::default()
+        };
+        assert_eq!(decode_errors(buf), Some(only));
     }
 
     #[test]
@@ -400,6 +474,7 @@ mod tests {
                     let mut buf = Vec::new();
                     encode(&h, &mut buf);
                     assert_eq!(decode(&buf).as_ref(), Some(&h), "{}", p.display());
+                    assert_errors_only(&h, &buf);
                     n += 1;
                 }
             }
@@ -413,9 +488,11 @@ mod tests {
         for len in 0..2000 {
             let bytes: Vec<u8> = (0..len % 97).map(|_| rng.next() as u8).collect();
             let _ = decode(&bytes);
+            let _ = decode_errors(&bytes);
         }
         // A deep expression chain is refused, not recursed into.
         let deep = vec![1u8; 100_000];
         assert_eq!(decode(&[[0, 0, 1].as_slice(), &deep].concat()), None);
+        assert_eq!(decode_errors(&[[0, 0, 1].as_slice(), &deep].concat()), None);
     }
 }
