@@ -5,7 +5,6 @@
 use super::package::{Import, LoadError, Package};
 use super::source::{PathMap, Sources};
 use crate::buildcfg::Config;
-use crate::gosrc::TagContext;
 use crate::modules::{Resolution, Resolver};
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
@@ -137,7 +136,11 @@ impl PackageDeps {
     /// directory answer their tag queries exclusively (loading asks the same
     /// questions until an answer differs), so answering a package's queries
     /// is what makes it the one `tags` loads.
-    fn serving(&self, tag_key: u64, tags: &TagContext) -> Option<(&Arc<[Dep]>, bool)> {
+    fn serving(
+        &self,
+        tag_key: u64,
+        answers: &dyn Fn(&Arc<Package>) -> bool,
+    ) -> Option<(&Arc<[Dep]>, bool)> {
         if let Some((_, deps)) = self.lists().find(|(k, _)| *k == tag_key) {
             return Some((deps, true));
         }
@@ -145,7 +148,7 @@ impl PackageDeps {
             .map(|(_, deps)| deps)
             .find(|deps| {
                 deps.iter().all(|d| match d {
-                    Dep::Package { pkg, .. } => tags.answers(&pkg.tag_queries),
+                    Dep::Package { pkg, .. } => answers(pkg),
                     Dep::Cgo => true,
                     Dep::Unresolved(_) => false,
                 })
@@ -628,6 +631,11 @@ pub struct Loader<'a> {
     pub sources: &'a Sources,
     pub cache: &'a PackageCache,
     tag_key: u64,
+    /// Whether a package (by address, kept alive here) answers this
+    /// loader's tag queries as it did when loaded: asked for every import
+    /// a walk under other tags than the cached lists' meets (k9s's fix
+    /// variants: 20,000 edges, each answer some 30 tag comparisons).
+    answered: std::sync::Mutex<HashMap<usize, (Arc<Package>, bool)>>,
 }
 
 impl<'a> Loader<'a> {
@@ -648,7 +656,24 @@ impl<'a> Loader<'a> {
             resolver,
             sources,
             cache,
+            answered: std::sync::Mutex::new(HashMap::default()),
         }
+    }
+
+    /// `TagContext::answers` of `pkg`'s queries under this loader's tags,
+    /// remembered.
+    fn answers(&self, pkg: &Arc<Package>) -> bool {
+        let key = Arc::as_ptr(pkg) as usize;
+        if let Ok(m) = self.answered.lock()
+            && let Some((_, a)) = m.get(&key)
+        {
+            return *a;
+        }
+        let a = self.cfg.tags.answers(&pkg.tag_queries);
+        if let Ok(mut m) = self.answered.lock() {
+            m.insert(key, (pkg.clone(), a));
+        }
+        a
     }
 
     /// Loads (or takes from the cache) the package in `dir`.
@@ -765,7 +790,7 @@ impl<'a> Loader<'a> {
             && let Some((deps, _)) = m
                 .by_pkg
                 .get(&key)
-                .and_then(|e| e.serving(self.tag_key, &self.cfg.tags))
+                .and_then(|e| e.serving(self.tag_key, &|p| self.answers(p)))
         {
             return deps.clone();
         }
@@ -1008,7 +1033,7 @@ impl<'a> Loader<'a> {
                     let Some((deps, own)) = known
                         .by_pkg
                         .get(&key)
-                        .and_then(|e| e.serving(self.tag_key, &self.cfg.tags))
+                        .and_then(|e| e.serving(self.tag_key, &|p| self.answers(p)))
                     else {
                         break;
                     };
