@@ -49,15 +49,71 @@ pub fn good_os_arch_file(name: &str, ctx: &TagContext) -> bool {
     let Some(underscore) = stem.find('_') else {
         return true;
     };
-    let mut parts: Vec<&str> = stem[underscore..].split('_').collect();
-    if parts.last() == Some(&"test") {
-        parts.pop();
+    // The last two `_` elements, after dropping a final `test` (no
+    // allocation: asked of every file of every package loaded). The first
+    // element is always the empty one before the first `_`.
+    let mut parts = stem[underscore..].rsplit('_');
+    let mut last = parts.next().unwrap_or("");
+    if last == "test" {
+        last = parts.next().unwrap_or("");
     }
-    match parts.as_slice() {
-        [.., os, arch] if is_known_os(os) && is_known_arch(arch) => {
-            ctx.matches(arch) && ctx.matches(os)
+    if let Some(os) = parts.next()
+        && is_known_os(os)
+        && is_known_arch(last)
+    {
+        return ctx.matches(last) && ctx.matches(os);
+    }
+    if is_known_os(last) || is_known_arch(last) {
+        return ctx.matches(last);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// go/build's TestGoodOSArchFile cases (linux/amd64), with `_test`
+    /// suffixes and names whose only `_` starts a known name.
+    #[test]
+    fn os_arch_suffixes_as_go_build_reads_them() {
+        let ctx = TagContext {
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            cgo_enabled: true,
+            compiler: "gc".into(),
+            build_tags: vec![],
+            tool_tags: vec![],
+            release_tags: vec![],
+        };
+        for (name, want) in [
+            ("file.go", true),
+            ("file_foo.go", true),
+            ("file_amd64.go", true),
+            ("file_arm64.go", false),
+            ("file_linux.go", true),
+            ("file_windows.go", false),
+            ("file_linux_amd64.go", true),
+            ("file_windows_amd64.go", false),
+            ("file_linux_arm64.go", false),
+            ("file_windows_arm64.go", false),
+            ("file_foo_amd64.go", true),
+            ("file_foo_arm64.go", false),
+            ("file_linux.c", true),
+            ("file_windows.c", false),
+            ("file_windows_test.go", false),
+            ("file_linux_amd64_test.go", true),
+            ("file_windows_amd64_test.go", false),
+            ("file_test.go", true),
+            ("_test.go", true),
+            ("windows.go", true),
+            ("x_windows.pb.go", false),
+            ("x_unix.go", true),
+            ("x_amd64_windows.go", false),
+            ("x_android.go", false),
+            ("file_arm64_linux.go", true),
+        ] {
+            assert_eq!(good_os_arch_file(name, &ctx), want, "{name}");
         }
-        [.., last] if is_known_os(last) || is_known_arch(last) => ctx.matches(last),
-        _ => true,
     }
 }

@@ -498,19 +498,18 @@ impl Resolver {
         v
     }
 
-    /// The `go` version a required (non-main) module's go.mod declares, and
-    /// how the go command names that module when the version is newer than
-    /// the toolchain: `module ../dep` for a directory replacement (modload's
-    /// go.mod summary, the path as written), `example.com/dep@v1.0.0` for a
-    /// module from the cache (modfetch.Download). `None` for main modules,
-    /// in vendor mode (go reads vendor/modules.txt instead), and when the
-    /// go.mod is missing or has no `go` line.
-    pub fn dependency_go_version(&self, module: &str) -> Option<(String, String)> {
+    /// The go.mod of a required (non-main) module, and how the go command
+    /// names that module when its `go` line is newer than the toolchain:
+    /// `module ../dep` for a directory replacement (modload's go.mod
+    /// summary, the path as written), `example.com/dep@v1.0.0` for a module
+    /// from the cache (modfetch.Download). `None` for main modules and in
+    /// vendor mode (go reads vendor/modules.txt instead).
+    pub fn dependency_gomod(&self, module: &str) -> Option<(PathBuf, String)> {
         if self.vendor.is_some() || self.main_by_path.contains_key(module) {
             return None;
         }
         let version = self.selected.get(module)?;
-        let (gomod, what) = match self.replacement(module, version) {
+        Some(match self.replacement(module, version) {
             Some(Target::Dir { abs, written }) => (abs.join("go.mod"), format!("module {written}")),
             Some(Target::Module { path, version }) => (
                 modcache::module_dir(&self.gomodcache, path, version).join("go.mod"),
@@ -520,19 +519,23 @@ impl Resolver {
                 modcache::module_dir(&self.gomodcache, module, version).join("go.mod"),
                 format!("{module}@{version}"),
             ),
-        };
-        let go = self.cached(
-            &gomod,
-            |c| c.go_line.get(&gomod),
+        })
+    }
+
+    /// The `go` line of `gomod` (`None` when it is missing or has none),
+    /// remembered.
+    pub fn go_line(&self, gomod: &Path) -> Option<String> {
+        self.cached(
+            gomod,
+            |c| c.go_line.get(gomod),
             |c, k, v| {
                 c.go_line.insert(k, v);
             },
             || {
-                let src = crate::regular::read_all(&gomod).ok()?;
+                let src = crate::regular::read_all(gomod).ok()?;
                 parse_go_mod(&String::from_utf8_lossy(&src)).go_version
             },
-        )?;
-        Some((what, go))
+        )
     }
 
     /// Resolves `import_path` as imported by a package of the standard
