@@ -207,16 +207,30 @@ pub fn preprocess(
 
 /// A text's logical lines, and whether it may hold a TLS keyword (every
 /// one has "hread" in it: one search of the text spares one per line).
+/// `marked` lists the lines an included file's run looks at: directives
+/// and lines with a TLS keyword. An included header's other lines matter
+/// to nothing, and a vendored library includes the same 800 kB of headers
+/// from each of its `.c` files (most of a cold check was walking them).
 struct Lexed {
     lines: Vec<String>,
     maybe_tls: bool,
+    marked: Vec<u32>,
 }
 
 impl Lexed {
     fn of(text: &str) -> Lexed {
+        let lines = logical_lines(text);
+        let maybe_tls = text.contains("hread");
+        let marked = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with('#') || (maybe_tls && has_tls(l)))
+            .map(|(n, _)| n as u32)
+            .collect();
         Lexed {
-            lines: logical_lines(text),
-            maybe_tls: text.contains("hread"),
+            lines,
+            maybe_tls,
+            marked,
         }
     }
 
@@ -342,7 +356,16 @@ fn run(
     let mut stack: Vec<Group> = Vec::new();
     let active = |s: &[Group]| s.last().is_none_or(|g| g.active);
     let maybe_tls = text.maybe_tls;
-    for (n, line) in text.lines.iter().enumerate() {
+    // The top text's active lines are the output; an included one's
+    // unmarked lines change nothing.
+    let mut all = text.lines.iter().enumerate();
+    let mut marked = text
+        .marked
+        .iter()
+        .map(|&n| (n as usize, &text.lines[n as usize]));
+    let lines: &mut dyn Iterator<Item = (usize, &String)> =
+        if top { &mut all } else { &mut marked };
+    for (n, line) in lines {
         let t = line.trim_start();
         let Some(d) = t.strip_prefix('#') else {
             if top {
@@ -1067,6 +1090,44 @@ mod tests {
             &|_| false,
         );
         assert!(!o.tls);
+    }
+
+    /// An included local header is walked by its directives and TLS lines
+    /// only: a keyword in an inactive branch does not count, one in an
+    /// active branch does, and its macros still steer the includer.
+    #[test]
+    fn tls_and_macros_of_included_headers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        std::fs::write(
+            d.join("inactive.h"),
+            "#ifdef _WIN32\nstatic __thread int x;\n#endif\nint pthread_like;\n#define FROM_H 1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("active.h"),
+            "/* __thread in a comment */\n#ifndef _WIN32\nextern _Thread_local int y;\n#endif\n",
+        )
+        .unwrap();
+        let o = preprocess(
+            "#include \"inactive.h\"\n#if FROM_H\n#include <from_h.h>\n#endif\n",
+            d,
+            &[],
+            &mut linux(true),
+            &|_| false,
+        );
+        assert!(!o.tls);
+        assert_eq!(
+            o.includes
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>(),
+            ["from_h.h"]
+        );
+        let o = preprocess("#include \"active.h\"\n", d, &[], &mut linux(true), &|_| {
+            false
+        });
+        assert!(o.tls);
     }
 
     #[test]
