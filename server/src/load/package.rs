@@ -198,7 +198,9 @@ impl Package {
                 continue;
             }
             let path = dir.join(&entry.name);
-            let header = if by_name == Some(NameExclusion::Test) {
+            // A file the name rules exclude (a test, another platform's)
+            // counts only by its errors.
+            let header = if by_name.is_some() {
                 sources.header_errors_of(&path, entry.is_file)
             } else {
                 sources.header_of(&path, entry.is_file)

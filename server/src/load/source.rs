@@ -334,7 +334,7 @@ impl Sources {
     }
 
     /// A header holding at least the file's errors (as `header_of`): for a
-    /// `_test.go` file, whose errors are all a package load asks of it. A
+    /// `_test.go` or other platform's file, whose errors are all a package load asks of it. A
     /// trusted file's saved header is then decoded without its imports and
     /// constraints, and not kept (a quarter of a module graph's files are
     /// tests: k9s has 5,600 of 20,000).
