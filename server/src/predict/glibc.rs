@@ -106,7 +106,21 @@ struct SymVersions {
     all: Vec<String>,
 }
 
-type Table = HashMap<String, SymVersions>;
+/// A shared object's symbols with their versions, and (libc's) the
+/// newest `GLIBC_` version it defines: its glibc release, found once per
+/// read rather than per prediction.
+#[derive(Debug, Default)]
+struct Table {
+    syms: HashMap<String, SymVersions>,
+    release: Option<Version>,
+}
+
+impl std::ops::Deref for Table {
+    type Target = HashMap<String, SymVersions>;
+    fn deref(&self) -> &Self::Target {
+        &self.syms
+    }
+}
 
 /// The version table of a shared object, cached by size and mtime (libc's
 /// is read for every dynamic prediction).
@@ -149,7 +163,7 @@ fn read_table(path: &Path) -> Option<(Arc<Table>, u16)> {
             }
         }
     }
-    let mut table = Table::new();
+    let mut table = HashMap::<String, SymVersions>::new();
     if let Some(versym) = &elf.versym {
         for (i, sym) in elf.dynsyms.iter().enumerate() {
             if sym.st_shndx == 0 || sym.st_name == 0 {
@@ -171,16 +185,18 @@ fn read_table(path: &Path) -> Option<(Arc<Table>, u16)> {
             }
         }
     }
-    Some((Arc::new(table), elf.header.e_machine))
-}
-
-/// The newest `GLIBC_` version a library defines: its glibc release.
-fn release_of(table: &Table) -> Option<Version> {
-    table
+    let release = table
         .values()
         .flat_map(|s| &s.all)
         .filter_map(|v| parse_version(v))
-        .max()
+        .max();
+    Some((
+        Arc::new(Table {
+            syms: table,
+            release,
+        }),
+        elf.header.e_machine,
+    ))
 }
 
 /// A libc symbol referenced by linked C code.
@@ -686,7 +702,7 @@ pub fn floor(
             lower: None,
         });
     };
-    let release = release_of(libc_table);
+    let release = libc_table.release.clone();
     let mut computed_from = format!(
         "{} (glibc {})",
         libc_path.display(),
