@@ -135,10 +135,6 @@ impl Sources {
     /// Takes the headers of unchanged files and the listings of unchanged
     /// directories from `index` from now on.
     pub fn use_index(&self, index: HeaderIndex) {
-        // A warm run takes nearly every entry: no rehashing as they come.
-        if let Ok(mut h) = self.headers.write() {
-            h.reserve(index.entry_count());
-        }
         let _ = self.index.set(index);
     }
 
@@ -366,17 +362,15 @@ impl Sources {
             return Ok(h);
         }
         // A trusted entry needs no stat and no read: no reason to make
-        // other threads wait for it.
+        // other threads wait for it. Nor to keep it here: decoding it again
+        // (a load under other tags) costs less than keeping every header of
+        // a module graph in this map (k9s: 15,000).
         if let Some(index) = self.index.get()
             && index.trusts(path)
             && let Some(h) = index.lookup(path, &FileStamp::TRUSTED)
         {
             self.counts.trusted.fetch_add(1, Ordering::Relaxed);
-            let h = Arc::new(h);
-            if let Ok(mut m) = self.headers.write() {
-                m.insert(path.as_os_str().to_owned(), (Stamp::Disk, h.clone()));
-            }
-            return Ok(h);
+            return Ok(Arc::new(h));
         }
         // Walks on several threads meet the same standard packages at the
         // same time: one reads, the others wait for its result.
