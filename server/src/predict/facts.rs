@@ -4,7 +4,8 @@
 //! of the module cache, which never change (see `header_index::Trusted`).
 //! A vendored C library makes this matter: DataDog/zstd (in k9s) is 40
 //! `.c` files that each include some 800 kB of headers, which took most of
-//! a prediction to read and preprocess on every run.
+//! a prediction to read and preprocess on every run. The `go` lines of
+//! module-cache go.mod files are kept the same way (`predict::go_line`).
 
 use crate::load::source::Sources;
 use std::any::Any;
