@@ -786,21 +786,34 @@ impl<'a> Loader<'a> {
     /// may appear).
     fn deps(&self, pkg: &Arc<Package>) -> Arc<[Dep]> {
         let key = Arc::as_ptr(pkg) as usize;
+        // A list computed under other tags: the imports it resolved to
+        // packages this context loads too are kept (see `serving`), only
+        // the others are resolved again. Under a fix's tags most packages
+        // differ from the default build's only in the few imports that lead
+        // to `net` or a cgo package.
+        let mut earlier: Option<Arc<[Dep]>> = None;
         if let Ok(m) = self.cache.deps.read()
-            && let Some((deps, _)) = m
-                .by_pkg
-                .get(&key)
-                .and_then(|e| e.serving(self.tag_key, &|p| self.answers(p)))
+            && let Some(e) = m.by_pkg.get(&key)
         {
-            return deps.clone();
+            if let Some((deps, _)) = e.serving(self.tag_key, &|p| self.answers(p)) {
+                return deps.clone();
+            }
+            earlier = Some(e.first.1.clone());
         }
         let mut all_resolved = true;
         let deps: Arc<[Dep]> = pkg
             .imports
             .iter()
-            .map(|imp| {
+            .enumerate()
+            .map(|(i, imp)| {
                 if imp.path == "C" {
                     return Dep::Cgo;
+                }
+                if let Some(d @ Dep::Package { pkg: p, .. }) =
+                    earlier.as_deref().and_then(|e| e.get(i))
+                    && self.answers(p)
+                {
+                    return d.clone();
                 }
                 match self.resolve(&imp.path, pkg.standard) {
                     // The path's hash and the package's flags now: walks
@@ -1318,6 +1331,90 @@ mod tests {
         assert!(
             repaired * 4 > edits,
             "only {repaired} repairs in {edits} edits × 3 mains"
+        );
+    }
+
+    /// A walk under other tags in a cache that earlier walks filled (a fix
+    /// variant's, reusing the default build's resolved imports where the
+    /// imported package is the same) gives the graph a walk in an empty
+    /// cache gives, over random graphs whose packages import other
+    /// packages under `netgo`, `foo` or neither.
+    #[test]
+    fn walks_under_other_tags_equal_walks_in_an_empty_cache() {
+        const PKGS: usize = 30;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::write(root.join("go.mod"), "module example.com/r\n\ngo 1.22\n").unwrap();
+        let mut r = XorShift(0x2545_f491_4f6c_dd1d);
+        let import_list = |r: &mut XorShift, below: usize| -> String {
+            (0..r.below(3))
+                .filter(|_| below > 0)
+                .map(|_| format!("\t_ \"example.com/r/pkg/p{:02}\"\n", r.below(below)))
+                .collect()
+        };
+        for i in 0..PKGS {
+            let dir = root.join(format!("pkg/p{i:02}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let plain = import_list(&mut r, i);
+            std::fs::write(
+                dir.join("a.go"),
+                format!("package p\n\nimport (\n{plain})\n"),
+            )
+            .unwrap();
+            if r.below(3) == 0 {
+                let tag = ["netgo", "foo", "!netgo"][r.below(3)];
+                let extra = import_list(&mut r, i);
+                std::fs::write(
+                    dir.join("b.go"),
+                    format!("//go:build {tag}\n\npackage p\n\nimport (\n{extra})\n"),
+                )
+                .unwrap();
+            }
+        }
+        let main_dir = root.join("cmd/m");
+        std::fs::create_dir_all(&main_dir).unwrap();
+        let mains: String = (PKGS - 6..PKGS)
+            .map(|i| format!("\t_ \"example.com/r/pkg/p{i:02}\"\n"))
+            .collect();
+        std::fs::write(
+            main_dir.join("main.go"),
+            format!("package main\n\nimport (\n{mains})\n\nfunc main() {{}}\n"),
+        )
+        .unwrap();
+        // Path, how it was reached, edges, flags, and the package's files:
+        // packages compared by value, as two engines' are not the same.
+        let by_value = |g: &Graph| -> Vec<(NodeShape, Vec<PathBuf>)> {
+            shape(g)
+                .into_iter()
+                .zip(g.nodes.iter())
+                .map(|((path, _, via, edges, has), n)| {
+                    let files = n.pkg.files.iter().map(|f| f.path.clone()).collect();
+                    ((path, 0, via, edges, has), files)
+                })
+                .collect()
+        };
+        let walk = |engine: &Engine, tags: &str| {
+            let args: Vec<String> = if tags.is_empty() {
+                vec![]
+            } else {
+                vec!["-tags".into(), tags.into()]
+            };
+            let (cfg, _) = engine.config(&Environ::new(), &args).unwrap();
+            let resolver = engine.resolver(root, &cfg).unwrap();
+            let loader = Loader::new(&cfg, &resolver, &engine.sources, &engine.cache);
+            let main = loader.load_dir("example.com/r/cmd/m", &main_dir, false, None);
+            by_value(&loader.graph(main))
+        };
+        let shared = Engine::new(Toolchain::fixed_for_tests());
+        let mut differ = 0;
+        for tags in ["", "netgo", "foo", "netgo,foo", "", "foo"] {
+            let fresh = walk(&Engine::new(Toolchain::fixed_for_tests()), tags);
+            differ += usize::from(fresh != walk(&Engine::new(Toolchain::fixed_for_tests()), ""));
+            assert_eq!(walk(&shared, tags), fresh, "-tags {tags:?}");
+        }
+        assert!(
+            differ >= 2,
+            "the tags change the graph in only {differ} walks"
         );
     }
 
