@@ -33,6 +33,12 @@ pub fn select_file(name: &str, header: &FileHeader, ctx: &TagContext) -> Result<
     if let Some(why) = exclude_by_name(name, ctx) {
         return Err(Exclusion::Name(why));
     }
+    select_named(header, ctx)
+}
+
+/// `select_file` for a file whose name passed `exclude_by_name` (a
+/// package load asks that first, of every file).
+pub fn select_named(header: &FileHeader, ctx: &TagContext) -> Result<(), Exclusion> {
     // 2. Errors that stop go/build before it can evaluate the constraint.
     if header
         .errors

@@ -4,7 +4,7 @@
 
 use super::source::Sources;
 use crate::gosrc::filename::NameExclusion;
-use crate::gosrc::select::{Exclusion, select_file};
+use crate::gosrc::select::{Exclusion, select_named};
 use crate::gosrc::{
     CgoDirective, CgoVerb, ErrorKind, FileHeader, HeaderError, Span, TagContext, TagQuery,
 };
@@ -221,7 +221,12 @@ impl Package {
             // records every non-hidden .go file's read and syntax errors
             // before it looks at names or constraints: such a file breaks
             // the build in every configuration, _test.go files included.
-            let name_ok = crate::gosrc::filename::good_os_arch_file(name, ctx);
+            // (What the name rules said of it already, but for tests.)
+            let name_ok = match by_name {
+                None => true,
+                Some(NameExclusion::OsArch) => false,
+                Some(_) => crate::gosrc::filename::good_os_arch_file(name, ctx),
+            };
             let fatal = header.errors.iter().find(|e| index_fatal(e, name_ok));
             if let Some(e) = fatal {
                 pkg.errors.push(LoadError::BadFile {
@@ -242,7 +247,7 @@ impl Package {
                 }
                 continue;
             }
-            match select_file(name, &header, ctx) {
+            match select_named(&header, ctx) {
                 Ok(()) => {}
                 Err(Exclusion::Invalid) => {
                     // go/build lists it in InvalidGoFiles: the build fails.
