@@ -644,7 +644,7 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
     (at == body_end).then_some(out)
 }
 
-/// The index file's bytes: mapped, or read where mapping fails.
+/// The index file's bytes: mapped (Unix), or read.
 ///
 /// Mapped because reading copies the file into fresh memory: a page fault,
 /// a zeroed page and a copy for each 4 kB, 5 ms of k9s's warm check (a
@@ -652,6 +652,8 @@ fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
 /// cache's pages as they are. It is safe as long as nobody shortens the
 /// file in place, and nothing does: the index is replaced by renaming a
 /// new file over it (`save`), which leaves this mapping the old file's.
+/// Only on Unix: Windows refuses to rename over (or delete) a mapped file,
+/// so a language server's mapping would keep every later save out.
 enum IndexBytes {
     Mapped(memmap2::Mmap),
     Read(Vec<u8>),
@@ -678,7 +680,8 @@ fn read_regular(file: &Path, limit: u64) -> Option<IndexBytes> {
     // SAFETY: see `IndexBytes`: the file is regular (checked by `open`)
     // and no writer shortens it in place; bytes that are not an index's
     // fail its checksum.
-    if len > 0
+    if cfg!(unix)
+        && len > 0
         && let Ok(m) = unsafe {
             memmap2::MmapOptions::new()
                 .len(len as usize)
