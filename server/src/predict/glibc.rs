@@ -27,6 +27,7 @@ use crate::buildcfg::ctoolchain::{CToolchain, Libc};
 use crate::gosrc::CgoVerb;
 use crate::load::graph::Graph;
 use crate::load::source::Sources;
+use crate::load::{Package, SourceFile};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -451,6 +452,42 @@ fn cached_calls(
     .unwrap_or_default()
 }
 
+/// The C calls of a cgo file's preamble (and the `C.name` references of
+/// its Go code), `None` when the file has no `import "C"`.
+fn preamble_calls(
+    cfg: &Config,
+    sources: &Sources,
+    pkg: &Package,
+    f: &SourceFile,
+) -> Option<Arc<Vec<String>>> {
+    let ic = f.header.import_c.as_ref()?;
+    let what = format!("preamble {}", ic.span.start);
+    Some(cached_calls(cfg, sources, &f.path, &what, |src| {
+        let pre = super::preamble(src, ic.span.start);
+        let (aliases, read) = header_aliases(cfg, &pkg.dir, &pre);
+        let mut names = body_calls(&pre);
+        names.extend(super::libs::go_c_references(&String::from_utf8_lossy(src)));
+        let names = names
+            .into_iter()
+            .map(|n| aliases.get(&n).cloned().unwrap_or(n))
+            .collect();
+        (names, read)
+    }))
+}
+
+/// The C calls of a `.c` file of `pkg`.
+fn c_file_calls(cfg: &Config, sources: &Sources, pkg: &Package, path: &Path) -> Arc<Vec<String>> {
+    cached_calls(cfg, sources, path, "c", |src| {
+        let text = String::from_utf8_lossy(src);
+        let (aliases, read) = header_aliases(cfg, &pkg.dir, &text);
+        let names = body_calls(&text)
+            .into_iter()
+            .map(|n| aliases.get(&n).cloned().unwrap_or(n))
+            .collect();
+        (names, read)
+    })
+}
+
 /// What the linked C code references, per package.
 fn references(
     cfg: &Config,
@@ -461,6 +498,37 @@ fn references(
 ) -> Vec<Reference> {
     let mut refs = Vec::new();
     let machine = super::archive::elf_machine(&cfg.goarch);
+    // Every C text's calls, scanned on every core first (remembered: the
+    // walk below finds them). A cold k9s check scanned DataDog/zstd's 40
+    // files and their headers here on one core.
+    let texts: Vec<(&Package, Option<&SourceFile>, PathBuf)> = p
+        .cgo_packages
+        .iter()
+        .filter_map(|c| graph.get(&c.import_path))
+        .flat_map(|pkg| {
+            let preambles = pkg
+                .cgo_files()
+                .map(move |f| (&**pkg, Some(f), f.path.clone()));
+            let files = pkg
+                .c_files
+                .iter()
+                .filter(|f| f.to_string_lossy().ends_with(".c"))
+                .map(move |f| (&**pkg, None, pkg.dir.join(f)));
+            preambles.chain(files)
+        })
+        .collect();
+    if texts.len() > 1 {
+        crate::par::map(&texts, |(pkg, f, path)| match f {
+            Some(f) => {
+                preamble_calls(cfg, sources, pkg, f);
+            }
+            None => {
+                if path.is_file() {
+                    c_file_calls(cfg, sources, pkg, path);
+                }
+            }
+        });
+    }
     for c in &p.cgo_packages {
         let Some(pkg) = graph.get(&c.import_path) else {
             continue;
@@ -474,21 +542,9 @@ fn references(
             })
         };
         for f in pkg.cgo_files() {
-            let Some(ic) = &f.header.import_c else {
+            let Some(names) = preamble_calls(cfg, sources, pkg, f) else {
                 continue;
             };
-            let what = format!("preamble {}", ic.span.start);
-            let names = cached_calls(cfg, sources, &f.path, &what, |src| {
-                let pre = super::preamble(src, ic.span.start);
-                let (aliases, read) = header_aliases(cfg, &pkg.dir, &pre);
-                let mut names = body_calls(&pre);
-                names.extend(super::libs::go_c_references(&String::from_utf8_lossy(src)));
-                let names = names
-                    .into_iter()
-                    .map(|n| aliases.get(&n).cloned().unwrap_or(n))
-                    .collect();
-                (names, read)
-            });
             for n in names.iter() {
                 push(&mut refs, n.clone(), None);
             }
@@ -509,15 +565,7 @@ fn references(
                 notes.push(format!("{}: {name} cannot be read", c.import_path));
                 continue;
             }
-            let names = cached_calls(cfg, sources, &path, "c", |src| {
-                let text = String::from_utf8_lossy(src);
-                let (aliases, read) = header_aliases(cfg, &pkg.dir, &text);
-                let names = body_calls(&text)
-                    .into_iter()
-                    .map(|n| aliases.get(&n).cloned().unwrap_or(n))
-                    .collect();
-                (names, read)
-            });
+            let names = c_file_calls(cfg, sources, pkg, &path);
             for n in names.iter() {
                 push(&mut refs, n.clone(), None);
             }
