@@ -434,7 +434,10 @@ impl Graph {
             // vendored copy of golang.org/x/net/... is vendor/golang.org/x/net/...
             Via::Import { .. } if pkg.standard => &pkg.import_path,
             Via::Import { parent, import } => {
-                &self.nodes[*parent as usize].pkg.imports[*import as usize].path
+                self.nodes[*parent as usize]
+                    .pkg
+                    .import(*import as usize)
+                    .path
             }
             Via::Implicit(i) => &i.path,
         }
@@ -556,11 +559,14 @@ impl Graph {
                 Via::Root => break,
                 Via::Import { parent, import } => (
                     *parent,
-                    &self.nodes[*parent as usize].pkg.imports[*import as usize],
+                    self.nodes[*parent as usize]
+                        .pkg
+                        .import(*import as usize)
+                        .to_import(),
                 ),
-                Via::Implicit(i) => (0, &i.reason),
+                Via::Implicit(i) => (0, i.reason.clone()),
             };
-            imports.push(import.clone());
+            imports.push(import);
             packages.push(self.path(parent).to_string());
             cur = parent;
             if packages.len() > self.nodes.len() + 1 {
@@ -802,8 +808,7 @@ impl<'a> Loader<'a> {
         }
         let mut all_resolved = true;
         let deps: Arc<[Dep]> = pkg
-            .imports
-            .iter()
+            .imports()
             .enumerate()
             .map(|(i, imp)| {
                 if imp.path == "C" {
@@ -815,16 +820,12 @@ impl<'a> Loader<'a> {
                 {
                     return d.clone();
                 }
-                match self.resolve(&imp.path, pkg.standard) {
+                match self.resolve(imp.path, pkg.standard) {
                     // The path's hash and the package's flags now: walks
                     // then read neither import paths nor packages.
                     Ok(p) => Dep::Package {
                         has: Has::of(&p),
-                        path_hash: hash_path(if p.standard {
-                            &p.import_path
-                        } else {
-                            &imp.path
-                        }),
+                        path_hash: hash_path(if p.standard { &p.import_path } else { imp.path }),
                         pkg: p,
                     },
                     Err(r) => {
@@ -1101,7 +1102,7 @@ impl<'a> Loader<'a> {
                             let want = if p.standard {
                                 p.import_path.as_str()
                             } else {
-                                nodes[node as usize].pkg.imports[idx].path.as_str()
+                                nodes[node as usize].pkg.import(idx).path
                             };
                             let t = g
                                 .index
@@ -1131,12 +1132,12 @@ impl<'a> Loader<'a> {
                 }
                 Dep::Unresolved(resolution) => {
                     let pkg = &g.nodes[node as usize].pkg;
-                    let path = pkg.imports[idx].path.as_str();
-                    if !g.unresolved.iter().any(|u| u.import_path == path) {
+                    let import = pkg.import(idx);
+                    if !g.unresolved.iter().any(|u| u.import_path == import.path) {
                         let u = Unresolved {
-                            import_path: path.to_string(),
+                            import_path: import.path.to_string(),
                             importer: pkg.import_path.clone(),
-                            import: pkg.imports[idx].clone(),
+                            import: import.to_import(),
                             resolution: resolution.clone(),
                         };
                         g.unresolved.push(u);

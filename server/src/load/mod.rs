@@ -10,5 +10,5 @@ pub mod patterns;
 pub mod source;
 
 pub use graph::{Graph, ImportChain};
-pub use package::{Import, LoadError, Package, SourceFile};
+pub use package::{Import, ImportRef, LoadError, Package, SourceFile};
 pub use source::{Overlay, Sources};

@@ -29,6 +29,34 @@ pub struct Import {
     pub span: Span,
 }
 
+/// An import of a package as the package holds it: borrowed from its
+/// files' headers (see [`Package::imports`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportRef<'a> {
+    pub path: &'a str,
+    pub file: &'a Path,
+    /// Span of the import spec in `file`.
+    pub span: Span,
+}
+
+impl ImportRef<'_> {
+    pub fn to_import(&self) -> Import {
+        Import {
+            path: self.path.to_string(),
+            file: self.file.to_path_buf(),
+            span: self.span,
+        }
+    }
+}
+
+/// Where an import is written: file `file` of [`Package::files`], import
+/// `at` of its header's, or past those, the cgo imports cmd/go adds.
+#[derive(Debug, Clone, Copy)]
+struct ImportAt {
+    file: u32,
+    at: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadError {
     /// The directory cannot be read.
@@ -93,8 +121,11 @@ pub struct Package {
     /// Go files left out, with why (for explanations and cross-checks).
     pub ignored: Vec<(OsString, Exclusion)>,
     /// Imports in source order, one entry per spec (implicit cgo imports
-    /// carry the span of `import "C"`).
-    pub imports: Vec<Import>,
+    /// carry the span of `import "C"`): where each is in `files`. The
+    /// paths, files and spans stay in the headers: a module graph has some
+    /// 50,000 imports (k9s), and copies of them were a third of the memory
+    /// a check allocated.
+    imports: Vec<ImportAt>,
     /// `#cgo` directives that apply under the configuration.
     pub cgo_directives: Vec<(PathBuf, CgoDirective)>,
     /// Non-Go sources by kind (`.c`, `.cc`, `.s`, `.syso`...), after file-name rules.
@@ -110,8 +141,74 @@ pub struct Package {
 }
 
 impl Package {
+    /// A package of no files: what loading starts from.
+    pub fn empty(import_path: &str, dir: &Path, standard: bool) -> Package {
+        Package {
+            import_path: import_path.to_string(),
+            dir: dir.to_path_buf(),
+            name: None,
+            standard,
+            module: None,
+            files: Vec::new(),
+            ignored: Vec::new(),
+            imports: Vec::new(),
+            cgo_directives: Vec::new(),
+            c_files: Vec::new(),
+            syso_files: Vec::new(),
+            errors: Vec::new(),
+            has_cgo: false,
+            tag_queries: Vec::new(),
+        }
+    }
+
     pub fn uses_cgo(&self) -> bool {
         self.has_cgo
+    }
+
+    /// The imports in source order, one per spec.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportRef<'_>> + '_ {
+        self.imports.iter().map(|&a| self.import_ref(a))
+    }
+
+    /// Import `i` of [`Package::imports`].
+    pub fn import(&self, i: usize) -> ImportRef<'_> {
+        self.import_ref(self.imports[i])
+    }
+
+    pub fn import_count(&self) -> usize {
+        self.imports.len()
+    }
+
+    fn import_ref(&self, a: ImportAt) -> ImportRef<'_> {
+        let f = &self.files[a.file as usize];
+        let explicit = &f.header.imports;
+        match explicit.get(a.at as usize) {
+            Some(imp) => ImportRef {
+                path: &imp.path,
+                file: &f.path,
+                span: imp.span,
+            },
+            None => ImportRef {
+                path: self.implicit_cgo_imports()[a.at as usize - explicit.len()],
+                file: &f.path,
+                span: f
+                    .header
+                    .import_c
+                    .as_ref()
+                    .map(|c| c.span)
+                    .unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The imports cmd/go adds to every package that uses cgo, except
+    /// inside runtime/cgo and the sanitizer runtimes.
+    fn implicit_cgo_imports(&self) -> &'static [&'static str] {
+        match (self.standard, self.import_path.as_str()) {
+            (true, "runtime/cgo") => &[],
+            (true, "runtime/race" | "runtime/msan" | "runtime/asan") => &["unsafe", "runtime/cgo"],
+            _ => &["unsafe", "syscall", "runtime/cgo"],
+        }
     }
 
     pub fn cgo_files(&self) -> impl Iterator<Item = &SourceFile> {
@@ -126,9 +223,8 @@ impl Package {
     /// The distinct import paths, in first-seen order.
     pub fn import_paths(&self) -> Vec<&str> {
         let mut seen = std::collections::HashSet::new();
-        self.imports
-            .iter()
-            .map(|i| i.path.as_str())
+        self.imports()
+            .map(|i| i.path)
             .filter(|p| seen.insert(*p))
             .collect()
     }
@@ -150,22 +246,7 @@ impl Package {
         standard: bool,
         ctx: &TagContext,
     ) -> Package {
-        let mut pkg = Package {
-            import_path: import_path.to_string(),
-            dir: dir.to_path_buf(),
-            name: None,
-            standard,
-            module: None,
-            files: Vec::new(),
-            ignored: Vec::new(),
-            imports: Vec::new(),
-            cgo_directives: Vec::new(),
-            c_files: Vec::new(),
-            syso_files: Vec::new(),
-            errors: Vec::new(),
-            has_cgo: false,
-            tag_queries: Vec::new(),
-        };
+        let mut pkg = Package::empty(import_path, dir, standard);
         let entries = match sources.read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
@@ -292,13 +373,8 @@ impl Package {
                     _ => {}
                 }
             }
-            for imp in &header.imports {
-                pkg.imports.push(Import {
-                    path: imp.path.clone(),
-                    file: path.clone(),
-                    span: imp.span,
-                });
-            }
+            let file = pkg.files.len() as u32;
+            let mut count = header.imports.len();
             let is_cgo = header.import_c.is_some();
             if let Some(c) = &header.import_c {
                 for d in &c.directives {
@@ -306,23 +382,10 @@ impl Package {
                         pkg.cgo_directives.push((path.clone(), d.clone()));
                     }
                 }
-                // cmd/go adds these imports to every package that uses cgo,
-                // except inside runtime/cgo and the sanitizer runtimes.
-                let implicit: &[&str] = match (standard, import_path) {
-                    (true, "runtime/cgo") => &[],
-                    (true, "runtime/race" | "runtime/msan" | "runtime/asan") => {
-                        &["unsafe", "runtime/cgo"]
-                    }
-                    _ => &["unsafe", "syscall", "runtime/cgo"],
-                };
-                for p in implicit {
-                    pkg.imports.push(Import {
-                        path: p.to_string(),
-                        file: path.clone(),
-                        span: c.span,
-                    });
-                }
+                count += pkg.implicit_cgo_imports().len();
             }
+            pkg.imports
+                .extend((0..count as u32).map(|at| ImportAt { file, at }));
             pkg.files.push(SourceFile {
                 path,
                 header,

@@ -926,7 +926,9 @@ pub fn zig_triple(goarch: &str) -> Option<&'static str> {
 
 /// Sets `link.glibc_floor` of a prediction (called once its link is decided).
 pub fn apply(cfg: &Config, sources: &Sources, graph: &Graph, p: &mut Prediction) {
+    let started = std::time::Instant::now();
     let f = floor(cfg, sources, graph, p, None);
+    tracing::debug!(elapsed = ?started.elapsed(), "glibc floor of {}", p.import_path);
     p.link.glibc_floor = f.as_ref().and_then(|f| f.version.clone());
     p.link.glibc_floor_source = f.map(Box::new);
 }

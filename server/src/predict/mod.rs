@@ -752,9 +752,11 @@ fn load_failure(g: &Graph, p: &mut Prediction) -> Option<Link> {
     if let Some(cycle) = g.import_cycle() {
         let last = &cycle[cycle.len() - 2];
         if let Some(pkg) = g.get(last)
-            && let Some(imp) = pkg.imports.iter().find(|i| Some(&i.path) == cycle.last())
+            && let Some(imp) = pkg
+                .imports()
+                .find(|i| cycle.last().is_some_and(|l| l == i.path))
         {
-            p.error_location = Some(Location::from(imp));
+            p.error_location = Some(Location::from(&imp.to_import()));
         }
         return Some(Link::fails(format!(
             "import cycle not allowed: {}",
@@ -1656,22 +1658,7 @@ fn internal_link_archives(
 
 fn unreachable_pkg() -> &'static Package {
     static EMPTY: std::sync::OnceLock<Package> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(|| Package {
-        import_path: String::new(),
-        dir: PathBuf::new(),
-        name: None,
-        standard: false,
-        module: None,
-        files: vec![],
-        ignored: vec![],
-        imports: vec![],
-        cgo_directives: vec![],
-        c_files: vec![],
-        syso_files: vec![],
-        errors: vec![],
-        has_cgo: false,
-        tag_queries: vec![],
-    })
+    EMPTY.get_or_init(|| Package::empty("", Path::new(""), false))
 }
 
 #[cfg(test)]
