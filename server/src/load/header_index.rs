@@ -190,9 +190,10 @@ pub enum Kind {
     /// A directory's listing.
     Listing = 1,
     /// Facts a later stage derived from files under a trusted root (what
-    /// a cgo package's C code includes and calls): lists of strings whose
-    /// meaning that stage defines, under a key that is a path, a NUL and
-    /// the stage's own key (see [`HeaderIndex::lookup_facts`]).
+    /// a cgo package's C code includes and calls), or from a file whose
+    /// stamp is in the key (a library's symbol versions): lists of strings
+    /// whose meaning that stage defines, under a key that is a path, a NUL
+    /// and the stage's own key (see [`HeaderIndex::lookup_facts`]).
     Facts = 2,
 }
 

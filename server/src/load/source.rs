@@ -269,7 +269,8 @@ impl Sources {
     }
 
     /// Keeps `facts` under `key` for later runs; the key must start with a
-    /// trusted path and name everything else the facts depend on.
+    /// path, trusted or with its stamp after the NUL, and name everything
+    /// else the facts depend on.
     pub fn record_facts(&self, key: &[u8], facts: &[Vec<String>]) {
         if let Some(i) = self.index.get() {
             i.record_facts(key, facts);
