@@ -721,7 +721,13 @@ fn spec_value(specs: &str, flag: &str) -> Option<String> {
 
 /// Debian's gcc driver carries `%{!fsanitize=*:--as-needed}` in its built-in
 /// link spec; we look for it in the driver's bytes instead of running it.
+/// Remembered per driver and stamp: every configuration a check works out
+/// (its own and its fixes') asks, and reading the 1.3 MB driver was 3% of
+/// a warm caddy check.
 fn driver_defaults_as_needed(driver: &Path) -> bool {
+    type Stamp = (u64, Option<std::time::SystemTime>);
+    static SEEN: std::sync::Mutex<Option<HashMap<PathBuf, (Stamp, bool)>>> =
+        std::sync::Mutex::new(None);
     let Ok(real) = std::fs::canonicalize(driver) else {
         return false;
     };
@@ -731,8 +737,24 @@ fn driver_defaults_as_needed(driver: &Path) -> bool {
     if meta.len() > 16 * 1024 * 1024 {
         return false;
     }
+    let stamp = (meta.len(), meta.modified().ok());
+    if let Ok(m) = SEEN.lock()
+        && let Some((s, answer)) = m.as_ref().and_then(|m| m.get(&real))
+        && *s == stamp
+    {
+        return *answer;
+    }
     const SPEC: &[u8] = b":--as-needed}";
-    crate::regular::read_all(&real).is_ok_and(|b| b.windows(SPEC.len()).any(|w| w == SPEC))
+    let answer =
+        crate::regular::read_all(&real).is_ok_and(|b| memchr::memmem::find(&b, SPEC).is_some());
+    if let Ok(mut m) = SEEN.lock() {
+        let m = m.get_or_insert_with(HashMap::new);
+        if m.len() > 64 {
+            m.clear();
+        }
+        m.insert(real, (stamp, answer));
+    }
+    answer
 }
 
 /// `/usr/lib/gcc/<triple>/<newest version>`.
