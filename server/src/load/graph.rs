@@ -349,6 +349,10 @@ struct Node {
     /// What predictions ask of every package (a bit per `Has`), kept here
     /// so that asking does not visit each package's memory.
     has: u8,
+    /// The node's path is its package's own import path (nearly always:
+    /// not for a package two paths name, through replaces), so that
+    /// `path` need not reach into the importer's file headers.
+    own_path: bool,
 }
 
 /// Something a prediction looks for among all the packages of a graph.
@@ -423,7 +427,22 @@ impl Graph {
     /// The import path a node is known by (the path as imported).
     fn path(&self, i: u32) -> &str {
         let node = &self.nodes[i as usize];
+        if node.own_path {
+            return &node.pkg.import_path;
+        }
         self.via_path(&node.pkg, &node.via)
+    }
+
+    /// Sets every node's `own_path` (after vias or packages changed).
+    fn refresh_own_paths(&mut self) {
+        let own: Vec<bool> = self
+            .nodes
+            .iter()
+            .map(|n| self.via_path(&n.pkg, &n.via) == n.pkg.import_path)
+            .collect();
+        for (n, own) in self.nodes.iter_mut().zip(own) {
+            n.own_path = own;
+        }
     }
 
     /// The import path of a package that entered the graph by `via`.
@@ -467,12 +486,14 @@ impl Graph {
     /// bits known.
     fn push_known(&mut self, pkg: Arc<Package>, via: Via, hash: u64, has: u8) -> u32 {
         let i = self.nodes.len() as u32;
+        let own_path = self.via_path(&pkg, &via) == pkg.import_path;
         self.nodes.push(Node {
             has,
             pkg,
             via,
             edges: 0..0,
             hash,
+            own_path,
         });
         let Graph { index, nodes, .. } = self;
         index.insert_unique(hash, i, |&j| nodes[j as usize].hash);
@@ -1023,6 +1044,7 @@ impl<'a> Loader<'a> {
         for (i, import) in (a..b).zip(found) {
             g.nodes[i as usize].via = Via::Import { parent: k, import };
         }
+        g.refresh_own_paths();
         g.generation = self.cache.generation();
         Some(g)
     }
