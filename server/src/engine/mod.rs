@@ -219,8 +219,39 @@ impl Engine {
             mains.len()
         );
         // Main packages are independent and the caches are shared and
-        // thread-safe.
-        let mut packages = crate::par::map(&mains, |pkg| predict::predict(&loader, pkg.clone()));
+        // thread-safe. With fixes, the fix variants a prediction will ask
+        // for run alongside it (see `likely_variants`): one main's
+        // prediction alone left a core idle.
+        let graphs = crate::par::map(&mains, |m| {
+            std::sync::Mutex::new(Some(loader.graph(m.clone())))
+        });
+        let mut jobs: Vec<(usize, Option<Variant>)> = (0..mains.len()).map(|i| (i, None)).collect();
+        if with_fixes {
+            for (i, g) in graphs.iter().enumerate() {
+                if let Ok(g) = g.lock()
+                    && let Some(g) = g.as_ref()
+                {
+                    jobs.extend(likely_variants(cfg, g).into_iter().map(|v| (i, Some(v))));
+                }
+            }
+        }
+        let done = crate::par::map(&jobs, |(i, v)| {
+            let main = &mains[*i];
+            match v {
+                None => {
+                    let graph = graphs[*i].lock().ok().and_then(|mut g| g.take());
+                    Some(match graph {
+                        Some(g) => predict::predict_graph(&loader, g),
+                        None => predict::predict(&loader, main.clone()),
+                    })
+                }
+                Some(v) => {
+                    self.variant_of(cfg, &main.dir, &main.import_path, None, v);
+                    None
+                }
+            }
+        });
+        let mut packages: Vec<Prediction> = done.into_iter().flatten().collect();
         stage.done("predict");
         if with_fixes {
             // Every (main, variant) prediction on every core (one main has
@@ -315,10 +346,24 @@ impl Engine {
         pred: &Prediction,
         v: &Variant,
     ) -> Option<VariantPrediction> {
+        self.variant_of(cfg, &pred.dir, &pred.import_path, Some(&pred.graph), v)
+    }
+
+    /// `predict_variant` of the main package `import_path` in `dir`, whose
+    /// prediction under `cfg` walked `graph` (when known: a variant of the
+    /// same packages then shares it).
+    fn variant_of(
+        &self,
+        cfg: &Config,
+        dir: &Path,
+        import_path: &str,
+        graph: Option<&Graph>,
+        v: &Variant,
+    ) -> Option<VariantPrediction> {
         let key = format!(
             "{v:?}|{}|{}|{:?}|{:?}|{:?}",
-            pred.dir.display(),
-            pred.import_path,
+            dir.display(),
+            import_path,
             cfg.env,
             cfg.flags,
             cfg.workdir
@@ -329,27 +374,30 @@ impl Engine {
             return Some(hit.clone());
         }
         let started = std::time::Instant::now();
-        let vcfg = v.apply(&self.toolchain, cfg, &pred.import_path);
-        let resolver = self.resolver(&pred.dir, &vcfg).ok()?;
+        let vcfg = v.apply(&self.toolchain, cfg, import_path);
+        let resolver = self.resolver(dir, &vcfg).ok()?;
         let loader = Loader::new(&vcfg, &resolver, &self.sources, &self.cache);
         let same_packages = vcfg.tags == cfg.tags
             && self
-                .resolver(&pred.dir, cfg)
+                .resolver(dir, cfg)
                 .is_ok_and(|r| Arc::ptr_eq(&r, &resolver));
-        let vp = if same_packages && pred.graph.is_current(&self.cache) {
+        let vp = match graph {
             // Same tags, same modules: the same graph (musl static changes
             // only the C toolchain and link flags).
-            predict::predict_graph(&loader, pred.graph.imported_only())
-        } else {
-            let pkg = loader.load_dir(&pred.import_path, &pred.dir, false, None);
-            predict::predict(&loader, pkg)
+            Some(g) if same_packages && g.is_current(&self.cache) => {
+                predict::predict_graph(&loader, g.imported_only())
+            }
+            _ => {
+                let pkg = loader.load_dir(import_path, dir, false, None);
+                predict::predict(&loader, pkg)
+            }
         };
         tracing::debug!(
             variant = v.id,
             shared_graph = same_packages,
             elapsed = ?started.elapsed(),
             "predicted {} with {}",
-            pred.import_path,
+            import_path,
             v.id
         );
         let out = Arc::new((vcfg, vp));
@@ -444,6 +492,34 @@ pub fn glibc_fix_variant(cfg: &Config, pred: &Prediction, min: &[u32]) -> Option
     Variant::zig_glibc(&cfg.goarch, min)
 }
 
+/// The fix variants that `fix_variants` will most likely ask for, known
+/// from the main package's graph before its prediction, and walking other
+/// packages than it (musl static shares the prediction's graph): with cgo
+/// on and a package using it, on the platforms whose fixes are
+/// `CGO_ENABLED=0` and the pure-Go tags. A wrong guess costs a prediction
+/// nobody asks for; the fixes then predict what they need.
+fn likely_variants(cfg: &Config, g: &Graph) -> Vec<Variant> {
+    if !cfg.cgo_enabled || matches!(cfg.goos.as_str(), "windows" | "darwin") {
+        return Vec::new();
+    }
+    let std_cgo: Vec<&str> = g
+        .packages_with(crate::load::graph::Has::CgoFiles)
+        .filter(|(_, p)| p.standard)
+        .map(|(path, _)| path)
+        .collect();
+    if g.packages_with(crate::load::graph::Has::CgoFiles)
+        .next()
+        .is_none()
+    {
+        return Vec::new();
+    }
+    // Most costly first: the pure-Go tags' walk re-resolves every package
+    // that leads to net.
+    let mut variants: Vec<Variant> = Variant::pure_go_tags_of(&std_cgo).into_iter().collect();
+    variants.push(Variant::cgo_disabled());
+    variants
+}
+
 /// The variants that may make `pred` static, least invasive first (see
 /// `fixes::invasiveness`).
 fn fix_variants(cfg: &Config, pred: &Prediction) -> Vec<Variant> {
@@ -513,6 +589,66 @@ mod tests {
         engine.clear_caches();
         let cleared = engine.predict_variant(&cfg, &pred, &v).unwrap();
         assert!(!Arc::ptr_eq(&after, &cleared));
+    }
+
+    /// The variants run alongside a prediction are those its fixes then
+    /// ask for, bar musl static (which shares the prediction's graph): for
+    /// net alone, os/user alone, both, and none (a static program, whose
+    /// fixes ask for nothing).
+    #[test]
+    fn likely_variants_are_the_fixes_that_walk_their_own_graph() {
+        let mut env = crate::buildcfg::trust::process_env();
+        for k in [
+            "CC",
+            "CGO_ENABLED",
+            "GOOS",
+            "GOARCH",
+            "CGO_LDFLAGS",
+            "GOFLAGS",
+        ] {
+            env.remove(k);
+        }
+        env.insert("CGO_ENABLED".into(), "1".into());
+        let engine = Engine::new(Toolchain::discover(&env));
+        let (cfg, _) = engine.config(&env, &[]).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let cases: [(&str, &[&str]); 4] = [
+            ("net", &["netgo"]),
+            ("os/user", &["osusergo"]),
+            ("net\"\n\t\"os/user", &["netgo", "osusergo"]),
+            ("strings", &[]),
+        ];
+        for (n, (imports, tags)) in cases.iter().enumerate() {
+            let dir = tmp.path().join(format!("m{n}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
+            let blank: String = imports
+                .split("\"\n\t\"")
+                .map(|i| format!("\t_ \"{i}\"\n"))
+                .collect();
+            std::fs::write(
+                dir.join("main.go"),
+                format!("package main\n\nimport (\n{blank})\n\nfunc main() {{}}\n"),
+            )
+            .unwrap();
+            let pred = engine.predict_dir(&cfg, &dir).unwrap().unwrap();
+            let likely = likely_variants(&cfg, &pred.graph);
+            let asked: Vec<Variant> = if pred.link.result == Verdict::Static {
+                Vec::new()
+            } else {
+                fix_variants(&cfg, &pred)
+                    .into_iter()
+                    .filter(|v| v.id != "musl-static")
+                    .collect()
+            };
+            assert_eq!(likely, asked, "{imports}");
+            let likely_tags: Vec<&str> = likely
+                .iter()
+                .flat_map(|v| &v.add_tags)
+                .map(String::as_str)
+                .collect();
+            assert_eq!(likely_tags, *tags, "{imports}");
+        }
     }
 
     /// The `zig-glibc` fix exists exactly where `glibc-too-new` applies (a

@@ -39,9 +39,19 @@ impl Variant {
     /// The id stays `netgo-osusergo` whatever the tags: clients and SARIF
     /// know it by that name.
     pub fn pure_go_tags(cgo: &[CgoPackage]) -> Option<Variant> {
+        let std: Vec<&str> = cgo
+            .iter()
+            .filter(|c| c.standard)
+            .map(|c| c.import_path.as_str())
+            .collect();
+        Variant::pure_go_tags_of(&std)
+    }
+
+    /// `pure_go_tags` of the standard packages `std` that use cgo.
+    pub fn pure_go_tags_of(std: &[&str]) -> Option<Variant> {
         let tags: Vec<&str> = stdcgo::STD_CGO
             .iter()
-            .filter(|r| cgo.iter().any(|c| c.standard && c.import_path == r.path))
+            .filter(|r| std.contains(&r.path))
             .filter_map(|r| r.pure_go_tag)
             .collect();
         (!tags.is_empty()).then(|| Variant::tags(&tags))
