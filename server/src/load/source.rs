@@ -20,9 +20,10 @@ pub type Overlay = HashMap<PathBuf, Arc<Vec<u8>>>;
 const HEADER_READ_LIMIT: u64 = 1 << 20;
 
 /// What is read first: enough for the package clause and imports of
-/// nearly every file (in Go's own tree, only a few files whose package
-/// documentation runs longer need a second read).
-const HEADER_PREFIX: usize = 16 << 10;
+/// nearly every file. Of the 30,000 files in k9s's module cache, half are
+/// under 3.2 kB and 0.5% have a header past 4 kB (a second read); 16 kB
+/// (0.03%) copied twice the bytes for a cold check.
+const HEADER_PREFIX: usize = 4 << 10;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 enum Stamp {
@@ -576,11 +577,31 @@ fn list_disk_dir(dir: &Path) -> std::io::Result<Vec<DirEntry>> {
 
 /// The header of the Go file at `path`, reading no more of it than needed.
 fn read_header(path: &Path, regular: bool) -> Result<FileHeader, String> {
-    use std::io::Read;
     // Without the path: the package's error names the file.
     let err = |e: std::io::Error| crate::regular::go_error_text(&e);
     let (mut f, _) = crate::regular::open(path).map_err(err)?;
-    let mut buf = vec![0u8; HEADER_PREFIX];
+    // One buffer per thread: the header keeps nothing of it.
+    thread_local! {
+        static PREFIX: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut buf = PREFIX.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.resize(HEADER_PREFIX, 0);
+    let header = read_header_into(&mut f, regular, &mut buf);
+    if buf.capacity() <= 2 * HEADER_PREFIX {
+        PREFIX.with(|b| *b.borrow_mut() = buf);
+    }
+    header
+}
+
+/// `read_header` of the open file `f`, read into `buf` (`HEADER_PREFIX`
+/// bytes long).
+fn read_header_into(
+    f: &mut std::fs::File,
+    regular: bool,
+    buf: &mut Vec<u8>,
+) -> Result<FileHeader, String> {
+    use std::io::Read;
+    let err = |e: std::io::Error| crate::regular::go_error_text(&e);
     let mut filled = 0;
     let mut at_eof = false;
     while filled < buf.len() {
@@ -610,17 +631,17 @@ fn read_header(path: &Path, regular: bool) -> Result<FileHeader, String> {
     }
     buf.truncate(filled);
     if at_eof {
-        return Ok(scan_header(&buf));
+        return Ok(scan_header(buf));
     }
-    if let Some(h) = scan_header_prefix(&buf) {
+    if let Some(h) = scan_header_prefix(buf) {
         return Ok(h);
     }
     // The header goes on (or the import reader failed, and go/build then
     // parses the whole file): read the rest, up to the limit.
     f.take(HEADER_READ_LIMIT - filled as u64)
-        .read_to_end(&mut buf)
+        .read_to_end(buf)
         .map_err(err)?;
-    Ok(scan_header(&buf))
+    Ok(scan_header(buf))
 }
 
 fn hash(bytes: &[u8]) -> u64 {
