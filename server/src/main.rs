@@ -8,18 +8,30 @@ use linklens::cli;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() {
-    // No transparent huge pages: mimalloc asks for them, and a check's
-    // ~90 MB of short-lived allocations then fault in 2 MB pages that the
-    // kernel zeroes and, on a machine whose memory other programs have
-    // fragmented, compacts first. k9s, run between `go list`s: 300 ms
-    // wall with them, 156 ms without (scripts/bench-real.sh).
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with integer arguments reads and writes no memory of
-    // this process; failing (an old kernel) changes nothing.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+/// No transparent huge pages: mimalloc asks for them, and a check's
+/// ~90 MB of short-lived allocations then fault in 2 MB pages that the
+/// kernel zeroes and, on a machine whose memory other programs have
+/// fragmented, compacts first. k9s, run between `go list`s: 300 ms wall
+/// with them, 156 ms without (scripts/bench-real.sh). Set by a constructor,
+/// before the runtime's first allocation (std's thread info, before
+/// `main`): set from `main`, it came after mimalloc's first arena had
+/// faulted two huge pages (and could wait for their compaction). The
+/// time of a run did not change measurably.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static NO_THP: extern "C" fn() = {
+    extern "C" fn no_thp() {
+        // SAFETY: prctl with integer arguments reads and writes no memory
+        // of this process; failing (an old kernel) changes nothing.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        }
     }
+    no_thp
+};
+
+fn main() {
     // Arguments are taken as text: one that is not UTF-8 is a usage error
     // (std::env::args would panic on it).
     let args: Vec<String> = match std::env::args_os()
