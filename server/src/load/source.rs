@@ -44,7 +44,7 @@ pub struct Sources {
     /// Disk reads in progress (see `header_of`).
     reading: Mutex<PathMap<InFlight<FileHeader>>>,
     /// Directory listings in progress.
-    listing: Mutex<PathMap<InFlight<Vec<DirEntry>>>>,
+    listing: Mutex<PathMap<ListingInFlight>>,
     dirs: RwLock<PathMap<Arc<Vec<DirEntry>>>>,
     /// Headers and listings saved by earlier runs (see `header_index`).
     index: OnceLock<HeaderIndex>,
@@ -80,6 +80,17 @@ pub type PathMap<V> = FxHashMap<OsString, V>;
 
 /// A read that other threads wait for instead of repeating.
 type InFlight<T> = Arc<OnceLock<Result<Arc<T>, String>>>;
+
+/// A listing that other threads wait for instead of repeating.
+type ListingInFlight = Arc<OnceLock<Result<Arc<Vec<DirEntry>>, ListError>>>;
+
+/// Why a directory could not be listed: go's words, and whether it is
+/// not there (or not a directory), which `fsys.IsGoDir` takes as "no".
+#[derive(Debug, Clone)]
+struct ListError {
+    missing: bool,
+    message: String,
+}
 
 /// A directory entry relevant to package loading.
 #[derive(Debug, Clone)]
@@ -441,6 +452,10 @@ impl Sources {
 
     /// Lists a directory, adding unsaved buffers that live in it.
     pub fn read_dir(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, String> {
+        self.listing_of(dir).map_err(|e| e.message)
+    }
+
+    fn listing_of(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, ListError> {
         if let Ok(d) = self.dirs.read()
             && let Some(entries) = d.get(dir.as_os_str())
         {
@@ -468,13 +483,21 @@ impl Sources {
         entries
     }
 
-    fn list_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, String> {
+    fn list_dir(&self, dir: &Path) -> Result<Vec<DirEntry>, ListError> {
         let mut out: Vec<DirEntry> = match self.disk_listing(dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.has_overlay_in(dir) => {
                 Vec::new()
             }
-            Err(e) => return Err(format!("{}: {e}", dir.display())),
+            Err(e) => {
+                return Err(ListError {
+                    missing: matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ),
+                    message: format!("{}: {e}", dir.display()),
+                });
+            }
         };
         if let Ok(o) = self.overlay.read() {
             for p in o.keys() {
@@ -533,7 +556,14 @@ impl Sources {
     pub fn go_dir_probe(self: &Arc<Self>) -> crate::modules::resolve::GoDirProbe {
         let sources = Arc::downgrade(self);
         crate::modules::resolve::GoDirProbe(Box::new(move |dir| {
-            let entries = sources.upgrade()?.read_dir(dir).ok()?;
+            // A missing directory is no Go directory: answered here, not
+            // listed again by the resolver (a warm caddy check looked for
+            // some 150 directories that modules do not have, twice each).
+            let entries = match sources.upgrade()?.listing_of(dir) {
+                Ok(entries) => entries,
+                Err(e) if e.missing => return Some(false),
+                Err(_) => return None,
+            };
             Some(entries.iter().any(|e| {
                 e.name.as_encoded_bytes().ends_with(b".go")
                     && !e.is_dir
@@ -657,5 +687,31 @@ struct Defer<F: FnMut()>(F);
 impl<F: FnMut()> Drop for Defer<F> {
     fn drop(&mut self) {
         (self.0)()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The resolver's Go-directory probe answers from the listing: yes for
+    /// a `.go` file, no for none and for a directory that is not there or
+    /// is a file (as `fsys.IsGoDir`, without the resolver listing it again).
+    #[test]
+    fn go_dir_probe_answers_missing_directories_itself() {
+        let tmp = tempfile::tempdir().unwrap();
+        let go = tmp.path().join("go");
+        let empty = tmp.path().join("empty");
+        std::fs::create_dir_all(&go).unwrap();
+        std::fs::create_dir_all(&empty).unwrap();
+        std::fs::write(go.join("a.go"), "package a\n").unwrap();
+        std::fs::write(empty.join("a.txt"), "").unwrap();
+        let sources = Arc::new(Sources::new());
+        let probe = sources.go_dir_probe();
+        assert_eq!((probe.0)(&go), Some(true));
+        assert_eq!((probe.0)(&empty), Some(false));
+        assert_eq!((probe.0)(&tmp.path().join("missing")), Some(false));
+        assert_eq!((probe.0)(&go.join("a.go")), Some(false));
+        assert_eq!((probe.0)(&go.join("a.go").join("below")), Some(false));
     }
 }

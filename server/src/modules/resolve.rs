@@ -18,6 +18,7 @@
 //! go.mod is not checked; `cmd/vendor` and GOFIPS140 snapshots are ignored.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{PoisonError, RwLock};
@@ -103,14 +104,16 @@ struct Vendor {
 /// thousands of imports. Cleared with [`Resolver::clear_fs_cache`].
 #[derive(Debug, Default)]
 struct FsCache {
-    exists: HashMap<PathBuf, bool>,
-    has_gomod: HashMap<PathBuf, bool>,
-    go_dir: HashMap<PathBuf, Result<bool, String>>,
+    // Keyed by the paths' bytes: `Path`'s own hash walks its components,
+    // which showed in every import's resolution.
+    exists: HashMap<OsString, bool>,
+    has_gomod: HashMap<OsString, bool>,
+    go_dir: HashMap<OsString, Result<bool, String>>,
     /// Import path → where it was found, for imports from outside std
     /// (`[0]`) and from std (`[1]`).
     found: [HashMap<String, Resolution>; 2],
     /// A dependency's go.mod → its `go` line.
-    go_line: HashMap<PathBuf, Option<String>>,
+    go_line: HashMap<OsString, Option<String>>,
 }
 
 /// Resolves import paths for one main module or workspace.
@@ -527,7 +530,7 @@ impl Resolver {
     pub fn go_line(&self, gomod: &Path) -> Option<String> {
         self.cached(
             gomod,
-            |c| c.go_line.get(gomod),
+            |c| c.go_line.get(gomod.as_os_str()),
             |c, k, v| {
                 c.go_line.insert(k, v);
             },
@@ -564,9 +567,9 @@ impl Resolver {
     /// (a file in it appeared, changed or went away).
     pub fn forget_dir(&self, dir: &Path) {
         let mut c = self.fs.write().unwrap_or_else(PoisonError::into_inner);
-        c.exists.remove(dir);
-        c.go_dir.remove(dir);
-        c.has_gomod.remove(dir);
+        c.exists.remove(dir.as_os_str());
+        c.go_dir.remove(dir.as_os_str());
+        c.has_gomod.remove(dir.as_os_str());
         for found in &mut c.found {
             found.retain(|_, r| match r {
                 Resolution::Std { dir: d } | Resolution::Module { dir: d, .. } => {
@@ -826,7 +829,7 @@ impl Resolver {
         &self,
         key: &Path,
         get: impl Fn(&FsCache) -> Option<&T>,
-        put: impl FnOnce(&mut FsCache, PathBuf, T),
+        put: impl FnOnce(&mut FsCache, OsString, T),
         compute: impl FnOnce() -> T,
     ) -> T {
         if let Some(v) = get(&self.fs.read().unwrap_or_else(PoisonError::into_inner)) {
@@ -835,7 +838,7 @@ impl Resolver {
         let v = compute();
         put(
             &mut self.fs.write().unwrap_or_else(PoisonError::into_inner),
-            key.to_path_buf(),
+            key.as_os_str().to_owned(),
             v.clone(),
         );
         v
@@ -844,7 +847,7 @@ impl Resolver {
     fn exists(&self, p: &Path) -> bool {
         self.cached(
             p,
-            |c| c.exists.get(p),
+            |c| c.exists.get(p.as_os_str()),
             |c, k, v| {
                 c.exists.insert(k, v);
             },
@@ -855,7 +858,7 @@ impl Resolver {
     fn has_gomod(&self, dir: &Path) -> bool {
         self.cached(
             dir,
-            |c| c.has_gomod.get(dir),
+            |c| c.has_gomod.get(dir.as_os_str()),
             |c, k, v| {
                 c.has_gomod.insert(k, v);
             },
@@ -868,9 +871,9 @@ impl Resolver {
     /// recorded: a symlinked `.go` file still needs a stat).
     pub fn note_listing(&self, dir: &Path, has_gomod: bool, has_go_file: bool) {
         let mut c = self.fs.write().unwrap_or_else(PoisonError::into_inner);
-        c.has_gomod.insert(dir.to_path_buf(), has_gomod);
+        c.has_gomod.insert(dir.as_os_str().to_owned(), has_gomod);
         if has_go_file {
-            c.go_dir.insert(dir.to_path_buf(), Ok(true));
+            c.go_dir.insert(dir.as_os_str().to_owned(), Ok(true));
         }
     }
 
@@ -884,7 +887,7 @@ impl Resolver {
     fn is_go_dir(&self, dir: &Path) -> Result<bool, String> {
         self.cached(
             dir,
-            |c| c.go_dir.get(dir),
+            |c| c.go_dir.get(dir.as_os_str()),
             |c, k, v| {
                 c.go_dir.insert(k, v);
             },
