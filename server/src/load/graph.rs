@@ -433,15 +433,13 @@ impl Graph {
         self.via_path(&node.pkg, &node.via)
     }
 
-    /// Sets every node's `own_path` (after vias or packages changed).
-    fn refresh_own_paths(&mut self) {
-        let own: Vec<bool> = self
-            .nodes
-            .iter()
-            .map(|n| self.via_path(&n.pkg, &n.via) == n.pkg.import_path)
-            .collect();
-        for (n, own) in self.nodes.iter_mut().zip(own) {
-            n.own_path = own;
+    /// Sets the `own_path` of the nodes `which` (after their vias or
+    /// packages changed).
+    fn refresh_own_paths(&mut self, which: impl Iterator<Item = u32>) {
+        for i in which {
+            let n = &self.nodes[i as usize];
+            let own = self.via_path(&n.pkg, &n.via) == n.pkg.import_path;
+            self.nodes[i as usize].own_path = own;
         }
     }
 
@@ -1044,7 +1042,8 @@ impl<'a> Loader<'a> {
         for (i, import) in (a..b).zip(found) {
             g.nodes[i as usize].via = Via::Import { parent: k, import };
         }
-        g.refresh_own_paths();
+        // (Only `k` and its discoveries changed package or via.)
+        g.refresh_own_paths(std::iter::once(k).chain(a..b));
         g.generation = self.cache.generation();
         Some(g)
     }

@@ -523,6 +523,33 @@ fn cached_calls(
     what: &str,
     scan: impl FnOnce(&[u8]) -> (Vec<String>, Vec<PathBuf>),
 ) -> Arc<Vec<String>> {
+    let key = calls_key(cfg, sources, path, what);
+    super::facts::remembered(sources, &key, || {
+        Some(
+            crate::regular::read_all(path)
+                .map(|src| scan(&src))
+                .unwrap_or_default(),
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// Whether `cached_calls` has the calls of `path` (`what`) at hand.
+fn calls_known(cfg: &Config, sources: &Sources, path: &Path, what: &str) -> bool {
+    let key = calls_key(cfg, sources, path, what);
+    super::facts::remembered::<Vec<String>>(sources, &key, || None).is_some()
+}
+
+fn preamble_what(at: usize) -> String {
+    format!("preamble {at}")
+}
+
+fn calls_key<'p>(
+    cfg: &Config,
+    sources: &Sources,
+    path: &'p Path,
+    what: &str,
+) -> super::facts::Key<'p> {
     let trusted = sources.trusts(path) && sources.overlay_contents(path).is_none();
     let version = if trusted {
         Some(0)
@@ -530,7 +557,7 @@ fn cached_calls(
         super::facts::stamp(path)
     };
     let system = super::facts::system_dirs_stamp(&cfg.c_toolchain.include_dirs);
-    let key = super::facts::Key {
+    super::facts::Key {
         path,
         what: format!(
             "glibc calls {what} {:016x}",
@@ -540,15 +567,7 @@ fn cached_calls(
         ),
         trusted,
         version: version.unwrap_or(0),
-    };
-    super::facts::remembered(sources, &key, || {
-        Some(
-            crate::regular::read_all(path)
-                .map(|src| scan(&src))
-                .unwrap_or_default(),
-        )
-    })
-    .unwrap_or_default()
+    }
 }
 
 /// The C calls of a cgo file's preamble (and the `C.name` references of
@@ -560,7 +579,7 @@ fn preamble_calls(
     f: &SourceFile,
 ) -> Option<Arc<Vec<String>>> {
     let ic = f.header.import_c.as_ref()?;
-    let what = format!("preamble {}", ic.span.start);
+    let what = preamble_what(ic.span.start);
     Some(cached_calls(cfg, sources, &f.path, &what, |src| {
         let pre = super::preamble(src, ic.span.start);
         let (aliases, read) = header_aliases(cfg, &pkg.dir, &pre);
@@ -616,6 +635,18 @@ fn references(
             preambles.chain(files)
         })
         .collect();
+    // (Only those not remembered yet: threads for nothing to do cost an
+    // edit's re-prediction in the language server.)
+    let texts: Vec<_> =
+        texts
+            .into_iter()
+            .filter(|(_, f, path)| match f {
+                Some(f) => f.header.import_c.as_ref().is_some_and(|ic| {
+                    !calls_known(cfg, sources, path, &preamble_what(ic.span.start))
+                }),
+                None => !calls_known(cfg, sources, path, "c"),
+            })
+            .collect();
     if texts.len() > 1 {
         crate::par::map(&texts, |(pkg, f, path)| match f {
             Some(f) => {
