@@ -591,12 +591,9 @@ mod tests {
         assert!(!Arc::ptr_eq(&after, &cleared));
     }
 
-    /// The variants run alongside a prediction are those its fixes then
-    /// ask for, bar musl static (which shares the prediction's graph): for
-    /// net alone, os/user alone, both, and none (a static program, whose
-    /// fixes ask for nothing).
-    #[test]
-    fn likely_variants_are_the_fixes_that_walk_their_own_graph() {
+    /// This process's environment without what would choose another
+    /// build than the host's default.
+    fn host_env() -> Environ {
         let mut env = crate::buildcfg::trust::process_env();
         for k in [
             "CC",
@@ -608,6 +605,16 @@ mod tests {
         ] {
             env.remove(k);
         }
+        env
+    }
+
+    /// The variants run alongside a prediction are those its fixes then
+    /// ask for, bar musl static (which shares the prediction's graph): for
+    /// net alone, os/user alone, both, and none (a static program, whose
+    /// fixes ask for nothing).
+    #[test]
+    fn likely_variants_are_the_fixes_that_walk_their_own_graph() {
+        let mut env = host_env();
         env.insert("CGO_ENABLED".into(), "1".into());
         let engine = Engine::new(Toolchain::discover(&env));
         let (cfg, _) = engine.config(&env, &[]).unwrap();
@@ -666,17 +673,7 @@ mod tests {
             "package main\n\nimport (\n\t\"net\"\n\t\"os/user\"\n)\n\nfunc main() { user.Current(); net.LookupHost(\"x\") }\n",
         )
         .unwrap();
-        let mut env = crate::buildcfg::trust::process_env();
-        for k in [
-            "CC",
-            "CGO_ENABLED",
-            "GOOS",
-            "GOARCH",
-            "CGO_LDFLAGS",
-            "GOFLAGS",
-        ] {
-            env.remove(k);
-        }
+        let env = host_env();
         let engine = Engine::new(Toolchain::discover(&env));
         let (cfg, _) = engine.config(&env, &[]).unwrap();
         let pred = engine.predict_dir(&cfg, &dir).unwrap().unwrap();

@@ -140,6 +140,17 @@ pub struct Package {
     pub tag_queries: Vec<TagQuery>,
 }
 
+impl SourceFile {
+    /// The span of `import "C"` (empty in a file without it).
+    pub fn import_c_span(&self) -> Span {
+        self.header
+            .import_c
+            .as_ref()
+            .map(|c| c.span)
+            .unwrap_or_default()
+    }
+}
+
 impl Package {
     /// A package of no files: what loading starts from.
     pub fn empty(import_path: &str, dir: &Path, standard: bool) -> Package {
@@ -191,12 +202,7 @@ impl Package {
             None => ImportRef {
                 path: self.implicit_cgo_imports()[a.at as usize - explicit.len()],
                 file: &f.path,
-                span: f
-                    .header
-                    .import_c
-                    .as_ref()
-                    .map(|c| c.span)
-                    .unwrap_or_default(),
+                span: f.import_c_span(),
             },
         }
     }

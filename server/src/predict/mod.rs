@@ -840,12 +840,7 @@ fn collect_cgo_packages(g: &Graph, p: &mut Prediction) {
                 .cgo_files()
                 .map(|f| Location {
                     file: f.path.clone(),
-                    span: f
-                        .header
-                        .import_c
-                        .as_ref()
-                        .map(|c| c.span)
-                        .unwrap_or_default(),
+                    span: f.import_c_span(),
                 })
                 .collect(),
             purpose,
