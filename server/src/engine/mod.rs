@@ -502,15 +502,15 @@ fn likely_variants(cfg: &Config, g: &Graph) -> Vec<Variant> {
     if !cfg.cgo_enabled || matches!(cfg.goos.as_str(), "windows" | "darwin") {
         return Vec::new();
     }
-    let std_cgo: Vec<&str> = g
-        .packages_with(crate::load::graph::Has::CgoFiles)
-        .filter(|(_, p)| p.standard)
-        .map(|(path, _)| path)
-        .collect();
-    if g.packages_with(crate::load::graph::Has::CgoFiles)
-        .next()
-        .is_none()
-    {
+    let mut any = false;
+    let mut std_cgo: Vec<&str> = Vec::new();
+    for (path, p) in g.packages_with(crate::load::graph::Has::CgoFiles) {
+        any = true;
+        if p.standard {
+            std_cgo.push(path);
+        }
+    }
+    if !any {
         return Vec::new();
     }
     // Most costly first: the pure-Go tags' walk re-resolves every package
