@@ -29,10 +29,9 @@ use crate::buildcfg::Environ;
 use crate::gosrc::FileHeader;
 use crate::load::source::DirEntry;
 use crate::portable::OsStrExt;
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rustc_hash::{FxHashSet, FxHasher};
 use std::hash::Hasher;
 use std::io::Write;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
@@ -40,7 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
 /// The layout is documented in docs/index-format.md.
-const MAGIC: &[u8; 8] = b"LLHIDX06";
+const MAGIC: &[u8; 8] = b"LLHIDX07";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -203,14 +202,30 @@ const USED: u8 = 1;
 /// The file changed since (or the entry did not decode): not saved again.
 const STALE: u8 = 2;
 
-struct Saved {
-    path: Range<usize>,
+/// An entry of the index file, read where it lies in the mapping.
+struct Saved<'a> {
+    /// Its slot in the file's hash table (the index of its `state`).
+    slot: u32,
+    path: &'a [u8],
     stamp: FileStamp,
     misses: u8,
     kind: Kind,
-    /// The body after its kind byte.
-    body: Range<usize>,
+    /// The body with its kind byte.
+    raw_body: &'a [u8],
+    /// Where the next entry starts.
+    end: usize,
 }
+
+impl Saved<'_> {
+    /// The body after its kind byte.
+    fn body(&self) -> &[u8] {
+        &self.raw_body[1..]
+    }
+}
+
+/// Where the hash table starts: after the magic, identity, entry count and
+/// slot count.
+const TABLE_AT: usize = 24;
 
 struct Added {
     path: Vec<u8>,
@@ -226,8 +241,12 @@ pub struct HeaderIndex {
     settled_before: (i64, i64),
     /// The index file as read (mapped), and its entries.
     bytes: IndexBytes,
-    saved: Vec<Saved>,
-    by_path: FxHashMap<u64, u32>,
+    /// Slots of the file's hash table (a power of two), 0 when no index
+    /// was read.
+    slots: usize,
+    /// How many entries the file holds.
+    count: usize,
+    /// Per slot: whether this run used its entry (see `save`).
     state: Vec<AtomicU8>,
     added: Mutex<Vec<Added>>,
     trusted: Trusted,
@@ -283,7 +302,7 @@ impl HeaderIndex {
 
     /// How many entries the index file held.
     pub fn entry_count(&self) -> usize {
-        self.saved.len()
+        self.count
     }
 
     /// Loads the index at `file` if it was written by the same `identity`;
@@ -300,27 +319,86 @@ impl HeaderIndex {
                 (t.as_secs() as i64, i64::from(t.subsec_nanos()))
             },
             bytes: IndexBytes::Read(Vec::new()),
-            saved: Vec::new(),
-            by_path: FxHashMap::default(),
+            slots: 0,
+            count: 0,
             state: Vec::new(),
             added: Mutex::new(Vec::new()),
             trusted: Trusted::default(),
             only_trusted: false,
         };
         if let Some(bytes) = read_regular(&index.file, MAX_INDEX_BYTES)
-            && let Some(saved) = parse(&bytes, identity)
+            && let Some((count, slots)) = check(&bytes, identity)
         {
-            index.by_path.reserve(saved.len());
-            for (i, e) in saved.iter().enumerate() {
-                index
-                    .by_path
-                    .insert(hash_bytes(&bytes[e.path.clone()]), i as u32);
-            }
-            index.state = saved.iter().map(|_| AtomicU8::new(UNTOUCHED)).collect();
-            index.saved = saved;
+            index.state = (0..slots).map(|_| AtomicU8::new(UNTOUCHED)).collect();
+            index.count = count;
+            index.slots = slots;
             index.bytes = bytes;
         }
         index
+    }
+
+    /// The entry at byte `at` of the file, if it is whole.
+    fn entry_at(&self, at: usize) -> Option<Saved<'_>> {
+        let b = &self.bytes[..self.bytes.len().checked_sub(4)?];
+        let u32_at = |at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
+        let u64_at = |at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
+        let len = u32_at(at)? as usize;
+        let slot = u32_at(at + 4)?;
+        let path = b.get(at + 8..(at + 8).checked_add(len)?)?;
+        let s = at + 8 + len;
+        let stamp = FileStamp {
+            size: u64_at(s)?,
+            dev: u64_at(s + 8)?,
+            ino: u64_at(s + 16)?,
+            mtime: (u64_at(s + 24)? as i64, u64_at(s + 32)? as i64),
+            ctime: (u64_at(s + 40)? as i64, u64_at(s + 48)? as i64),
+        };
+        let misses = *b.get(s + 56)?;
+        let body_len = u32_at(s + 57)? as usize;
+        let body_at = s + 61;
+        let raw_body = b.get(body_at..body_at.checked_add(body_len)?)?;
+        // The kind byte is the body's first: an empty body is corrupt.
+        let kind = match raw_body.first()? {
+            0 => Kind::Header,
+            1 => Kind::Listing,
+            2 => Kind::Facts,
+            _ => return None,
+        };
+        Some(Saved {
+            slot,
+            path,
+            stamp,
+            misses,
+            kind,
+            raw_body,
+            end: body_at + body_len,
+        })
+    }
+
+    /// The entry saved under `key`: one probe of the file's hash table
+    /// (open addressing, linear probing), nearly always.
+    fn find(&self, key: &[u8]) -> Option<Saved<'_>> {
+        if self.slots == 0 {
+            return None;
+        }
+        let h = hash_bytes(key);
+        let (tag, mask) = (h as u32, self.slots - 1);
+        let mut i = slot_of(h, self.slots);
+        for _ in 0..self.slots {
+            let at = TABLE_AT + i * 8;
+            let word = u64::from_le_bytes(self.bytes.get(at..at + 8)?.try_into().ok()?);
+            if word == 0 {
+                return None;
+            }
+            if (word >> 32) as u32 == tag {
+                let e = self.entry_at(word as u32 as usize)?;
+                if e.path == key {
+                    return Some(e);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        None
     }
 
     /// The header saved for `path`, if the file's stamp is still `stamp`.
@@ -371,19 +449,16 @@ impl HeaderIndex {
         kind: Kind,
         decode: fn(&[u8]) -> Option<T>,
     ) -> Option<(u32, T)> {
-        let key = path.as_os_str().as_bytes();
-        let i = *self.by_path.get(&hash_bytes(key))?;
-        let e = &self.saved[i as usize];
-        if &self.bytes[e.path.clone()] != key {
-            return None;
-        }
+        let e = self.find(path.as_os_str().as_bytes())?;
         let value = (e.stamp == *stamp && e.kind == kind)
-            .then(|| decode(&self.bytes[e.body.clone()]))
+            .then(|| decode(e.body()))
             .flatten();
-        if value.is_none() {
-            self.state[i as usize].store(STALE, Ordering::Relaxed);
+        if value.is_none()
+            && let Some(s) = self.state.get(e.slot as usize)
+        {
+            s.store(STALE, Ordering::Relaxed);
         }
-        Some((i, value?))
+        Some((e.slot, value?))
     }
 
     /// Records that a load took entry `i` (from [`HeaderIndex::peek`]).
@@ -415,16 +490,14 @@ impl HeaderIndex {
     /// the facts depend on besides the file): a later stage's derived data
     /// for immutable files, kept like their headers. Never stat'ed.
     pub fn lookup_facts(&self, key: &[u8]) -> Option<Vec<Vec<String>>> {
-        let i = *self.by_path.get(&hash_bytes(key))?;
-        let e = &self.saved[i as usize];
-        if &self.bytes[e.path.clone()] != key || e.kind != Kind::Facts {
-            return None;
-        }
-        let Some(facts) = codec::decode_facts(&self.bytes[e.body.clone()]) else {
-            self.state[i as usize].store(STALE, Ordering::Relaxed);
+        let e = self.find(key).filter(|e| e.kind == Kind::Facts)?;
+        let Some(facts) = codec::decode_facts(e.body()) else {
+            if let Some(s) = self.state.get(e.slot as usize) {
+                s.store(STALE, Ordering::Relaxed);
+            }
             return None;
         };
-        self.mark_used(i);
+        self.mark_used(e.slot);
         Some(facts)
     }
 
@@ -469,9 +542,19 @@ impl HeaderIndex {
     /// order it made them, then older ones.
     pub fn entries(&self) -> impl Iterator<Item = (Kind, &Path)> {
         use std::ffi::OsStr;
-        self.saved.iter().map(|e| {
-            let path = Path::new(OsStr::from_bytes(&self.bytes[e.path.clone()]));
-            (e.kind, path)
+        self.saved()
+            .map(|e| (e.kind, Path::new(OsStr::from_bytes(e.path))))
+    }
+
+    /// The file's entries in file order.
+    fn saved(&self) -> impl Iterator<Item = Saved<'_>> {
+        let mut at = TABLE_AT + self.slots * 8;
+        let mut left = self.count;
+        std::iter::from_fn(move || {
+            left = left.checked_sub(1)?;
+            let e = self.entry_at(at)?;
+            at = e.end;
+            Some(e)
         })
     }
 
@@ -498,42 +581,51 @@ impl HeaderIndex {
         }
         // In the order they are kept: added, used, then the unused ones
         // that have not aged out.
-        let mut entries: Vec<(&[u8], &FileStamp, u8, &[u8])> = added
+        let mut entries: Vec<(&[u8], FileStamp, u8, &[u8])> = added
             .iter()
-            .map(|a| (a.path.as_slice(), &a.stamp, 0, a.body.as_slice()))
+            .map(|a| (a.path.as_slice(), a.stamp, 0, a.body.as_slice()))
             .collect();
-        let old = |want: u8| {
-            self.saved
-                .iter()
-                .zip(&self.state)
-                .filter(move |(_, s)| s.load(Ordering::Relaxed) == want)
-                .map(|(e, _)| e)
+        let state = |e: &Saved| {
+            self.state
+                .get(e.slot as usize)
+                .map_or(STALE, |s| s.load(Ordering::Relaxed))
         };
-        let body = |e: &Saved| &self.bytes[e.body.start - 1..e.body.end];
-        for e in old(USED) {
-            entries.push((&self.bytes[e.path.clone()], &e.stamp, 0, body(e)));
-        }
-        for e in old(UNTOUCHED).filter(|e| e.misses < MAX_MISSES) {
-            entries.push((&self.bytes[e.path.clone()], &e.stamp, e.misses + 1, body(e)));
-        }
-        let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 512);
+        entries.extend(
+            self.saved()
+                .filter(|e| state(e) == USED)
+                .map(|e| (e.path, e.stamp, 0, e.raw_body)),
+        );
+        entries.extend(
+            self.saved()
+                .filter(|e| state(e) == UNTOUCHED && e.misses < MAX_MISSES)
+                .map(|e| (e.path, e.stamp, e.misses + 1, e.raw_body)),
+        );
+        // Two threads may both have read one file: keep one. Then as many
+        // as fit (a table slot takes at most 32 bytes an entry).
+        let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
+        let mut size = TABLE_AT + 4;
+        entries.retain(|(path, ..)| seen.insert(path));
+        entries.retain(|(path, _, _, body)| {
+            size += ENTRY_FIXED + path.len() + body.len() + 32;
+            size as u64 <= MAX_INDEX_BYTES
+        });
+        let slots = (entries.len() * 2).next_power_of_two().max(16);
+        let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.identity.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
-        let mut count = 0u32;
-        let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
-        for (path, stamp, misses, body) in entries {
-            // Two threads may both have read one file: keep one.
-            if !seen.insert(path) {
-                continue;
+        out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(slots as u32).to_le_bytes());
+        out.resize(TABLE_AT + slots * 8, 0);
+        for (path, stamp, misses, body) in &entries {
+            let h = hash_bytes(path);
+            let mut i = slot_of(h, slots);
+            while out[TABLE_AT + i * 8..][..8] != [0; 8] {
+                i = (i + 1) & (slots - 1);
             }
-            if (out.len() + path.len() + body.len() + 64) as u64 > MAX_INDEX_BYTES {
-                break;
-            }
-            put_entry(&mut out, path, stamp, misses, body);
-            count += 1;
+            let word = (u64::from(h as u32) << 32) | out.len() as u64;
+            out[TABLE_AT + i * 8..][..8].copy_from_slice(&word.to_le_bytes());
+            put_entry(&mut out, i as u32, path, stamp, *misses, body);
         }
-        out[16..20].copy_from_slice(&count.to_le_bytes());
         let sum = crc32fast::hash(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         let dir = self.file.parent().unwrap_or(Path::new("."));
@@ -575,8 +667,12 @@ impl HeaderIndex {
     }
 }
 
-fn put_entry(out: &mut Vec<u8>, path: &[u8], s: &FileStamp, misses: u8, body: &[u8]) {
+/// An entry's bytes besides its path and body.
+const ENTRY_FIXED: usize = 4 + 4 + 8 * 7 + 1 + 4;
+
+fn put_entry(out: &mut Vec<u8>, slot: u32, path: &[u8], s: &FileStamp, misses: u8, body: &[u8]) {
     out.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    out.extend_from_slice(&slot.to_le_bytes());
     out.extend_from_slice(path);
     for v in [s.size, s.dev, s.ino] {
         out.extend_from_slice(&v.to_le_bytes());
@@ -589,60 +685,29 @@ fn put_entry(out: &mut Vec<u8>, path: &[u8], s: &FileStamp, misses: u8, body: &[
     out.extend_from_slice(body);
 }
 
-/// The entries of an index file written by `identity`, or `None` if it is
-/// another's, truncated or corrupt.
-fn parse(bytes: &[u8], identity: u64) -> Option<Vec<Saved>> {
+/// The entry and slot counts of an index file written by `identity`, or
+/// `None` if it is another's, truncated or corrupt. Entries are read where
+/// they lie, when asked for: opening the index reads nothing else (it
+/// built a table of every entry before, 3 ms of k9s's warm check).
+fn check(bytes: &[u8], identity: u64) -> Option<(usize, usize)> {
     let body_end = bytes.len().checked_sub(4)?;
-    let sum = u32::from_le_bytes(bytes[body_end..].try_into().ok()?);
-    if bytes.get(..8)? != MAGIC || sum != crc32fast::hash(&bytes[..body_end]) {
+    let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    let sum = u32_at(body_end)?;
+    if bytes.get(..8)? != MAGIC
+        || bytes.get(8..16)? != identity.to_le_bytes()
+        || sum != crc32fast::hash(&bytes[..body_end])
+    {
         return None;
     }
-    let mut at = 8usize;
-    let mut take = |n: usize| -> Option<Range<usize>> {
-        let r = at..at.checked_add(n).filter(|&end| end <= body_end)?;
-        at = r.end;
-        Some(r)
-    };
-    let u64_at = |r: Range<usize>| u64::from_le_bytes(bytes[r].try_into().unwrap_or([0; 8]));
-    let u32_at = |r: Range<usize>| u32::from_le_bytes(bytes[r].try_into().unwrap_or([0; 4]));
-    if u64_at(take(8)?) != identity {
-        return None;
-    }
-    let count = u32_at(take(4)?) as usize;
-    let mut out = Vec::with_capacity(count.min(body_end / 45));
-    for _ in 0..count {
-        let len = u32_at(take(4)?) as usize;
-        let path = take(len)?;
-        let (size, dev, ino) = (u64_at(take(8)?), u64_at(take(8)?), u64_at(take(8)?));
-        let mut time = || Some(u64_at(take(8)?) as i64);
-        let mtime = (time()?, time()?);
-        let ctime = (time()?, time()?);
-        let stamp = FileStamp {
-            size,
-            mtime,
-            ctime,
-            dev,
-            ino,
-        };
-        let misses = bytes[take(1)?.start];
-        let len = u32_at(take(4)?) as usize;
-        let body = take(len)?;
-        // The kind byte is the body's first: an empty body is corrupt.
-        let kind = match bytes[body.clone()].first() {
-            Some(0) => Kind::Header,
-            Some(1) => Kind::Listing,
-            Some(2) => Kind::Facts,
-            _ => return None,
-        };
-        out.push(Saved {
-            path,
-            stamp,
-            misses,
-            kind,
-            body: body.start + 1..body.end,
-        });
-    }
-    (at == body_end).then_some(out)
+    let (count, slots) = (u32_at(16)? as usize, u32_at(20)? as usize);
+    (slots.is_power_of_two() && slots >= 16 && count <= slots && TABLE_AT + slots * 8 <= body_end)
+        .then_some((count, slots))
+}
+
+/// The table slot where probing for hash `h` starts (its top bits, the
+/// best mixed).
+fn slot_of(h: u64, slots: usize) -> usize {
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - slots.trailing_zeros())) as usize
 }
 
 /// The index file's bytes: mapped (Unix), or read.
@@ -683,12 +748,7 @@ fn read_regular(file: &Path, limit: u64) -> Option<IndexBytes> {
     // fail its checksum.
     if cfg!(unix)
         && len > 0
-        && let Ok(m) = unsafe {
-            memmap2::MmapOptions::new()
-                .len(len as usize)
-                .populate()
-                .map(&f)
-        }
+        && let Ok(m) = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&f) }
     {
         return Some(IndexBytes::Mapped(m));
     }
@@ -1138,8 +1198,16 @@ mod tests {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&42u64.to_le_bytes());
         out.extend_from_slice(&2u32.to_le_bytes());
-        put_entry(&mut out, go.as_os_str().as_bytes(), &stamp, 0, &[]);
-        put_entry(&mut out, b"", &stamp, 0, &[0]);
+        out.extend_from_slice(&16u32.to_le_bytes());
+        out.resize(TABLE_AT + 16 * 8, 0);
+        // The table holds the entry, so that the lookup reads it.
+        let key = go.as_os_str().as_bytes();
+        let (h, at) = (hash_bytes(key), out.len() as u64);
+        let slot = slot_of(h, 16);
+        out[TABLE_AT + slot * 8..][..8]
+            .copy_from_slice(&((u64::from(h as u32) << 32) | at).to_le_bytes());
+        put_entry(&mut out, slot as u32, key, &stamp, 0, &[]);
+        put_entry(&mut out, 0, b"", &stamp, 0, &[0]);
         let sum = crc32fast::hash(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         std::fs::write(&file, &out).unwrap();
@@ -1230,6 +1298,71 @@ mod tests {
             assert_eq!(open(tmp.path()).lookup(&go, &stamp), None, "byte {i}");
             std::fs::write(&file, &good[..i]).unwrap();
             assert_eq!(open(tmp.path()).lookup(&go, &stamp), None, "cut {i}");
+        }
+    }
+
+    /// Lookups go through the file's hash table: with many entries some
+    /// share a first slot, and each is still found, in the order saved.
+    #[test]
+    fn every_entry_is_found_through_the_table() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = open(tmp.path());
+        let paths: Vec<PathBuf> = (0..500)
+            .map(|i| tmp.path().join(format!("d{}/f{i}.go", i % 7)))
+            .collect();
+        for (i, p) in paths.iter().enumerate() {
+            let text = format!("package p{i}\n");
+            index.record(p, FileStamp::TRUSTED, &scan_header(text.as_bytes()));
+        }
+        assert!(index.save().unwrap());
+        let index = open(tmp.path());
+        assert_eq!(index.entry_count(), 500);
+        let firsts: FxHashSet<usize> = paths
+            .iter()
+            .map(|p| slot_of(hash_bytes(p.as_os_str().as_bytes()), index.slots))
+            .collect();
+        assert!(firsts.len() < 500, "no two entries share a first slot");
+        for (i, p) in paths.iter().enumerate() {
+            let h = index.lookup(p, &FileStamp::TRUSTED).expect("saved entry");
+            assert_eq!(h.package.unwrap().0, format!("p{i}"));
+        }
+        assert_eq!(
+            index.lookup(&tmp.path().join("d0/x.go"), &FileStamp::TRUSTED),
+            None
+        );
+        let listed: Vec<&Path> = index.entries().map(|(_, p)| p).collect();
+        assert_eq!(
+            listed,
+            paths.iter().map(PathBuf::as_path).collect::<Vec<_>>()
+        );
+    }
+
+    /// A table slot that points anywhere but at an entry (a checksum-valid
+    /// file a bug could write) is a miss, not a panic.
+    #[test]
+    fn table_slots_pointing_anywhere_are_misses() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (go, stamp) = index_one(tmp.path(), "a.go");
+        let file = tmp.path().join("index");
+        let good = std::fs::read(&file).unwrap();
+        let slot = slot_of(hash_bytes(go.as_os_str().as_bytes()), 16);
+        let word = TABLE_AT + slot * 8;
+        for at in [
+            0u32,
+            1,
+            23,
+            24,
+            (good.len() - 5) as u32,
+            good.len() as u32,
+            u32::MAX,
+        ] {
+            let mut bad = good.clone();
+            bad[word..word + 4].copy_from_slice(&at.to_le_bytes());
+            let end = bad.len() - 4;
+            let sum = crc32fast::hash(&bad[..end]);
+            bad[end..].copy_from_slice(&sum.to_le_bytes());
+            std::fs::write(&file, &bad).unwrap();
+            assert_eq!(open(tmp.path()).lookup(&go, &stamp), None, "offset {at}");
         }
     }
 
