@@ -656,11 +656,6 @@ pub struct Loader<'a> {
     pub sources: &'a Sources,
     pub cache: &'a PackageCache,
     tag_key: u64,
-    /// Whether a package (by address, kept alive here) answers this
-    /// loader's tag queries as it did when loaded: asked for every import
-    /// a walk under other tags than the cached lists' meets (k9s's fix
-    /// variants: 20,000 edges, each answer some 30 tag comparisons).
-    answered: std::sync::Mutex<HashMap<usize, (Arc<Package>, bool)>>,
 }
 
 impl<'a> Loader<'a> {
@@ -681,23 +676,17 @@ impl<'a> Loader<'a> {
             resolver,
             sources,
             cache,
-            answered: std::sync::Mutex::new(HashMap::default()),
         }
     }
 
     /// `TagContext::answers` of `pkg`'s queries under this loader's tags,
     /// remembered.
     fn answers(&self, pkg: &Arc<Package>) -> bool {
-        let key = Arc::as_ptr(pkg) as usize;
-        if let Ok(m) = self.answered.lock()
-            && let Some((_, a)) = m.get(&key)
-        {
-            return *a;
+        if let Some(a) = pkg.answered.get(self.tag_key) {
+            return a;
         }
         let a = self.cfg.tags.answers(&pkg.tag_queries);
-        if let Ok(mut m) = self.answered.lock() {
-            m.insert(key, (pkg.clone(), a));
-        }
+        pkg.answered.set(self.tag_key, a);
         a
     }
 

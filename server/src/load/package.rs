@@ -138,6 +138,55 @@ pub struct Package {
     /// The tag questions loading asked, with their answers: any context
     /// answering them the same loads this same package (set by the loader).
     pub tag_queries: Vec<TagQuery>,
+    /// Whether recent tag contexts answer `tag_queries` as loading did
+    /// (see [`AnswerMemo`]).
+    pub(crate) answered: AnswerMemo,
+}
+
+/// A package's answers to "does tag context K answer my tag queries?" for
+/// the last few contexts (by the loader's 64-bit key), without a lock: a
+/// walk under a fix's tags asks it for every import it meets (k9s: 51,000
+/// per variant), and a locked map of the answers was 2% of a check.
+///
+/// A slot holds the key with its two low bits replaced: bit 0 set (the slot
+/// is in use) and bit 1 the answer. Two keys that differ only in those bits
+/// share a slot's identity; the keys are hashes, so that is as likely as any
+/// other 62-bit collision. Races only lose an answer, asked again later.
+#[derive(Default)]
+pub(crate) struct AnswerMemo([std::sync::atomic::AtomicU64; 4]);
+
+impl AnswerMemo {
+    pub(crate) fn get(&self, key: u64) -> Option<bool> {
+        use std::sync::atomic::Ordering;
+        self.0.iter().find_map(|slot| {
+            let v = slot.load(Ordering::Relaxed);
+            (v & 1 == 1 && (v ^ key) & !3 == 0).then_some(v & 2 != 0)
+        })
+    }
+
+    pub(crate) fn set(&self, key: u64, answer: bool) {
+        use std::sync::atomic::Ordering;
+        let v = (key & !3) | 1 | (u64::from(answer) << 1);
+        let slot = self
+            .0
+            .iter()
+            .find(|s| s.load(Ordering::Relaxed) == 0)
+            .unwrap_or(&self.0[(key >> 2) as usize % 4]);
+        slot.store(v, Ordering::Relaxed);
+    }
+}
+
+impl Clone for AnswerMemo {
+    /// A copy starts empty: it may be changed to answer otherwise.
+    fn clone(&self) -> AnswerMemo {
+        AnswerMemo::default()
+    }
+}
+
+impl std::fmt::Debug for AnswerMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnswerMemo")
+    }
 }
 
 impl SourceFile {
@@ -169,6 +218,7 @@ impl Package {
             errors: Vec::new(),
             has_cgo: false,
             tag_queries: Vec::new(),
+            answered: AnswerMemo::default(),
         }
     }
 
