@@ -577,3 +577,29 @@ fn index_fatal(e: &HeaderError, name_ok: bool) -> bool {
         ErrorKind::Cgo { .. } => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AnswerMemo;
+
+    /// Answers come back for the keys they were given; a fifth key takes a
+    /// slot of the four; a copy of a package remembers nothing.
+    #[test]
+    fn answer_memo_keeps_recent_answers() {
+        let m = AnswerMemo::default();
+        let keys = [0x1234_5678_9abc_def0u64, 4, 8, u64::MAX & !3];
+        assert_eq!(m.get(keys[0]), None);
+        for (i, k) in keys.iter().enumerate() {
+            m.set(*k, i % 2 == 0);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(m.get(*k), Some(i % 2 == 0), "key {k:#x}");
+        }
+        // Key 0 is a real key too (the in-use bit tells it from empty).
+        assert_eq!(m.get(0), None);
+        m.set(12, true);
+        assert_eq!(m.get(12), Some(true));
+        assert_eq!(keys.iter().filter(|k| m.get(**k).is_some()).count(), 3);
+        assert_eq!(m.clone().get(12), None);
+    }
+}
