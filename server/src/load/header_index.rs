@@ -538,8 +538,9 @@ impl HeaderIndex {
         }
     }
 
-    /// What the index holds: the entries the saving run made first, in the
-    /// order it made them, then older ones.
+    /// What the index holds: the entries outside the trusted roots, then
+    /// those under them; in each group, the entries the saving run made
+    /// first, in the order it made them, then older ones.
     pub fn entries(&self) -> impl Iterator<Item = (Kind, &Path)> {
         use std::ffi::OsStr;
         self.saved()
@@ -605,6 +606,15 @@ impl HeaderIndex {
         let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
         let mut size = TABLE_AT + 4;
         entries.retain(|(path, ..)| seen.insert(path));
+        // The entries a run must stat first, each group in its order: a
+        // run's prefetch of them then stops at the first trusted one.
+        let (mut entries, trusted): (Vec<_>, Vec<_>) =
+            entries.into_iter().partition(|(path, ..)| {
+                !self
+                    .trusted
+                    .covers(Path::new(std::ffi::OsStr::from_bytes(path)))
+            });
+        entries.extend(trusted);
         entries.retain(|(path, _, _, body)| {
             size += ENTRY_FIXED + path.len() + body.len() + 32;
             size as u64 <= MAX_INDEX_BYTES
@@ -1335,6 +1345,48 @@ mod tests {
             listed,
             paths.iter().map(PathBuf::as_path).collect::<Vec<_>>()
         );
+    }
+
+    /// Entries a run must stat come first (the prefetch stops at the
+    /// first trusted one), each group in the order it was recorded.
+    #[test]
+    fn untrusted_entries_are_saved_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let modcache = tmp.path().join("mod");
+        let trusted = Trusted {
+            gomodcache: Some(modcache.clone()),
+            project: Some(tmp.path().join("app")),
+            ..Trusted::default()
+        };
+        // (Written before the index opens: later changes are not saved.)
+        std::fs::create_dir_all(tmp.path().join("app")).unwrap();
+        let files: Vec<(PathBuf, FileStamp)> = (0..6)
+            .map(|i| {
+                if i % 2 == 0 {
+                    let p = modcache.join(format!("example.com/m@v1.0.0/f{i}.go"));
+                    (p, FileStamp::TRUSTED)
+                } else {
+                    let p = tmp.path().join(format!("app/f{i}.go"));
+                    let stamp = write(&p, "package a\n");
+                    (p, stamp)
+                }
+            })
+            .collect();
+        let index = open(tmp.path()).trusting(trusted.clone());
+        let header = scan_header(b"package a\n");
+        let mut want = (Vec::new(), Vec::new());
+        for (path, stamp) in files {
+            index.record(&path, stamp, &header);
+            if stamp == FileStamp::TRUSTED {
+                want.1.push(path);
+            } else {
+                want.0.push(path);
+            }
+        }
+        assert!(index.save().unwrap());
+        let index = open(tmp.path()).trusting(trusted);
+        let got: Vec<PathBuf> = index.entries().map(|(_, p)| p.to_path_buf()).collect();
+        assert_eq!(got, [want.0, want.1].concat());
     }
 
     /// A table slot that points anywhere but at an entry (a checksum-valid

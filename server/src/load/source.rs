@@ -176,9 +176,10 @@ impl Sources {
         for (kind, path) in index.entries() {
             // A trusted entry costs no stat: the loader's threads decode
             // it when they get to it, on every core, and only if needed.
-            // What is left here is what waits on a stat.
+            // What is left here is what waits on a stat, and the index
+            // holds it first.
             if index.trusts(path) {
-                continue;
+                break;
             }
             let key = path.as_os_str();
             match kind {
