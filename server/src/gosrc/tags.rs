@@ -35,7 +35,12 @@ pub fn record<T>(f: impl FnOnce() -> T) -> (T, Vec<TagQuery>) {
 
 fn note(query: &str, answer: bool) -> bool {
     QUERIES.with(|q| {
-        if let Some(list) = q.borrow_mut().as_mut() {
+        // A package asks a few tags many times (each file's name and
+        // constraint): one copy each, not an allocation per question. A
+        // context answers a tag one way, so the first answer stands.
+        if let Some(list) = q.borrow_mut().as_mut()
+            && !list.iter().any(|(q, _)| &**q == query)
+        {
             list.push((query.into(), answer));
         }
     });

@@ -312,7 +312,26 @@ impl Package {
         };
         let mut name_file: Option<(String, String)> = None;
         let mut cgo_excluded_only = true;
+        // Room for the Go files that may build (not tests): the vectors
+        // grew some five times a package.
+        let go_files = entries
+            .iter()
+            .filter(|e| {
+                let n = e.name.as_encoded_bytes();
+                n.ends_with(b".go") && !n.ends_with(b"_test.go")
+            })
+            .count();
+        pkg.files.reserve(go_files);
+        pkg.imports.reserve(go_files * 4);
+        // Where the files are read from: one buffer for the files that only
+        // count by their errors (tests, other platforms), a new path only
+        // for a file that builds.
+        let mut scratch = dir.to_path_buf();
+        let mut pushed = false;
         for entry in entries.iter().filter(|e| !e.is_dir) {
+            if std::mem::take(&mut pushed) {
+                scratch.pop();
+            }
             let rule_name = entry.rule_name();
             let name = &*rule_name;
             if !name.ends_with(".go") {
@@ -334,19 +353,19 @@ impl Package {
                 }
                 continue;
             }
-            let path = dir.join(&entry.name);
-            // A file the name rules exclude (a test, another platform's)
-            // counts only by its errors.
+            scratch.push(&entry.name);
+            pushed = true;
+            let path: &Path = &scratch;
             let header = if by_name.is_some() {
-                sources.header_errors_of(&path, entry.is_file)
+                sources.header_errors_of(path, entry.is_file)
             } else {
-                sources.header_of(&path, entry.is_file)
+                sources.header_of(path, entry.is_file)
             };
             let header = match header {
                 Ok(h) => h,
                 Err(e) => {
                     pkg.errors.push(LoadError::BadFile {
-                        file: path,
+                        file: path.to_path_buf(),
                         message: e,
                         span: Span::default(),
                     });
@@ -367,7 +386,7 @@ impl Package {
             let fatal = header.errors.iter().find(|e| index_fatal(e, name_ok));
             if let Some(e) = fatal {
                 pkg.errors.push(LoadError::BadFile {
-                    file: path.clone(),
+                    file: path.to_path_buf(),
                     message: e.message.clone(),
                     span: e.span,
                 });
@@ -394,7 +413,7 @@ impl Package {
                         .map(|e| (e.message.clone(), e.span))
                         .unwrap_or_else(|| ("invalid Go file".into(), Span::default()));
                     pkg.errors.push(LoadError::BadFile {
-                        file: path,
+                        file: path.to_path_buf(),
                         message,
                         span,
                     });
@@ -412,7 +431,7 @@ impl Package {
                 && let Some(err) = header.build_errors(ctx).next()
             {
                 pkg.errors.push(LoadError::BadFile {
-                    file: path.clone(),
+                    file: path.to_path_buf(),
                     message: err.message.clone(),
                     span: err.span,
                 });
@@ -435,7 +454,7 @@ impl Package {
             if let Some(c) = &header.import_c {
                 for d in &c.directives {
                     if d.applies(ctx) {
-                        pkg.cgo_directives.push((path.clone(), d.clone()));
+                        pkg.cgo_directives.push((path.to_path_buf(), d.clone()));
                     }
                 }
                 count += pkg.implicit_cgo_imports().len();
@@ -443,7 +462,7 @@ impl Package {
             pkg.imports
                 .extend((0..count as u32).map(|at| ImportAt { file, at }));
             pkg.files.push(SourceFile {
-                path,
+                path: path.to_path_buf(),
                 header,
                 is_cgo,
             });
