@@ -408,7 +408,11 @@ impl HeaderIndex {
 
     /// Only the errors of the header saved for `path` (see
     /// `codec::decode_errors`), if the file's stamp is still `stamp`.
-    pub fn lookup_errors(&self, path: &Path, stamp: &FileStamp) -> Option<FileHeader> {
+    pub fn lookup_errors(
+        &self,
+        path: &Path,
+        stamp: &FileStamp,
+    ) -> Option<Vec<crate::gosrc::HeaderError>> {
         self.lookup_kind(path, stamp, Kind::Header, codec::decode_errors)
     }
 

@@ -356,10 +356,12 @@ impl Package {
             scratch.push(&entry.name);
             pushed = true;
             let path: &Path = &scratch;
+            // A file the name rules exclude (a test, another platform's)
+            // counts only by its errors: none, nearly always.
             let header = if by_name.is_some() {
                 sources.header_errors_of(path, entry.is_file)
             } else {
-                sources.header_of(path, entry.is_file)
+                sources.header_of(path, entry.is_file).map(Some)
             };
             let header = match header {
                 Ok(h) => h,
@@ -378,12 +380,19 @@ impl Package {
             // before it looks at names or constraints: such a file breaks
             // the build in every configuration, _test.go files included.
             // (What the name rules said of it already, but for tests.)
-            let name_ok = match by_name {
-                None => true,
-                Some(NameExclusion::OsArch) => false,
-                Some(_) => crate::gosrc::filename::good_os_arch_file(name, ctx),
+            // (The name's platform is asked only of a file with errors: it
+            // is then a question the package's load depends on.)
+            let errors = header.as_ref().map_or(&[][..], |h| &h.errors[..]);
+            let fatal = if errors.is_empty() {
+                None
+            } else {
+                let name_ok = match by_name {
+                    None => true,
+                    Some(NameExclusion::OsArch) => false,
+                    Some(_) => crate::gosrc::filename::good_os_arch_file(name, ctx),
+                };
+                errors.iter().find(|e| index_fatal(e, name_ok))
             };
-            let fatal = header.errors.iter().find(|e| index_fatal(e, name_ok));
             if let Some(e) = fatal {
                 pkg.errors.push(LoadError::BadFile {
                     file: path.to_path_buf(),
@@ -396,6 +405,7 @@ impl Package {
                     continue;
                 }
             }
+            let fatal = fatal.is_some();
             if let Some(ex) = by_name {
                 if ex != NameExclusion::Test {
                     pkg.ignored.push((entry.name.clone(), Exclusion::Name(ex)));
@@ -403,6 +413,9 @@ impl Package {
                 }
                 continue;
             }
+            let Some(header) = header else {
+                continue;
+            };
             match select_named(&header, ctx) {
                 Ok(()) => {}
                 Err(Exclusion::Invalid) => {
@@ -427,9 +440,7 @@ impl Package {
                     continue;
                 }
             }
-            if fatal.is_none()
-                && let Some(err) = header.build_errors(ctx).next()
-            {
+            if !fatal && let Some(err) = header.build_errors(ctx).next() {
                 pkg.errors.push(LoadError::BadFile {
                     file: path.to_path_buf(),
                     message: err.message.clone(),
