@@ -656,6 +656,9 @@ pub struct Loader<'a> {
     pub sources: &'a Sources,
     pub cache: &'a PackageCache,
     tag_key: u64,
+    /// The tags alone, hashed: what a package record in the index is
+    /// keyed by (see `load_or_replay`).
+    record_key: u64,
 }
 
 impl<'a> Loader<'a> {
@@ -668,10 +671,12 @@ impl<'a> Loader<'a> {
         use std::hash::{Hash, Hasher};
         let mut h = rustc_hash::FxHasher::default();
         format!("{:?}", cfg.tags).hash(&mut h);
+        let record_key = h.finish();
         // Two modules may resolve one import path differently.
         (resolver as *const Resolver as usize).hash(&mut h);
         Loader {
             tag_key: h.finish(),
+            record_key,
             cfg,
             resolver,
             sources,
@@ -717,9 +722,7 @@ impl<'a> Loader<'a> {
         let pkg = match reused {
             Some(p) => p,
             None => {
-                let (mut pkg, queries) = crate::gosrc::tags::record(|| {
-                    Package::load(self.sources, import_path, dir, standard, tags)
-                });
+                let (mut pkg, queries) = self.load_or_replay(import_path, dir, standard);
                 // A directory name that is not UTF-8 (shown as U+FFFD).
                 if !standard
                     && import_path.contains('\u{fffd}')
@@ -760,6 +763,50 @@ impl<'a> Loader<'a> {
                 .clone(),
             Err(_) => pkg,
         }
+    }
+
+    /// Loads the package in `dir`; a trusted directory's (module cache,
+    /// released GOROOT: never changed) is replayed from what a load of it
+    /// under the same tags recorded in the index, when it did: its files
+    /// that build are read, and neither its listing nor its other files
+    /// (tests, other platforms: k9s's module graph, 21,000 files, has
+    /// 8,000 of them).
+    fn load_or_replay(
+        &self,
+        import_path: &str,
+        dir: &Path,
+        standard: bool,
+    ) -> (Package, Vec<crate::gosrc::TagQuery>) {
+        let tags = &self.cfg.tags;
+        let key = (self.sources.trusts(dir) && !self.sources.has_overlay_in(dir)).then(|| {
+            let mut key = dir.as_os_str().as_encoded_bytes().to_vec();
+            key.push(0);
+            key.extend_from_slice(
+                format!(
+                    "package {:016x} {} {import_path}",
+                    self.record_key,
+                    u8::from(standard)
+                )
+                .as_bytes(),
+            );
+            key
+        });
+        if let Some(key) = &key
+            && let Some(record) = self.sources.facts(key)
+            && let Some(replayed) =
+                Package::replay(self.sources, import_path, dir, standard, tags, &record)
+        {
+            return replayed;
+        }
+        let (pkg, queries) = crate::gosrc::tags::record(|| {
+            Package::load(self.sources, import_path, dir, standard, tags)
+        });
+        if let Some(key) = &key
+            && let Some(record) = pkg.record(&queries)
+        {
+            self.sources.record_facts(key, &record);
+        }
+        (pkg, queries)
     }
 
     /// The package for an import path as seen from `importer`.
@@ -1427,6 +1474,60 @@ mod tests {
             differ >= 2,
             "the tags change the graph in only {differ} walks"
         );
+    }
+
+    /// A module-cache package is recorded in the index by its first load
+    /// and replayed by later runs from its record: only the files that
+    /// build are looked up, not the listing nor the test and other
+    /// platforms' files.
+    #[test]
+    fn trusted_packages_are_replayed_from_their_records() {
+        use crate::load::header_index::{HeaderIndex, Trusted};
+        use std::sync::atomic::Ordering;
+        let tmp = tempfile::tempdir().unwrap();
+        let (app, modcache) = (tmp.path().join("app"), tmp.path().join("mod"));
+        let modroot = modcache.join("example.com/m@v1.0.0");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(&modroot).unwrap();
+        std::fs::write(app.join("go.mod"), "module example.com/app\n\ngo 1.22\n").unwrap();
+        for (name, text) in [
+            ("a.go", "package m\n\nimport \"fmt\"\n"),
+            ("a_test.go", "package m\n"),
+            ("b_windows.go", "package m\n"),
+            ("c.go", "//go:build ignore\n\npackage m\n"),
+        ] {
+            std::fs::write(modroot.join(name), text).unwrap();
+        }
+        let run = |tags: &[&str]| {
+            let mut tc = Toolchain::fixed_for_tests();
+            tc.gomodcache = modcache.clone();
+            let trusted = Trusted::of(&tc, &app);
+            let engine = Engine::new(tc);
+            let index = HeaderIndex::open(tmp.path().join("index"), 1, std::time::Duration::ZERO)
+                .trusting(trusted);
+            engine.sources.use_index(index);
+            let args: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+            let (cfg, _) = engine.config(&Environ::new(), &args).unwrap();
+            let resolver = engine.resolver(&app, &cfg).unwrap();
+            let loader = Loader::new(&cfg, &resolver, &engine.sources, &engine.cache);
+            let pkg = loader.load_dir("example.com/m", &modroot, false, None);
+            engine.sources.save_index().unwrap();
+            let looked_up = engine
+                .sources
+                .index_counts()
+                .trusted
+                .load(Ordering::Relaxed);
+            (format!("{pkg:?}"), looked_up)
+        };
+        let (first, all) = run(&[]);
+        assert_eq!(all, 5, "the listing and four files");
+        let (again, built) = run(&[]);
+        assert_eq!(again, first);
+        assert_eq!(built, 1, "a.go alone");
+        // Other tags: another record, made by a load.
+        let (_, all) = run(&["-tags", "ignore"]);
+        assert_eq!(all, 5);
+        assert_eq!(run(&["-tags", "ignore"]).1, 2, "a.go and c.go");
     }
 
     /// A package without C files or `import "C"` loads the same with cgo on

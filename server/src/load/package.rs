@@ -459,24 +459,7 @@ impl Package {
                     _ => {}
                 }
             }
-            let file = pkg.files.len() as u32;
-            let mut count = header.imports.len();
-            let is_cgo = header.import_c.is_some();
-            if let Some(c) = &header.import_c {
-                for d in &c.directives {
-                    if d.applies(ctx) {
-                        pkg.cgo_directives.push((path.to_path_buf(), d.clone()));
-                    }
-                }
-                count += pkg.implicit_cgo_imports().len();
-            }
-            pkg.imports
-                .extend((0..count as u32).map(|at| ImportAt { file, at }));
-            pkg.files.push(SourceFile {
-                path: path.to_path_buf(),
-                header,
-                is_cgo,
-            });
+            pkg.add_built(path.to_path_buf(), header, ctx);
         }
         pkg.name = name_file.map(|(n, _)| n);
         if pkg.name.is_none() {
@@ -533,6 +516,114 @@ impl Package {
         pkg
     }
 
+    /// Adds a Go file that builds, with its imports and the `#cgo`
+    /// directives that apply under `ctx`.
+    fn add_built(&mut self, path: PathBuf, header: Arc<FileHeader>, ctx: &TagContext) {
+        let file = self.files.len() as u32;
+        let mut count = header.imports.len();
+        let is_cgo = header.import_c.is_some();
+        if let Some(c) = &header.import_c {
+            for d in &c.directives {
+                if d.applies(ctx) {
+                    self.cgo_directives.push((path.clone(), d.clone()));
+                }
+            }
+            count += self.implicit_cgo_imports().len();
+        }
+        self.imports
+            .extend((0..count as u32).map(|at| ImportAt { file, at }));
+        self.files.push(SourceFile {
+            path,
+            header,
+            is_cgo,
+        });
+    }
+
+    /// What a load found, as lists of strings for the index
+    /// ([`Package::replay`] makes the same package of them): the name, the
+    /// Go files that build, those left out and why, the C and syso files,
+    /// and the tag questions the load asked. `None` for a package with
+    /// errors (rare, and then loaded each time) or a file name that is not
+    /// UTF-8.
+    pub fn record(&self, queries: &[TagQuery]) -> Option<Vec<Vec<String>>> {
+        if !self.errors.is_empty() {
+            return None;
+        }
+        let text = |n: &OsStr| n.to_str().map(str::to_string);
+        let mut built = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            if f.path.parent() != Some(self.dir.as_path()) {
+                return None;
+            }
+            built.push(text(f.path.file_name()?)?);
+        }
+        let mut ignored = Vec::with_capacity(self.ignored.len() * 2);
+        for (name, why) in &self.ignored {
+            ignored.push(text(name)?);
+            ignored.push(exclusion_code(*why).to_string());
+        }
+        let names = |files: &[OsString]| files.iter().map(|n| text(n)).collect::<Option<Vec<_>>>();
+        let mut asked = Vec::with_capacity(queries.len() * 2);
+        for (tag, answer) in queries {
+            asked.push(tag.to_string());
+            asked.push(if *answer { "1" } else { "0" }.to_string());
+        }
+        let mut head = vec![RECORD_VERSION.to_string()];
+        head.extend(self.name.clone());
+        Some(vec![
+            head,
+            built,
+            ignored,
+            names(&self.c_files)?,
+            names(&self.syso_files)?,
+            asked,
+        ])
+    }
+
+    /// The package [`Package::record`] describes, its files' headers
+    /// taken from `sources`, and the tag questions its load asked; `None`
+    /// when the record is not one or a header cannot be had (then the
+    /// package is loaded).
+    pub fn replay(
+        sources: &Sources,
+        import_path: &str,
+        dir: &Path,
+        standard: bool,
+        ctx: &TagContext,
+        record: &[Vec<String>],
+    ) -> Option<(Package, Vec<TagQuery>)> {
+        let [head, built, ignored, c_files, syso_files, asked] = record else {
+            return None;
+        };
+        let (version, name) = head.split_first()?;
+        if version != RECORD_VERSION || name.len() > 1 || ignored.len() % 2 != 0 {
+            return None;
+        }
+        let mut pkg = Package::empty(import_path, dir, standard);
+        pkg.name = name.first().cloned();
+        pkg.files.reserve(built.len());
+        for f in built {
+            let path = dir.join(f);
+            let header = sources.header_of(&path, false).ok()?;
+            pkg.add_built(path, header, ctx);
+        }
+        pkg.ignored = ignored
+            .chunks(2)
+            .map(|p| Some((OsString::from(&p[0]), exclusion_of(&p[1])?)))
+            .collect::<Option<_>>()?;
+        pkg.c_files = c_files.iter().map(OsString::from).collect();
+        pkg.syso_files = syso_files.iter().map(OsString::from).collect();
+        pkg.has_cgo = pkg.files.iter().any(|f| f.is_cgo);
+        let queries = asked
+            .chunks(2)
+            .map(|p| match p {
+                [tag, a] if a == "1" || a == "0" => Some((tag.as_str().into(), a == "1")),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        Some((pkg, queries))
+    }
+
     /// `file` as the directory holds it; `name`, the same for name rules.
     fn add_other_file(&mut self, sources: &Sources, file: &OsStr, name: &str, ctx: &TagContext) {
         const C_LIKE: &[&str] = &[
@@ -570,6 +661,37 @@ impl Package {
             self.c_files.push(file.to_owned());
         }
     }
+}
+
+/// The first string of a [`Package::record`]: a change of what a record
+/// holds changes it (an older record is then not replayed).
+const RECORD_VERSION: &str = "package record v1";
+
+fn exclusion_code(e: Exclusion) -> &'static str {
+    match e {
+        Exclusion::Name(NameExclusion::NotGo) => "name-not-go",
+        Exclusion::Name(NameExclusion::Hidden) => "name-hidden",
+        Exclusion::Name(NameExclusion::Test) => "name-test",
+        Exclusion::Name(NameExclusion::OsArch) => "name-os-arch",
+        Exclusion::Invalid => "invalid",
+        Exclusion::Constraint => "constraint",
+        Exclusion::Documentation => "documentation",
+        Exclusion::CgoDisabled => "cgo-disabled",
+    }
+}
+
+fn exclusion_of(code: &str) -> Option<Exclusion> {
+    Some(match code {
+        "name-not-go" => Exclusion::Name(NameExclusion::NotGo),
+        "name-hidden" => Exclusion::Name(NameExclusion::Hidden),
+        "name-test" => Exclusion::Name(NameExclusion::Test),
+        "name-os-arch" => Exclusion::Name(NameExclusion::OsArch),
+        "invalid" => Exclusion::Invalid,
+        "constraint" => Exclusion::Constraint,
+        "documentation" => Exclusion::Documentation,
+        "cgo-disabled" => Exclusion::CgoDisabled,
+        _ => return None,
+    })
 }
 
 /// cmd/go's check for a package with non-Go sources and no cgo file: the
@@ -610,7 +732,91 @@ fn index_fatal(e: &HeaderError, name_ok: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::AnswerMemo;
+    use super::*;
+    use crate::gosrc::tags;
+
+    /// Every directory of the Go tree, loaded under linux/amd64 with cgo on
+    /// and off (as standard packages and as a module's), then replayed
+    /// from its record: the same package, the same tag questions. Only a
+    /// package with errors goes unrecorded.
+    #[test]
+    fn replayed_packages_are_the_packages_loaded() {
+        let tc = crate::buildcfg::Toolchain::discover(&crate::buildcfg::trust::process_env());
+        let src = tc.goroot.expect("go env GOROOT").join("src");
+        let sources = Sources::new();
+        let (mut replayed, mut unrecorded) = (0, 0);
+        for (cgo, standard) in [(true, true), (false, true), (true, false)] {
+            let ctx = TagContext {
+                goos: "linux".into(),
+                goarch: "amd64".into(),
+                cgo_enabled: cgo,
+                compiler: "gc".into(),
+                build_tags: Vec::new(),
+                tool_tags: vec!["amd64.v1".into()],
+                release_tags: tags::release_tags(26),
+            };
+            let mut stack = vec![src.clone()];
+            while let Some(dir) = stack.pop() {
+                for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    if e.file_type().is_ok_and(|t| t.is_dir()) {
+                        stack.push(e.path());
+                    }
+                }
+                let path = dir
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let (pkg, queries) =
+                    tags::record(|| Package::load(&sources, &path, &dir, standard, &ctx));
+                let Some(record) = pkg.record(&queries) else {
+                    assert!(!pkg.errors.is_empty(), "{}: no record", dir.display());
+                    unrecorded += 1;
+                    continue;
+                };
+                let (again, asked) =
+                    Package::replay(&sources, &path, &dir, standard, &ctx, &record)
+                        .unwrap_or_else(|| panic!("{}: no replay", dir.display()));
+                assert_eq!(
+                    format!("{again:?}"),
+                    format!("{pkg:?}"),
+                    "{}",
+                    dir.display()
+                );
+                assert_eq!(asked, queries, "{}", dir.display());
+                replayed += 1;
+            }
+        }
+        assert!(
+            replayed > 1500 && unrecorded > 100,
+            "{replayed} replayed, {unrecorded} not"
+        );
+    }
+
+    /// A record that is not one (another version, a missing part, an
+    /// unknown exclusion) is not replayed.
+    #[test]
+    fn foreign_records_are_not_replayed() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("a.go"), "package a\n").unwrap();
+        let sources = Sources::new();
+        let ctx = TagContext::default();
+        let (pkg, queries) = tags::record(|| Package::load(&sources, "a", tmp.path(), false, &ctx));
+        let good = pkg.record(&queries).unwrap();
+        let replay = |r: &[Vec<String>]| Package::replay(&sources, "a", tmp.path(), false, &ctx, r);
+        assert!(replay(&good).is_some());
+        let mut old = good.clone();
+        old[0][0] = "package record v0".into();
+        let mut short = good.clone();
+        short.pop();
+        let mut odd = good.clone();
+        odd[2] = vec!["b.go".into(), "sideways".into()];
+        let mut gone = good.clone();
+        gone[1].push("missing.go".into());
+        for bad in [old, short, odd, gone] {
+            assert!(replay(&bad).is_none(), "{bad:?}");
+        }
+    }
 
     /// Answers come back for the keys they were given; a fifth key takes a
     /// slot of the four; a copy of a package remembers nothing.

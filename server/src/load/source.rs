@@ -553,7 +553,8 @@ impl Sources {
         Ok(entries)
     }
 
-    fn has_overlay_in(&self, dir: &Path) -> bool {
+    /// Whether an editor buffer lives in `dir`.
+    pub fn has_overlay_in(&self, dir: &Path) -> bool {
         self.overlay
             .read()
             .is_ok_and(|o| o.keys().any(|p| p.parent() == Some(dir)))
