@@ -465,6 +465,21 @@ impl HeaderIndex {
         Some((e.slot, value?))
     }
 
+    /// Whether the listing saved for the directory `path` (trusted: no
+    /// stamp) has a regular `.go` file, read without decoding it: the
+    /// resolver asks it of every package directory, and the loader no
+    /// longer lists a recorded package's. `None` when no listing is saved
+    /// or a `.go` entry is a symlink.
+    pub fn trusted_listing_has_go_file(&self, path: &Path) -> Option<bool> {
+        let e = self.find(path.as_os_str().as_bytes())?;
+        if e.kind != Kind::Listing || e.stamp != FileStamp::TRUSTED {
+            return None;
+        }
+        let answer = codec::listing_has_go_file(e.body())?;
+        self.mark_used(e.slot);
+        Some(answer)
+    }
+
     /// Records that a load took entry `i` (from [`HeaderIndex::peek`]).
     pub fn mark_used(&self, i: u32) {
         if let Some(s) = self.state.get(i as usize) {

@@ -568,10 +568,19 @@ impl Sources {
     pub fn go_dir_probe(self: &Arc<Self>) -> crate::modules::resolve::GoDirProbe {
         let sources = Arc::downgrade(self);
         crate::modules::resolve::GoDirProbe(Box::new(move |dir| {
+            let sources = sources.upgrade()?;
+            if let Some(index) = sources.index.get()
+                && index.trusts(dir)
+                && !sources.has_overlay_in(dir)
+                && let Some(answer) = index.trusted_listing_has_go_file(dir)
+            {
+                sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
+                return Some(answer);
+            }
             // A missing directory is no Go directory: answered here, not
             // listed again by the resolver (a warm caddy check looked for
             // some 150 directories that modules do not have, twice each).
-            let entries = match sources.upgrade()?.listing_of(dir) {
+            let entries = match sources.listing_of(dir) {
                 Ok(entries) => entries,
                 Err(e) if e.missing => return Some(false),
                 Err(_) => return None,

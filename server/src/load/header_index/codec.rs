@@ -117,6 +117,27 @@ pub fn decode_errors(bytes: &[u8]) -> Option<Vec<HeaderError>> {
     Reader { b: bytes, at: 0 }.list(Reader::error)
 }
 
+/// Whether an encoded listing has a regular `.go` file (what makes a Go
+/// directory), read in place; `None` when it is malformed or a `.go` entry
+/// is a symlink (the caller stats where it points).
+pub fn listing_has_go_file(bytes: &[u8]) -> Option<bool> {
+    let mut r = Reader { b: bytes, at: 0 };
+    let mut found = false;
+    let mut symlinked = false;
+    for _ in 0..r.count()? {
+        let go = r.bytes()?.ends_with(b".go");
+        let flags = r.byte()?;
+        if flags >= 8 {
+            return None;
+        }
+        if go && flags & 1 == 0 {
+            found |= flags & 4 != 0;
+            symlinked |= flags & 2 != 0;
+        }
+    }
+    (r.at == bytes.len() && (found || !symlinked)).then_some(found)
+}
+
 /// A directory listing: each entry's name and a byte of flags.
 pub fn encode_listing(entries: &[DirEntry], out: &mut Vec<u8>) {
     let mut w = Writer(out);
@@ -433,6 +454,33 @@ mod tests {
         assert!(n > 5000, "only {n} Go files under {}", root.display());
     }
 
+    /// The in-place answer is the decoded listing's: a regular `.go` file
+    /// (not a directory named so), or no answer for a symlinked one.
+    #[test]
+    fn listings_are_probed_in_place() {
+        let entry = |name: &str, flags: u8| DirEntry {
+            name: name.into(),
+            is_dir: flags & 1 != 0,
+            is_symlink: flags & 2 != 0,
+            is_file: flags & 4 != 0,
+        };
+        for (entries, want) in [
+            (vec![], Some(false)),
+            (vec![entry("a.go", 4)], Some(true)),
+            (vec![entry("README", 4), entry("x.go", 1)], Some(false)),
+            (vec![entry("l.go", 2)], None),
+            (vec![entry("l.go", 2), entry("m.go", 4)], Some(true)),
+            (vec![entry("a.c", 4), entry("b.gox", 4)], Some(false)),
+        ] {
+            let mut buf = Vec::new();
+            encode_listing(&entries, &mut buf);
+            assert_eq!(listing_has_go_file(&buf), want, "{entries:?}");
+            for cut in 0..buf.len() {
+                assert_eq!(listing_has_go_file(&buf[..cut]), None);
+            }
+        }
+    }
+
     #[test]
     fn garbage_never_panics() {
         let mut rng = crate::xorshift::XorShift(7);
@@ -440,6 +488,7 @@ mod tests {
             let bytes: Vec<u8> = (0..len % 97).map(|_| rng.next() as u8).collect();
             let _ = decode(&bytes);
             let _ = decode_errors(&bytes);
+            let _ = listing_has_go_file(&bytes);
         }
         // A deep expression chain is refused, not recursed into.
         // (No errors, no package, no clause, then a `//go:build` of a
