@@ -17,6 +17,9 @@ pub struct Matched {
 
 /// Directories walked at most, so that a pathological tree cannot hang us.
 const WALK_LIMIT: usize = 200_000;
+/// Directories in a level of the walk from which they are listed on every
+/// core.
+const PARALLEL_LEVEL: usize = 64;
 
 pub fn expand(
     patterns: &[String],
@@ -139,7 +142,14 @@ fn walk(root: &Path, resolver: &Resolver, sources: &Sources) -> Vec<PathBuf> {
     while !level.is_empty() && visited < WALK_LIMIT {
         level.truncate(WALK_LIMIT - visited);
         visited += level.len();
-        let listed = crate::par::map(&level, |dir| visit(dir, dir == root, resolver, sources));
+        // (A level of a few directories costs less than starting threads:
+        // a directory from the index is a stat, some microseconds.)
+        let one = |dir: &PathBuf| visit(dir, dir == root, resolver, sources);
+        let listed = if level.len() < PARALLEL_LEVEL {
+            level.iter().map(one).collect()
+        } else {
+            crate::par::map(&level, one)
+        };
         let mut next = Vec::new();
         for (dir, (has_go, subdirs)) in level.into_iter().zip(listed) {
             if has_go {
