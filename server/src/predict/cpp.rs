@@ -1039,7 +1039,7 @@ pub fn package_units(
     // check's prediction 100 ms on one core).
     let mut found: Vec<Option<std::sync::Arc<Facts>>> = texts
         .iter()
-        .map(|t| facts::remembered(sources, &key(t), || None))
+        .map(|t| facts::peek(sources, &key(t)))
         .collect();
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| found[i].is_none()).collect();
     let computed = if missing.len() > 1 {

@@ -537,7 +537,7 @@ fn cached_calls(
 /// Whether `cached_calls` has the calls of `path` (`what`) at hand.
 fn calls_known(cfg: &Config, sources: &Sources, path: &Path, what: &str) -> bool {
     let key = calls_key(cfg, sources, path, what);
-    super::facts::remembered::<Vec<String>>(sources, &key, || None).is_some()
+    super::facts::peek::<Vec<String>>(sources, &key).is_some()
 }
 
 fn preamble_what(at: usize) -> String {
