@@ -100,6 +100,9 @@ struct Vendor {
     reason: String,
 }
 
+/// Parts of the file-system cache (see `Resolver::shard`).
+const FS_SHARDS: usize = 16;
+
 /// File-system facts, cached: resolution asks the same few questions for
 /// thousands of imports. Cleared with [`Resolver::clear_fs_cache`].
 #[derive(Debug, Default)]
@@ -137,7 +140,9 @@ pub struct Resolver {
     problems: Vec<String>,
     /// go.work `use` directories whose go.mod could not be read: go stops.
     bad_uses: Vec<super::gowork::BadUse>,
-    fs: RwLock<FsCache>,
+    /// The caches, in parts by key: the loader's threads resolve at once,
+    /// and one lock for all made them wait for each other's writes.
+    fs: [RwLock<FsCache>; FS_SHARDS],
     go_dir_probe: std::sync::OnceLock<GoDirProbe>,
 }
 
@@ -367,7 +372,7 @@ impl Resolver {
             modules_txt,
             problems,
             bad_uses,
-            fs: RwLock::new(FsCache::default()),
+            fs: Default::default(),
             go_dir_probe: std::sync::OnceLock::new(),
         })
     }
@@ -424,7 +429,9 @@ impl Resolver {
     /// Forgets cached directory facts (call after files were created or
     /// removed under a module; config file changes need a new Resolver).
     pub fn clear_fs_cache(&self) {
-        *self.fs.write().unwrap_or_else(PoisonError::into_inner) = FsCache::default();
+        for shard in self.fs.iter() {
+            *shard.write().unwrap_or_else(PoisonError::into_inner) = FsCache::default();
+        }
     }
 
     /// The import path of the package in `dir`, if `dir` is inside a main
@@ -546,7 +553,8 @@ impl Resolver {
     pub fn resolve(&self, import_path: &str, from_std: bool) -> Resolution {
         // Every build variant resolves the same imports: remember where
         // they were found (not failures: a package may appear).
-        if let Some(r) = self.fs.read().unwrap_or_else(PoisonError::into_inner).found
+        let shard = self.shard(import_path.as_bytes());
+        if let Some(r) = shard.read().unwrap_or_else(PoisonError::into_inner).found
             [from_std as usize]
             .get(import_path)
         {
@@ -554,10 +562,7 @@ impl Resolver {
         }
         let r = self.resolve_uncached(import_path, from_std);
         if matches!(r, Resolution::Std { .. } | Resolution::Module { .. }) {
-            self.fs
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .found[from_std as usize]
+            shard.write().unwrap_or_else(PoisonError::into_inner).found[from_std as usize]
                 .insert(import_path.to_string(), r.clone());
         }
         r
@@ -566,17 +571,19 @@ impl Resolver {
     /// Forgets what was learnt about `dir` and the imports found there
     /// (a file in it appeared, changed or went away).
     pub fn forget_dir(&self, dir: &Path) {
-        let mut c = self.fs.write().unwrap_or_else(PoisonError::into_inner);
-        c.exists.remove(dir.as_os_str());
-        c.go_dir.remove(dir.as_os_str());
-        c.has_gomod.remove(dir.as_os_str());
-        for found in &mut c.found {
-            found.retain(|_, r| match r {
-                Resolution::Std { dir: d } | Resolution::Module { dir: d, .. } => {
-                    d.as_os_str() != dir.as_os_str()
-                }
-                _ => false,
-            });
+        for shard in self.fs.iter() {
+            let mut c = shard.write().unwrap_or_else(PoisonError::into_inner);
+            c.exists.remove(dir.as_os_str());
+            c.go_dir.remove(dir.as_os_str());
+            c.has_gomod.remove(dir.as_os_str());
+            for found in &mut c.found {
+                found.retain(|_, r| match r {
+                    Resolution::Std { dir: d } | Resolution::Module { dir: d, .. } => {
+                        d.as_os_str() != dir.as_os_str()
+                    }
+                    _ => false,
+                });
+            }
         }
     }
 
@@ -832,16 +839,24 @@ impl Resolver {
         put: impl FnOnce(&mut FsCache, OsString, T),
         compute: impl FnOnce() -> T,
     ) -> T {
-        if let Some(v) = get(&self.fs.read().unwrap_or_else(PoisonError::into_inner)) {
+        let shard = self.shard(key.as_os_str().as_encoded_bytes());
+        if let Some(v) = get(&shard.read().unwrap_or_else(PoisonError::into_inner)) {
             return v.clone();
         }
         let v = compute();
         put(
-            &mut self.fs.write().unwrap_or_else(PoisonError::into_inner),
+            &mut shard.write().unwrap_or_else(PoisonError::into_inner),
             key.as_os_str().to_owned(),
             v.clone(),
         );
         v
+    }
+
+    /// The part of the caches that holds `key` (a path or import path).
+    fn shard(&self, key: &[u8]) -> &RwLock<FsCache> {
+        use std::hash::BuildHasher;
+        let h = rustc_hash::FxBuildHasher.hash_one(key);
+        &self.fs[(h >> 58) as usize % FS_SHARDS]
     }
 
     fn exists(&self, p: &Path) -> bool {
@@ -870,7 +885,10 @@ impl Resolver {
     /// go.mod, and whether it has a regular `.go` file (only a yes is
     /// recorded: a symlinked `.go` file still needs a stat).
     pub fn note_listing(&self, dir: &Path, has_gomod: bool, has_go_file: bool) {
-        let mut c = self.fs.write().unwrap_or_else(PoisonError::into_inner);
+        let mut c = self
+            .shard(dir.as_os_str().as_encoded_bytes())
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         c.has_gomod.insert(dir.as_os_str().to_owned(), has_gomod);
         if has_go_file {
             c.go_dir.insert(dir.as_os_str().to_owned(), Ok(true));
