@@ -16,24 +16,50 @@ use std::sync::{Arc, RwLock};
 /// requests. Keyed by directory and the tag context they were loaded with.
 #[derive(Default)]
 pub struct PackageCache {
-    /// Tag-context hash → directory → package.
-    map: RwLock<HashMap<u64, PathMap<Arc<Package>>>>,
+    /// Tag-context hash → directory → package (in parts by directory).
+    map: Sharded<HashMap<u64, PathMap<Arc<Package>>>>,
     /// (tag-context hash, imported from std) → import path → package: the
     /// resolution of an import, so graph walks skip the resolver.
-    imports: RwLock<HashMap<(u64, bool), ImportMemo>>,
+    imports: Sharded<HashMap<(u64, bool), ImportMemo>>,
     /// What each package's imports resolve to, so a graph walk does one
     /// lookup per package instead of one per import.
     deps: RwLock<DepsTable>,
     /// (resolver address, directory) → packages loaded there: a package
     /// serves every tag context that answers its `tag_queries` the same
     /// (build variants mostly differ in tags that few packages test).
-    shared: RwLock<HashMap<usize, PathMap<Vec<Arc<Package>>>>>,
+    shared: Sharded<HashMap<usize, PathMap<Vec<Arc<Package>>>>>,
     /// Bumped by every invalidation: a graph walked at an older generation
     /// may hold packages that changed since.
     generation: std::sync::atomic::AtomicU64,
     /// The most nodes and edges a graph has had: walks reserve that much
     /// rather than growing their tables a dozen times.
     largest_graph: (AtomicU32, AtomicU32),
+}
+
+/// A map behind sixteen locks, by the hash of its keys: the loader's
+/// threads read these maps for every import and write them for every new
+/// package; behind one lock each, a thread waited for the other's writes
+/// (a futex sleep), and every read moved the lock's cache line between
+/// the cores.
+struct Sharded<T>([RwLock<T>; 16]);
+
+impl<T: Default> Default for Sharded<T> {
+    fn default() -> Self {
+        Sharded(Default::default())
+    }
+}
+
+impl<T> Sharded<T> {
+    /// The part that holds `key` (a path or import path).
+    fn part(&self, key: &[u8]) -> &RwLock<T> {
+        use std::hash::BuildHasher;
+        let h = rustc_hash::FxBuildHasher.hash_one(key);
+        &self.0[(h >> 60) as usize]
+    }
+
+    fn parts(&self) -> impl Iterator<Item = &RwLock<T>> {
+        self.0.iter()
+    }
 }
 
 #[derive(Default)]
@@ -192,19 +218,25 @@ impl PackageCache {
     /// Drops packages in `dir` (a changed file's directory) or below it.
     pub fn invalidate(&self, path: &Path) {
         self.bump();
-        if let Ok(mut m) = self.map.write() {
-            for pkgs in m.values_mut() {
-                pkgs.retain(|d, _| !Path::new(d).starts_with(path));
+        for part in self.map.parts() {
+            if let Ok(mut m) = part.write() {
+                for pkgs in m.values_mut() {
+                    pkgs.retain(|d, _| !Path::new(d).starts_with(path));
+                }
             }
         }
-        if let Ok(mut m) = self.imports.write() {
-            for pkgs in m.values_mut() {
-                pkgs.retain(|_, p| !p.dir.starts_with(path));
+        for part in self.imports.parts() {
+            if let Ok(mut m) = part.write() {
+                for pkgs in m.values_mut() {
+                    pkgs.retain(|_, p| !p.dir.starts_with(path));
+                }
             }
         }
-        if let Ok(mut m) = self.shared.write() {
-            for dirs in m.values_mut() {
-                dirs.retain(|d, _| !Path::new(d).starts_with(path));
+        for part in self.shared.parts() {
+            if let Ok(mut m) = part.write() {
+                for dirs in m.values_mut() {
+                    dirs.retain(|d, _| !Path::new(d).starts_with(path));
+                }
             }
         }
         self.forget_deps(|d| d.starts_with(path));
@@ -224,7 +256,8 @@ impl PackageCache {
     pub fn invalidate_dir(&self, dir: &Path) {
         self.bump();
         let mut gone: Vec<usize> = Vec::new();
-        if let Ok(mut m) = self.map.write() {
+        let key = dir.as_os_str().as_encoded_bytes();
+        if let Ok(mut m) = self.map.part(key).write() {
             for pkgs in m.values_mut() {
                 gone.extend(
                     pkgs.remove(dir.as_os_str())
@@ -232,7 +265,7 @@ impl PackageCache {
                 );
             }
         }
-        if let Ok(mut m) = self.shared.write() {
+        if let Ok(mut m) = self.shared.part(key).write() {
             for dirs in m.values_mut() {
                 if let Some(loaded) = dirs.remove(dir.as_os_str()) {
                     gone.extend(loaded.iter().map(|p| Arc::as_ptr(p) as usize));
@@ -243,9 +276,11 @@ impl PackageCache {
             return;
         }
         let stale = |p: &Package| gone.contains(&(p as *const Package as usize));
-        if let Ok(mut m) = self.imports.write() {
-            for pkgs in m.values_mut() {
-                pkgs.retain(|_, p| !stale(p));
+        for part in self.imports.parts() {
+            if let Ok(mut m) = part.write() {
+                for pkgs in m.values_mut() {
+                    pkgs.retain(|_, p| !stale(p));
+                }
             }
         }
         if let Ok(mut m) = self.deps.write() {
@@ -255,17 +290,23 @@ impl PackageCache {
 
     pub fn clear(&self) {
         self.bump();
-        if let Ok(mut m) = self.map.write() {
-            m.clear();
+        for part in self.map.parts() {
+            if let Ok(mut m) = part.write() {
+                m.clear();
+            }
         }
-        if let Ok(mut m) = self.imports.write() {
-            m.clear();
+        for part in self.imports.parts() {
+            if let Ok(mut m) = part.write() {
+                m.clear();
+            }
         }
         if let Ok(mut m) = self.deps.write() {
             m.clear();
         }
-        if let Ok(mut m) = self.shared.write() {
-            m.clear();
+        for part in self.shared.parts() {
+            if let Ok(mut m) = part.write() {
+                m.clear();
+            }
         }
     }
 
@@ -280,9 +321,13 @@ impl PackageCache {
 
     pub fn len(&self) -> usize {
         self.map
-            .read()
-            .map(|m| m.values().map(HashMap::len).sum())
-            .unwrap_or(0)
+            .parts()
+            .map(|part| {
+                part.read()
+                    .map(|m| m.values().map(HashMap::len).sum::<usize>())
+                    .unwrap_or(0)
+            })
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -703,7 +748,8 @@ impl<'a> Loader<'a> {
         standard: bool,
         module: Option<(String, Option<String>)>,
     ) -> Arc<Package> {
-        if let Ok(m) = self.cache.map.read()
+        let key = dir.as_os_str().as_encoded_bytes();
+        if let Ok(m) = self.cache.map.part(key).read()
             && let Some(p) = m
                 .get(&self.tag_key)
                 .and_then(|pkgs| pkgs.get(dir.as_os_str()))
@@ -712,7 +758,7 @@ impl<'a> Loader<'a> {
         }
         let resolver_key = self.resolver as *const Resolver as usize;
         let tags = &self.cfg.tags;
-        let reused = self.cache.shared.read().ok().and_then(|m| {
+        let reused = self.cache.shared.part(key).read().ok().and_then(|m| {
             m.get(&resolver_key)?
                 .get(dir.as_os_str())?
                 .iter()
@@ -733,7 +779,7 @@ impl<'a> Loader<'a> {
                 pkg.module = module;
                 pkg.tag_queries = queries;
                 let pkg = Arc::new(pkg);
-                match self.cache.shared.write() {
+                match self.cache.shared.part(key).write() {
                     Ok(mut m) => {
                         // Another thread may have loaded it meanwhile: one
                         // value per package, so graphs can compare addresses.
@@ -754,7 +800,7 @@ impl<'a> Loader<'a> {
                 }
             }
         };
-        match self.cache.map.write() {
+        match self.cache.map.part(key).write() {
             Ok(mut m) => m
                 .entry(self.tag_key)
                 .or_default()
@@ -811,7 +857,8 @@ impl<'a> Loader<'a> {
 
     /// The package for an import path as seen from `importer`.
     pub fn resolve(&self, path: &str, importer_is_std: bool) -> Result<Arc<Package>, Resolution> {
-        if let Ok(m) = self.cache.imports.read()
+        let part = self.cache.imports.part(path.as_bytes());
+        if let Ok(m) = part.read()
             && let Some(p) = m
                 .get(&(self.tag_key, importer_is_std))
                 .and_then(|t| t.get(path))
@@ -834,7 +881,7 @@ impl<'a> Loader<'a> {
             } => self.load_dir(path, &dir, false, Some((module, version))),
             other => return Err(other),
         };
-        if let Ok(mut m) = self.cache.imports.write() {
+        if let Ok(mut m) = part.write() {
             m.entry((self.tag_key, importer_is_std))
                 .or_default()
                 .insert(path.to_string(), pkg.clone());
