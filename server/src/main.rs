@@ -83,10 +83,5 @@ fn main() {
             2
         }
     };
-    if std::env::var_os("LINKLENS_FASTEXIT").is_some() {
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        unsafe { libc::_exit(code) }
-    }
     std::process::exit(code);
 }

@@ -768,7 +768,11 @@ fn file_contains(path: &Path, needle: &[u8]) -> std::io::Result<bool> {
     // needle across two reads is still found.
     let mut held = 0;
     loop {
-        let n = f.read(&mut buf[held..])?;
+        let n = match f.read(&mut buf[held..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if n == 0 {
             return Ok(false);
         }

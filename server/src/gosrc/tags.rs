@@ -38,10 +38,12 @@ fn note(query: &str, answer: bool) -> bool {
         // A package asks a few tags many times (each file's name and
         // constraint): one copy each, not an allocation per question. A
         // context answers a tag one way, so the first answer stands.
-        if let Some(list) = q.borrow_mut().as_mut()
-            && !list.iter().any(|(q, _)| &**q == query)
-        {
-            list.push((query.into(), answer));
+        if let Some(list) = q.borrow_mut().as_mut() {
+            match list.iter().find(|(q, _)| &**q == query) {
+                // (A recording spans one load, under one context.)
+                Some((_, first)) => debug_assert_eq!(*first, answer, "{query}"),
+                None => list.push((query.into(), answer)),
+            }
         }
     });
     answer

@@ -847,7 +847,9 @@ impl<'a> Loader<'a> {
         let (pkg, queries) = crate::gosrc::tags::record(|| {
             Package::load(self.sources, import_path, dir, standard, tags)
         });
+        // (Not if an editor buffer came meanwhile: the load may have read it.)
         if let Some(key) = &key
+            && !self.sources.has_overlay_in(dir)
             && let Some(record) = pkg.record(&queries)
         {
             self.sources.record_facts(key, &record);

@@ -29,7 +29,7 @@ use crate::buildcfg::Environ;
 use crate::gosrc::FileHeader;
 use crate::load::source::DirEntry;
 use crate::portable::OsStrExt;
-use rustc_hash::{FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::hash::Hasher;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
 /// The layout is documented in docs/index-format.md.
-const MAGIC: &[u8; 8] = b"LLHIDX07";
+const MAGIC: &[u8; 8] = b"LLHIDX08";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.
@@ -223,6 +223,9 @@ impl Saved<'_> {
     }
 }
 
+/// Facts by key, each with its kind byte.
+type FactsByKey = FxHashMap<Vec<u8>, Vec<u8>>;
+
 /// Where the hash table starts: after the magic, identity, entry count and
 /// slot count.
 const TABLE_AT: usize = 24;
@@ -249,6 +252,11 @@ pub struct HeaderIndex {
     /// Per slot: whether this run used its entry (see `save`).
     state: Vec<AtomicU8>,
     added: Mutex<Vec<Added>>,
+    /// Facts recorded by this process, by key (with their kind byte), and
+    /// whether some are not saved yet: kept after a save, so that a
+    /// language server that drops its packages (go.mod changed) replays
+    /// them instead of loading and recording them again.
+    facts_added: Mutex<(FactsByKey, bool)>,
     trusted: Trusted,
     only_trusted: bool,
 }
@@ -323,6 +331,7 @@ impl HeaderIndex {
             count: 0,
             state: Vec::new(),
             added: Mutex::new(Vec::new()),
+            facts_added: Mutex::default(),
             trusted: Trusted::default(),
             only_trusted: false,
         };
@@ -343,9 +352,10 @@ impl HeaderIndex {
         let u32_at = |at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
         let u64_at = |at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
         let len = u32_at(at)? as usize;
-        let slot = u32_at(at + 4)?;
-        let path = b.get(at + 8..(at + 8).checked_add(len)?)?;
-        let s = at + 8 + len;
+        let slot = u32_at(at.checked_add(4)?)?;
+        let path_at = at.checked_add(8)?;
+        let path = b.get(path_at..path_at.checked_add(len)?)?;
+        let s = path_at + len;
         let stamp = FileStamp {
             size: u64_at(s)?,
             dev: u64_at(s + 8)?,
@@ -392,7 +402,7 @@ impl HeaderIndex {
             }
             if (word >> 32) as u32 == tag {
                 let e = self.entry_at(word as u32 as usize)?;
-                if e.path == key {
+                if e.path == key && e.slot as usize == i {
                     return Some(e);
                 }
             }
@@ -509,7 +519,10 @@ impl HeaderIndex {
     /// the facts depend on besides the file): a later stage's derived data
     /// for immutable files, kept like their headers. Never stat'ed.
     pub fn lookup_facts(&self, key: &[u8]) -> Option<Vec<Vec<String>>> {
-        let e = self.find(key).filter(|e| e.kind == Kind::Facts)?;
+        let Some(e) = self.find(key).filter(|e| e.kind == Kind::Facts) else {
+            let added = self.facts_added.lock().ok()?;
+            return codec::decode_facts(added.0.get(key)?.get(1..)?);
+        };
         let Some(facts) = codec::decode_facts(e.body()) else {
             if let Some(s) = self.state.get(e.slot as usize) {
                 s.store(STALE, Ordering::Relaxed);
@@ -523,15 +536,14 @@ impl HeaderIndex {
     /// Remembers facts under `key` (see [`HeaderIndex::lookup_facts`]); the
     /// caller keys only facts that derive from trusted files.
     pub fn record_facts(&self, key: &[u8], facts: &[Vec<String>]) {
-        let mut body = Vec::with_capacity(64);
-        body.push(Kind::Facts as u8);
-        codec::encode_facts(facts, &mut body);
-        if let Ok(mut a) = self.added.lock() {
-            a.push(Added {
-                path: key.to_vec(),
-                stamp: FileStamp::TRUSTED,
-                body,
-            });
+        if let Ok(mut a) = self.facts_added.lock()
+            && !a.0.contains_key(key)
+        {
+            let mut body = Vec::with_capacity(64);
+            body.push(Kind::Facts as u8);
+            codec::encode_facts(facts, &mut body);
+            a.0.insert(key.to_vec(), body);
+            a.1 = true;
         }
     }
 
@@ -596,7 +608,11 @@ impl HeaderIndex {
             Ok(mut a) => std::mem::take(&mut *a),
             Err(_) => return Ok(false),
         };
-        if added.is_empty() {
+        let facts = match self.facts_added.lock() {
+            Ok(mut f) => (std::mem::take(&mut f.1)).then(|| f.0.clone()),
+            Err(_) => None,
+        };
+        if added.is_empty() && facts.is_none() {
             return Ok(false);
         }
         // In the order they are kept: added, used, then the unused ones
@@ -605,6 +621,12 @@ impl HeaderIndex {
             .iter()
             .map(|a| (a.path.as_slice(), a.stamp, 0, a.body.as_slice()))
             .collect();
+        entries.extend(
+            facts
+                .iter()
+                .flatten()
+                .map(|(key, body)| (key.as_slice(), FileStamp::TRUSTED, 0, body.as_slice())),
+        );
         let state = |e: &Saved| {
             self.state
                 .get(e.slot as usize)
@@ -621,10 +643,15 @@ impl HeaderIndex {
                 .map(|e| (e.path, e.stamp, e.misses + 1, e.raw_body)),
         );
         // Two threads may both have read one file: keep one. Then as many
-        // as fit (a table slot takes at most 32 bytes an entry).
+        // as fit, in the order above (a table slot takes at most 32 bytes
+        // an entry).
         let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
         let mut size = TABLE_AT + 4;
         entries.retain(|(path, ..)| seen.insert(path));
+        entries.retain(|(path, _, _, body)| {
+            size += ENTRY_FIXED + path.len() + body.len() + 32;
+            size as u64 <= MAX_INDEX_BYTES
+        });
         // The entries a run must stat first, each group in its order: a
         // run's prefetch of them then stops at the first trusted one.
         let (mut entries, trusted): (Vec<_>, Vec<_>) =
@@ -634,10 +661,6 @@ impl HeaderIndex {
                     .covers(Path::new(std::ffi::OsStr::from_bytes(path)))
             });
         entries.extend(trusted);
-        entries.retain(|(path, _, _, body)| {
-            size += ENTRY_FIXED + path.len() + body.len() + 32;
-            size as u64 <= MAX_INDEX_BYTES
-        });
         let slots = (entries.len() * 2).next_power_of_two().max(16);
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
@@ -729,7 +752,8 @@ fn check(bytes: &[u8], identity: u64) -> Option<(usize, usize)> {
         return None;
     }
     let (count, slots) = (u32_at(16)? as usize, u32_at(20)? as usize);
-    (slots.is_power_of_two() && slots >= 16 && count <= slots && TABLE_AT + slots * 8 <= body_end)
+    let table_end = slots.checked_mul(8)?.checked_add(TABLE_AT)?;
+    (slots.is_power_of_two() && slots >= 16 && count <= slots && table_end <= body_end)
         .then_some((count, slots))
 }
 
@@ -1435,6 +1459,28 @@ mod tests {
             std::fs::write(&file, &bad).unwrap();
             assert_eq!(open(tmp.path()).lookup(&go, &stamp), None, "offset {at}");
         }
+    }
+
+    /// Facts recorded in this process answer lookups before and after a
+    /// save, are kept once however often recorded (a language server
+    /// reloads its packages), and a save with nothing new writes nothing.
+    #[test]
+    fn facts_recorded_here_are_kept_once_and_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = open(tmp.path());
+        let facts = vec![vec!["a".to_string()], vec![]];
+        assert_eq!(index.lookup_facts(b"/m@v1/x\0k"), None);
+        for _ in 0..3 {
+            index.record_facts(b"/m@v1/x\0k", &facts);
+        }
+        assert_eq!(index.lookup_facts(b"/m@v1/x\0k"), Some(facts.clone()));
+        assert!(index.save().unwrap());
+        assert_eq!(index.lookup_facts(b"/m@v1/x\0k"), Some(facts.clone()));
+        index.record_facts(b"/m@v1/x\0k", &facts);
+        assert!(!index.save().unwrap(), "nothing new");
+        let again = open(tmp.path());
+        assert_eq!(again.entry_count(), 1);
+        assert_eq!(again.lookup_facts(b"/m@v1/x\0k"), Some(facts));
     }
 
     #[test]
