@@ -169,6 +169,28 @@ impl Trusted {
         !first.is_empty() && first != b"cache" && memchr::memchr(b'@', rest).is_some()
     }
 
+    /// The trusted root that holds `path`: its module's directory in the
+    /// module cache, or GOROOT/src.
+    pub fn root_of(&self, path: &Path) -> Option<PathBuf> {
+        if !self.covers(path) {
+            return None;
+        }
+        if let Some(src) = &self.goroot_src
+            && path.starts_with(src)
+        {
+            return Some(src.clone());
+        }
+        let rest = path.strip_prefix(self.gomodcache.as_deref()?).ok()?;
+        let mut root = self.gomodcache.clone()?;
+        for c in rest.components() {
+            root.push(c);
+            if memchr::memchr(b'@', c.as_os_str().as_encoded_bytes()).is_some() {
+                return Some(root);
+            }
+        }
+        None
+    }
+
     /// What the index's name and identity depend on.
     fn key(&self) -> u64 {
         let mut h = FxHasher::default();
@@ -287,6 +309,11 @@ impl HeaderIndex {
     pub fn trusting(mut self, trusted: Trusted) -> HeaderIndex {
         self.trusted = trusted;
         self
+    }
+
+    /// The trusted root holding `path` (see [`Trusted::root_of`]).
+    pub fn trusted_root(&self, path: &Path) -> Option<PathBuf> {
+        self.trusted.root_of(path)
     }
 
     /// Whether `path` is read once and then trusted: its entries need no

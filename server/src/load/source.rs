@@ -569,20 +569,43 @@ impl Sources {
         let sources = Arc::downgrade(self);
         crate::modules::resolve::GoDirProbe(Box::new(move |dir| {
             let sources = sources.upgrade()?;
-            if let Some(index) = sources.index.get()
-                && index.trusts(dir)
-                && !sources.has_overlay_in(dir)
-                && let Some(answer) = index.trusted_listing_has_go_file(dir)
-            {
-                sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
-                return Some(answer);
+            let trusted = sources
+                .index
+                .get()
+                .filter(|i| i.trusts(dir) && !sources.has_overlay_in(dir));
+            // A directory a module does not have never comes (a module's
+            // directory does not change): remembered, so that a later run
+            // does not look for it again (caddy's resolution asks for some
+            // 150).
+            let gone_key = || {
+                let mut k = dir.as_os_str().as_encoded_bytes().to_vec();
+                k.extend_from_slice(b"\0missing directory");
+                k
+            };
+            if let Some(index) = trusted {
+                if let Some(answer) = index.trusted_listing_has_go_file(dir) {
+                    sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
+                    return Some(answer);
+                }
+                if index.lookup_facts(&gone_key()).is_some() {
+                    sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
+                    return Some(false);
+                }
             }
             // A missing directory is no Go directory: answered here, not
-            // listed again by the resolver (a warm caddy check looked for
-            // some 150 directories that modules do not have, twice each).
+            // listed again by the resolver.
             let entries = match sources.listing_of(dir) {
                 Ok(entries) => entries,
-                Err(e) if e.missing => return Some(false),
+                Err(e) if e.missing => {
+                    // Only once its module is there: a module not yet
+                    // downloaded has none of its directories.
+                    if let Some(index) = trusted
+                        && index.trusted_root(dir).is_some_and(|r| r.is_dir())
+                    {
+                        index.record_facts(&gone_key(), &[]);
+                    }
+                    return Some(false);
+                }
                 Err(_) => return None,
             };
             Some(entries.iter().any(|e| {
@@ -734,5 +757,41 @@ mod tests {
         assert_eq!((probe.0)(&tmp.path().join("missing")), Some(false));
         assert_eq!((probe.0)(&go.join("a.go")), Some(false));
         assert_eq!((probe.0)(&go.join("a.go").join("below")), Some(false));
+    }
+
+    /// A directory that a module in the module cache does not have is
+    /// remembered as missing (a module's directory never changes), but
+    /// only once the module itself is there: before it is downloaded, none
+    /// of its directories exist.
+    #[test]
+    fn missing_module_directories_are_remembered_once_the_module_is_there() {
+        use crate::load::header_index::{HeaderIndex, Trusted};
+        let tmp = tempfile::tempdir().unwrap();
+        let (app, modcache) = (tmp.path().join("app"), tmp.path().join("mod"));
+        let here = modcache.join("example.com/m@v1.0.0");
+        let later = modcache.join("example.com/n@v1.0.0");
+        std::fs::create_dir_all(&here).unwrap();
+        let mut tc = crate::buildcfg::Toolchain::fixed_for_tests();
+        tc.gomodcache = modcache.clone();
+        let trusted = Trusted::of(&tc, &app);
+        let run = |dirs: &[&Path]| -> Vec<Option<bool>> {
+            let sources = Arc::new(Sources::new());
+            let index = HeaderIndex::open(tmp.path().join("index"), 1, std::time::Duration::ZERO)
+                .trusting(trusted.clone());
+            sources.use_index(index);
+            let probe = sources.go_dir_probe();
+            let answers = dirs.iter().map(|d| (probe.0)(d)).collect();
+            sources.save_index().unwrap();
+            answers
+        };
+        let (gone, unborn) = (here.join("sub"), later.join("sub"));
+        assert_eq!(run(&[&gone, &unborn]), [Some(false), Some(false)]);
+        // Both appear (the second module is downloaded): the first is still
+        // remembered as missing, the second is seen.
+        for d in [&gone, &unborn] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join("a.go"), "package sub\n").unwrap();
+        }
+        assert_eq!(run(&[&gone, &unborn]), [Some(false), Some(true)]);
     }
 }
