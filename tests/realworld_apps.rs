@@ -650,5 +650,198 @@ fn application(cx: &mut Ctx, app: &App) {
             ldflags: ldflags.map(str::to_string),
             tags: tags.map(str::to_string),
         });
+    } // `go build` above indexed every module it read (cmd/go's module
+    // index, in GOCACHE): linklens's reader of it against the files.
+    let res = go_index_matches_files(cx, app, &dir);
+    cx.record(
+        &format!("{} cmd/go module index read as the files say", app.name),
+        res,
+    );
+    let res = go_index_check_is_the_same(cx, app, &dir);
+    cx.record(
+        &format!(
+            "{} check with a cold index (from cmd/go's) = reading every file",
+            app.name
+        ),
+        res,
+    );
+}
+
+fn go_output(cx: &Ctx, dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = cx.go(dir).args(args).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "go {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The file kinds cmd/go's index keeps (`fileListForExt`, and `.go`).
+const INDEXED_EXTS: &[&str] = &[
+    ".go", ".c", ".cc", ".cpp", ".cxx", ".m", ".h", ".hh", ".hpp", ".hxx", ".f", ".F", ".for",
+    ".f90", ".s", ".S", ".sx", ".swig", ".swigcxx", ".syso",
+];
+
+/// Every module-cache package of the build: cmd/go's index (as
+/// `linklens::load::go_index` reads it) lists the directory's source files,
+/// and each Go file's header taken from it has the package name, imports,
+/// constraints and `embed` use that scanning the file gives. Files the
+/// reader leaves to the disk (errors, `import "C"`) are counted, not
+/// compared.
+fn go_index_matches_files(cx: &Ctx, app: &App, dir: &Path) -> Result<(), String> {
+    use linklens::load::go_index::GoIndex;
+    let gocache = go_output(cx, dir, &["env", "GOCACHE"])?;
+    let version = go_output(cx, dir, &["env", "GOVERSION"])?;
+    let dirs = go_output(
+        cx,
+        dir,
+        &[
+            "list",
+            "-deps",
+            "-f",
+            "{{if .Module}}{{.Dir}}{{end}}",
+            app.pkg,
+        ],
+    )?;
+    let gi = GoIndex::new(Path::new(&gocache), &cx.gomodcache, &version);
+    let (mut taken, mut left, mut packages) = (0, 0, 0);
+    let mut problems = Vec::new();
+    for d in dirs.lines().map(Path::new) {
+        if !d.starts_with(&cx.gomodcache) {
+            continue;
+        }
+        packages += 1;
+        let Some(listing) = gi.listing(d) else {
+            problems.push(format!("{}: not in cmd/go's index", d.display()));
+            continue;
+        };
+        let listed: Vec<String> = listing
+            .iter()
+            .map(|e| e.name.to_string_lossy().into_owned())
+            .collect();
+        let mut on_disk: Vec<String> = std::fs::read_dir(d)
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with(['_', '.']) && INDEXED_EXTS.iter().any(|x| n.ends_with(x)))
+            .collect();
+        on_disk.sort();
+        if listed != on_disk {
+            problems.push(format!(
+                "{}: index lists {listed:?}, disk has {on_disk:?}",
+                d.display()
+            ));
+        }
+        for name in listed.iter().filter(|n| n.ends_with(".go")) {
+            let path = d.join(name);
+            let Some(h) = gi.header(&path) else {
+                left += 1;
+                continue;
+            };
+            taken += 1;
+            let x = linklens::gosrc::scan_header(&std::fs::read(&path).map_err(|e| e.to_string())?);
+            let paths = |h: &linklens::gosrc::FileHeader| {
+                h.imports.iter().map(|i| i.path.clone()).collect::<Vec<_>>()
+            };
+            let plus = |h: &linklens::gosrc::FileHeader| {
+                format!(
+                    "{:?}",
+                    h.plus_build.iter().map(|p| &p.0).collect::<Vec<_>>()
+                )
+            };
+            let same = h.inexact
+                && x.errors.is_empty()
+                && x.import_c.is_none()
+                && h.package.as_ref().map(|p| &p.0) == x.package.as_ref().map(|p| &p.0)
+                && paths(&h) == paths(&x)
+                && h.imports_embed == x.imports_embed
+                && format!("{:?}", h.go_build.as_ref().map(|g| &g.0))
+                    == format!("{:?}", x.go_build.as_ref().map(|g| &g.0))
+                // cmd/go keeps `// +build` lines only without `//go:build`.
+                && (x.go_build.is_some() || plus(&h) == plus(&x));
+            if !same {
+                problems.push(format!("{}: index {h:?}\nfile {x:?}", path.display()));
+            }
+        }
+    }
+    println!(
+        "     {}: {packages} module-cache packages, {taken} Go files taken from cmd/go's index, {left} left to the disk",
+        app.name
+    );
+    if taken < 100 {
+        problems.push(format!("only {taken} files taken from the index"));
+    }
+    match problems.len() {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} problems, the first: {}",
+            problems[..n.min(5)].join("\n")
+        )),
+    }
+}
+
+/// `check --json` with linklens's own index cold (so module-cache files come
+/// from cmd/go's index, spans read back from the files shown), then warm,
+/// prints exactly what a check that reads every file prints.
+fn go_index_check_is_the_same(cx: &Ctx, app: &App, dir: &Path) -> Result<(), String> {
+    let gocache = go_output(cx, dir, &["env", "GOCACHE"])?;
+    let cache = cx.work.path().join(format!("xdg-{}", app.name));
+    let run = |indexed: bool| -> Result<(String, String), String> {
+        let mut c = cx.linklens(dir);
+        if indexed {
+            c.env_remove("LINKLENS_INDEX")
+                .env("XDG_CACHE_HOME", &cache)
+                .env("GOCACHE", &gocache)
+                .env("LINKLENS_LOG", "debug");
+        }
+        let out = c
+            .args(["check", "--json", "./..."])
+            .output()
+            .map_err(|e| e.to_string())?;
+        Ok((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    };
+    let (plain, _) = run(false)?;
+    let (cold, log) = run(true)?;
+    let from_go = log
+        .split("go_index=")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    if from_go < 100 {
+        return Err(format!(
+            "the cold check took {from_go} entries from cmd/go's index"
+        ));
+    }
+    let (warm, _) = run(true)?;
+    for (what, out) in [("cold", &cold), ("warm", &warm)] {
+        if *out != plain {
+            let at = out
+                .bytes()
+                .zip(plain.bytes())
+                .position(|(a, b)| a != b)
+                .unwrap_or(out.len().min(plain.len()));
+            let near = |s: &str| {
+                s.get(at.saturating_sub(200)..(at + 200).min(s.len()))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            return Err(format!(
+                "{what} output differs at byte {at}:\n{}\n---- reading every file:\n{}",
+                near(out),
+                near(&plain)
+            ));
+        }
+    }
+    println!(
+        "     {}: {from_go} headers and listings from cmd/go's index",
+        app.name
+    );
+    Ok(())
 }

@@ -92,6 +92,10 @@ impl Toolchain {
                 "CC",
                 "GOFLAGS",
                 "GOEXPERIMENT",
+                // Where cmd/go's module index is (`load::go_index`).
+                "GOCACHE",
+                "GOCACHEPROG",
+                "GODEBUG",
             ])
             .map(Some)
         } else {

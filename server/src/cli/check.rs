@@ -185,6 +185,9 @@ pub fn run(args: &[String]) -> i32 {
     let trusted = crate::load::header_index::Trusted::of(&toolchain, &root);
     if let Some(index) = HeaderIndex::for_project(&env, &root, trusted) {
         sources.use_index(index);
+        if let Some(go) = crate::load::go_index::GoIndex::of(&toolchain) {
+            sources.use_go_index(go);
+        }
         stage.done("index read");
         // While the configuration is worked out and the patterns expanded,
         // the files the last run read come in from the index.

@@ -233,7 +233,7 @@ pub fn main_clause_in(
         if f.as_os_str().as_encoded_bytes().ends_with(b"_test.go") {
             return None;
         }
-        let h = sources.header(&f).ok()?;
+        let h = sources.exact_header(&f).ok()?;
         let (name, span) = h.package.clone()?;
         (name == "main").then_some(Location { file: f, span })
     })

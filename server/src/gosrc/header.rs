@@ -44,6 +44,12 @@ pub struct FileHeader {
     /// `//go:build` lines, bad constraint expressions...). A file with errors
     /// still yields whatever could be read before the error.
     pub errors: Vec<HeaderError>,
+    /// Taken from cmd/go's module index (`load::go_index`), not read from
+    /// the file: the spans are placeholders (import `i` at `i + 1..i + 1`,
+    /// the package clause and constraints at `0..0`), import names and
+    /// `//linklens:` directives are missing. `Sources::exact_header` reads
+    /// the file for them.
+    pub inexact: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file format; a change of layout or of what a header holds bumps it.
 /// The layout is documented in docs/index-format.md.
-const MAGIC: &[u8; 8] = b"LLHIDX08";
+const MAGIC: &[u8; 8] = b"LLHIDX09";
 /// How old a file's last change must be for its entry to be saved.
 const SETTLE: Duration = Duration::from_secs(2);
 /// Entries no run has used for this many saves are dropped.

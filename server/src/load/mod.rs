@@ -3,6 +3,7 @@
 //! File headers are cached by content stamp, packages by (directory, tags),
 //! and open editor buffers override the disk.
 
+pub mod go_index;
 pub mod graph;
 pub mod header_index;
 pub mod package;

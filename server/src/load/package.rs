@@ -303,7 +303,7 @@ impl Package {
         ctx: &TagContext,
     ) -> Package {
         let mut pkg = Package::empty(import_path, dir, standard);
-        let entries = match sources.read_dir(dir) {
+        let entries = match sources.package_entries(dir) {
             Ok(e) => e,
             Err(e) => {
                 pkg.errors.push(LoadError::Unreadable(e));

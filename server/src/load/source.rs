@@ -3,6 +3,7 @@
 //! file is never scanned twice.
 
 use crate::gosrc::{FileHeader, scan_header, scan_header_prefix};
+use crate::load::go_index::GoIndex;
 use crate::load::header_index::{FileStamp, HeaderIndex, Kind};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -53,6 +54,12 @@ pub struct Sources {
     prefetched: Mutex<Prefetched>,
     /// How the index was used (see [`IndexCounts`]).
     counts: IndexCounts,
+    /// cmd/go's own index of the module cache's modules, for what our
+    /// index does not hold yet (see `go_index`).
+    go_index: OnceLock<GoIndex>,
+    /// Headers read from files whose loader header is inexact (see
+    /// `exact_header`): the few a prediction shows.
+    exact: Mutex<PathMap<Arc<FileHeader>>>,
 }
 
 /// How many files and directories this run stat'ed to check an index entry,
@@ -65,6 +72,8 @@ pub struct IndexCounts {
     pub trusted: AtomicUsize,
     /// Files and directories read from the disk (not in the index).
     pub read: AtomicUsize,
+    /// Headers and listings taken from cmd/go's module index.
+    pub go_index: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -148,6 +157,22 @@ impl Sources {
     /// directories from `index` from now on.
     pub fn use_index(&self, index: HeaderIndex) {
         let _ = self.index.set(index);
+    }
+
+    /// Takes what cmd/go's module index knows of a trusted module-cache
+    /// file or directory that our index does not hold (see `go_index`).
+    /// Only with an index that trusts the module cache: `LINKLENS_INDEX=off`
+    /// reads every file.
+    pub fn use_go_index(&self, go_index: GoIndex) {
+        let _ = self.go_index.set(go_index);
+    }
+
+    /// cmd/go's index, for `path` if our index trusts it and no editor
+    /// buffer overrides it.
+    fn go_index_for(&self, path: &Path) -> Option<&GoIndex> {
+        let go = self.go_index.get()?;
+        self.index.get().filter(|i| i.trusts(path))?;
+        Some(go)
     }
 
     /// Takes from the index, ahead of need, every listing and header it
@@ -300,7 +325,8 @@ impl Sources {
             stamped = c.stamped.load(Ordering::Relaxed),
             trusted = c.trusted.load(Ordering::Relaxed),
             read = c.read.load(Ordering::Relaxed),
-            "header index: entries checked by stat, trusted, read from disk"
+            go_index = c.go_index.load(Ordering::Relaxed),
+            "header index: entries checked by stat, trusted, read from disk, from cmd/go's index"
         );
         index.save()
     }
@@ -338,9 +364,55 @@ impl Sources {
         }
     }
 
-    /// The header of a Go file, from the overlay or the disk.
+    /// The header of a Go file, from the overlay or the disk, as the
+    /// loader sees it: possibly inexact (see `FileHeader::inexact`), which
+    /// changes no answer about what builds.
     pub fn header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
         self.header_of(path, false)
+    }
+
+    /// The header of a Go file with its real spans, import names and
+    /// `//linklens:` directives: the loader's unless that one came from
+    /// cmd/go's index, then read from the file (once). For what is shown:
+    /// the few files of a prediction's chains, and the language server's.
+    pub fn exact_header(&self, path: &Path) -> Result<Arc<FileHeader>, String> {
+        let h = self.header_of(path, false)?;
+        if !h.inexact {
+            return Ok(h);
+        }
+        if let Some(h) = self
+            .exact
+            .lock()
+            .ok()
+            .and_then(|e| e.get(path.as_os_str()).cloned())
+        {
+            return Ok(h);
+        }
+        let h = Arc::new(read_header(path, false)?);
+        if let Ok(mut e) = self.exact.lock() {
+            e.insert(path.as_os_str().to_owned(), h.clone());
+        }
+        Ok(h)
+    }
+
+    /// `span` of `file` as shown: the real one where the loader's header
+    /// of `file` is inexact and the span one of its placeholders.
+    pub fn exact_span(&self, file: &Path, span: crate::gosrc::Span) -> crate::gosrc::Span {
+        // (Only a trusted file's header can be inexact: no read of a
+        // go.mod or a project file to find out.)
+        if self.go_index.get().is_none() || !self.trusts(file) {
+            return span;
+        }
+        let Ok(h) = self.header_of(file, false) else {
+            return span;
+        };
+        if !h.inexact {
+            return span;
+        }
+        self.exact_header(file)
+            .ok()
+            .and_then(|x| crate::load::go_index::exact_span(span, &h, &x))
+            .unwrap_or(span)
     }
 
     /// The file's header if it has errors (as `header_of`; `None` when it
@@ -394,6 +466,16 @@ impl Sources {
             && let Some(h) = index.lookup(path, &FileStamp::TRUSTED)
         {
             self.counts.trusted.fetch_add(1, Ordering::Relaxed);
+            return Ok(Arc::new(h));
+        }
+        // What cmd/go indexed for its own builds, kept in ours from now on.
+        if let Some(go) = self.go_index_for(path)
+            && let Some(h) = go.header(path)
+        {
+            self.counts.go_index.fetch_add(1, Ordering::Relaxed);
+            if let Some(index) = self.index.get() {
+                index.record(path, FileStamp::TRUSTED, &h);
+            }
             return Ok(Arc::new(h));
         }
         // Walks on several threads meet the same standard packages at the
@@ -464,6 +546,27 @@ impl Sources {
     /// Lists a directory, adding unsaved buffers that live in it.
     pub fn read_dir(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, String> {
         self.listing_of(dir).map_err(|e| e.message)
+    }
+
+    /// The files of a package directory a load looks at: `read_dir`'s, or
+    /// for a module-cache directory neither listed nor in our index, the
+    /// source files cmd/go's index holds (it leaves out `_*`, `.*` and files
+    /// of no kind go/build reads, which a load skips too; subdirectories
+    /// are not in it, so this is not a listing for anything else).
+    pub fn package_entries(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, String> {
+        if let Ok(d) = self.dirs.read()
+            && let Some(entries) = d.get(dir.as_os_str())
+        {
+            return Ok(entries.clone());
+        }
+        if let Some(go) = self.go_index_for(dir)
+            && !self.has_overlay_in(dir)
+            && let Some(entries) = go.listing(dir)
+        {
+            self.counts.go_index.fetch_add(1, Ordering::Relaxed);
+            return Ok(Arc::new(entries));
+        }
+        self.read_dir(dir)
     }
 
     fn listing_of(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, ListError> {
@@ -590,6 +693,24 @@ impl Sources {
                 if index.lookup_facts(&gone_key()).is_some() {
                     sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
                     return Some(false);
+                }
+                // A package cmd/go indexed with a `.go` file is one; kept
+                // in ours, so that a later run opens no module's index.
+                let go_key = || {
+                    let mut k = dir.as_os_str().as_encoded_bytes().to_vec();
+                    k.extend_from_slice(b"\0go directory");
+                    k
+                };
+                if index.lookup_facts(&go_key()).is_some() {
+                    sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
+                    return Some(true);
+                }
+                if let Some(go) = sources.go_index.get()
+                    && go.has_go_file(dir) == Some(true)
+                {
+                    sources.counts.go_index.fetch_add(1, Ordering::Relaxed);
+                    index.record_facts(&go_key(), &[]);
+                    return Some(true);
                 }
             }
             // A missing directory is no Go directory: answered here, not

@@ -44,8 +44,17 @@ pub struct Ignored {
 pub fn apply(p: &mut Prediction, main: Option<&Package>, sources: &Sources) {
     if let Some(main) = main {
         for f in &main.files {
-            let Some(d) = f
-                .header
+            let exact;
+            let header = if f.header.inexact {
+                let Ok(h) = sources.exact_header(&f.path) else {
+                    continue;
+                };
+                exact = h;
+                &exact
+            } else {
+                &f.header
+            };
+            let Some(d) = header
                 .directives
                 .iter()
                 .find(|d| d.import.is_none() && d.text.starts_with("expect"))
@@ -83,7 +92,7 @@ pub fn apply(p: &mut Prediction, main: Option<&Package>, sources: &Sources) {
     for cp in &mut p.cgo_packages {
         for (i, loc) in cp.chain_imports.iter().enumerate() {
             let next = cp.chain.get(i + 1).unwrap_or(&cp.import_path);
-            let Ok(h) = sources.header(&loc.file) else {
+            let Ok(h) = sources.exact_header(&loc.file) else {
                 continue;
             };
             let Some(d) = h.directives.iter().find(|d| {

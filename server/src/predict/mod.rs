@@ -215,6 +215,18 @@ pub struct Prediction {
     pub graph: Arc<Graph>,
 }
 
+/// The real spans of locations in module-cache files whose loader header
+/// came from cmd/go's index (placeholders until shown: see
+/// `FileHeader::inexact`).
+fn exact_locations(p: &mut Prediction, sources: &Sources) {
+    let fix = |l: &mut Location| l.span = sources.exact_span(&l.file, l.span);
+    p.error_location.iter_mut().for_each(fix);
+    for cp in &mut p.cgo_packages {
+        cp.chain_imports.iter_mut().for_each(fix);
+        cp.files.iter_mut().for_each(fix);
+    }
+}
+
 /// Predicts the link of `main` under the loader's configuration.
 pub fn predict(loader: &Loader, main: Arc<Package>) -> Prediction {
     predict_graph(loader, loader.graph(main))
@@ -245,6 +257,7 @@ pub fn predict_graph(loader: &Loader, mut graph: Graph) -> Prediction {
     };
     p.link = decide(loader, &mut graph, &mut p);
     glibc::apply(cfg, loader.sources, &graph, &mut p);
+    exact_locations(&mut p, loader.sources);
     directives::apply(
         &mut p,
         graph.get(&graph.main).map(|m| m.as_ref()),

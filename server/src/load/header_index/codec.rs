@@ -58,7 +58,7 @@ pub fn encode(h: &FileHeader, out: &mut Vec<u8>) {
             w.span(d.span);
         });
     });
-    w.0.push(u8::from(h.imports_embed));
+    w.0.push(u8::from(h.imports_embed) | (u8::from(h.inexact) << 1));
     w.list(&h.directives, |w, d| {
         w.str(&d.text);
         w.span(d.span);
@@ -69,41 +69,51 @@ pub fn encode(h: &FileHeader, out: &mut Vec<u8>) {
 pub fn decode(bytes: &[u8]) -> Option<FileHeader> {
     let mut r = Reader { b: bytes, at: 0 };
     let errors = r.list(Reader::error)?;
+    let package = r.option(|r| Some((r.str()?, r.span()?)))?;
+    let package_clause = r.option(Reader::span)?;
+    let go_build = r.option(|r| Some((r.expr(0)?, r.span()?)))?;
+    let plus_build = r.list(|r| Some((r.expr(0)?, r.span()?)))?;
+    let imports = r.list(|r| {
+        Some(ImportSpec {
+            path: r.str()?,
+            name: r.option(Reader::str)?,
+            span: r.span()?,
+            path_span: r.span()?,
+        })
+    })?;
+    let import_c = r.option(|r| {
+        Some(ImportC {
+            span: r.span()?,
+            directives: r.list(|r| {
+                Some(CgoDirective {
+                    conditions: r.list(Reader::str)?,
+                    verb: verb_of(r.byte()?)?,
+                    args: r.list(Reader::str)?,
+                    span: r.span()?,
+                })
+            })?,
+        })
+    })?;
+    // Bit 0: `embed` is imported; bit 1: the header is inexact.
+    let flags = r.byte().filter(|f| *f < 4)?;
+    let directives = r.list(|r| {
+        Some(LinklensDirective {
+            text: r.str()?,
+            span: r.span()?,
+            import: r.option(Reader::str)?,
+        })
+    })?;
     let h = FileHeader {
-        package: r.option(|r| Some((r.str()?, r.span()?)))?,
-        package_clause: r.option(Reader::span)?,
-        go_build: r.option(|r| Some((r.expr(0)?, r.span()?)))?,
-        plus_build: r.list(|r| Some((r.expr(0)?, r.span()?)))?,
-        imports: r.list(|r| {
-            Some(ImportSpec {
-                path: r.str()?,
-                name: r.option(Reader::str)?,
-                span: r.span()?,
-                path_span: r.span()?,
-            })
-        })?,
-        import_c: r.option(|r| {
-            Some(ImportC {
-                span: r.span()?,
-                directives: r.list(|r| {
-                    Some(CgoDirective {
-                        conditions: r.list(Reader::str)?,
-                        verb: verb_of(r.byte()?)?,
-                        args: r.list(Reader::str)?,
-                        span: r.span()?,
-                    })
-                })?,
-            })
-        })?,
-        imports_embed: r.bool()?,
-        directives: r.list(|r| {
-            Some(LinklensDirective {
-                text: r.str()?,
-                span: r.span()?,
-                import: r.option(Reader::str)?,
-            })
-        })?,
+        package,
+        package_clause,
+        go_build,
+        plus_build,
+        imports,
+        import_c,
+        imports_embed: flags & 1 != 0,
+        directives,
         errors,
+        inexact: flags & 2 != 0,
     };
     // Trailing bytes mean the entry is not what was written.
     (r.at == bytes.len()).then_some(h)
@@ -272,14 +282,6 @@ impl<'a> Reader<'a> {
         let v = *self.b.get(self.at)?;
         self.at += 1;
         Some(v)
-    }
-
-    fn bool(&mut self) -> Option<bool> {
-        match self.byte()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
     }
 
     fn uint(&mut self) -> Option<u64> {

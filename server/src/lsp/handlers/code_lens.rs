@@ -36,7 +36,7 @@ pub fn compute(st: &mut Session, p: CodeLensParams) -> Result<Option<Vec<CodeLen
     };
     let Some(span) = engine
         .sources
-        .header(&path)
+        .exact_header(&path)
         .ok()
         .and_then(|h| h.package_clause)
     else {

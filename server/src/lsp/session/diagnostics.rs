@@ -89,7 +89,7 @@ impl Session {
             let span = self
                 .engine
                 .as_ref()
-                .and_then(|e| e.sources.header(file).ok())
+                .and_then(|e| e.sources.exact_header(file).ok())
                 .and_then(|h| h.package.as_ref().map(|(_, s)| *s))
                 .unwrap_or_default();
             let loc = Location {

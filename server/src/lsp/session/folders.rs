@@ -179,6 +179,9 @@ impl Session {
                     trusted,
                 ) {
                     engine.sources.use_index(index.trusted_only());
+                    if let Some(go) = crate::load::go_index::GoIndex::of(&engine.toolchain) {
+                        engine.sources.use_go_index(go);
+                    }
                 }
             }
             for (p, d) in &self.docs {

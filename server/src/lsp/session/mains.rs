@@ -265,7 +265,7 @@ impl Session {
         if !is_go(path) {
             return None;
         }
-        let header = self.engine.as_ref()?.sources.header(path).ok()?;
+        let header = self.engine.as_ref()?.sources.exact_header(path).ok()?;
         let inside = |s: &Span| s.start <= offset && offset <= s.end;
         if let Some(c) = header.import_c.as_ref().filter(|c| inside(&c.span)) {
             let mains: Vec<PathBuf> = self
