@@ -438,6 +438,16 @@ impl Sources {
                 })
             }));
         }
+        // cmd/go's index, not kept in ours: a later run replays the package
+        // without asking (see `Package::record`), and a load under other
+        // tags asks cmd/go's index again.
+        if let Some(go) = self.go_index_for(path)
+            && self.overlay_contents(path).is_none()
+            && go.header(path).is_some()
+        {
+            self.counts.go_index.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        }
         self.header_of(path, regular)
             .map(|h| (!h.errors.is_empty()).then_some(h))
     }
