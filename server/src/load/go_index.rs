@@ -136,9 +136,7 @@ impl GoIndex {
     pub fn header(&self, path: &Path) -> Option<FileHeader> {
         let (module, pkg) = self.package(path.parent()?)?;
         let name = path.file_name()?.as_bytes();
-        let file = module
-            .files(pkg)?
-            .find(|&f| module.string_at(f + FILE_NAME) == Some(name))?;
+        let file = module.file(pkg, name)?;
         module.header(file, name.ends_with(b".go"))
     }
 
@@ -169,13 +167,13 @@ impl GoIndex {
     }
 
     fn module(&self, root: &Path) -> Option<Arc<Module>> {
-        let cell = self
-            .modules
-            .lock()
-            .ok()?
-            .entry(root.to_path_buf())
-            .or_default()
-            .clone();
+        let cell = {
+            let mut modules = self.modules.lock().ok()?;
+            match modules.get(root) {
+                Some(c) => c.clone(),
+                None => modules.entry(root.to_path_buf()).or_default().clone(),
+            }
+        };
         cell.get_or_init(|| self.open(root).map(Arc::new)).clone()
     }
 
@@ -357,6 +355,25 @@ impl Module {
         // Each offset is four bytes of what lies below the string table.
         (n <= self.strings / 4).then_some(())?;
         Some((0..n).map_while(move |i| self.u32_at(pkg + 12 + 4 * i)))
+    }
+
+    /// The record of the file `name` of the package at `pkg`, by binary
+    /// search (cmd/go lists a directory's files sorted by name).
+    fn file(&self, pkg: usize, name: &[u8]) -> Option<usize> {
+        if !self.string_at(pkg)?.is_empty() {
+            return None;
+        }
+        let (mut lo, mut hi) = (0, self.u32_at(pkg + 8)?);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let f = self.u32_at(pkg + 12 + 4 * mid)?;
+            match self.string_at(f + FILE_NAME)?.cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(f),
+            }
+        }
+        None
     }
 
     /// The header of the file record at `f`; `None` for a file with any
