@@ -69,6 +69,53 @@ pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A regular file's bytes: mapped (Unix), or read.
+///
+/// Mapped because reading copies the file into fresh memory: a page fault,
+/// a zeroed page and a copy for each 4 kB. A mapping sees the page cache's
+/// pages as they are, and only those touched. Only on Unix: Windows refuses
+/// to rename over (or delete) a mapped file, which would keep others' later
+/// writes out for as long as a language server runs.
+pub enum Contents {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Contents {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Contents::Mapped(m) => m,
+            Contents::Read(v) => v,
+        }
+    }
+}
+
+/// The contents of the regular file at `path` if it has at most `limit`
+/// bytes (a FIFO or device there can neither hang the run nor feed it
+/// forever).
+///
+/// # Safety
+/// Nobody may shorten the file in place while the result lives (a mapped
+/// page past the new end faults): the caller knows its writers, e.g. they
+/// replace the file by renaming another over it, or never rewrite it.
+pub unsafe fn map(path: &Path, limit: u64) -> Option<Contents> {
+    let (f, len) = open(path).ok()?;
+    if len > limit {
+        return None;
+    }
+    // SAFETY: the file is regular (checked by `open`); the caller vouches
+    // that it is not shortened in place.
+    if cfg!(unix)
+        && len > 0
+        && let Ok(m) = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&f) }
+    {
+        return Some(Contents::Mapped(m));
+    }
+    let bytes = read(path, limit.saturating_add(1)).ok()?;
+    (bytes.len() as u64 <= limit).then_some(Contents::Read(bytes))
+}
+
 /// All of the regular file at `path` (archives, shared objects, go.mod...).
 pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
     read(path.as_ref(), u64::MAX)

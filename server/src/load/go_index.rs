@@ -217,49 +217,17 @@ fn parse_action_entry(e: &[u8], id: &str) -> Option<(String, u64)> {
     ok.then(|| Some((out.to_string(), size.parse().ok()?)))?
 }
 
-/// The bytes of an index file, mapped where that is safe: cmd/go never
-/// rewrites a cache output file whose size and hash are right (its name is
-/// the hash), and removes files by unlinking them, which leaves a mapping
-/// intact. Read on Windows, where a mapping would stop `go clean -cache`.
-enum Bytes {
-    #[cfg_attr(not(unix), allow(dead_code))]
-    Mapped(memmap2::Mmap),
-    #[cfg_attr(unix, allow(dead_code))]
-    Read(Vec<u8>),
-}
-
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Mapped(m) => m,
-            Bytes::Read(v) => v,
-        }
-    }
-}
-
 /// The regular file `file` if it is `size` bytes long (cmd/go's check of
-/// an output file against its action entry).
+/// an output file against its action entry), mapped (`regular::map`).
 fn map(file: &Path, size: u64) -> Option<Bytes> {
-    let (f, len) = crate::regular::open(file).ok()?;
-    if len != size || len == 0 || len > u64::from(u32::MAX) {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        // SAFETY: see `Bytes`: a regular file (checked by `open`) that no
-        // writer shortens in place; anything malformed is only a miss.
-        let m = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&f) }.ok()?;
-        Some(Bytes::Mapped(m))
-    }
-    #[cfg(not(unix))]
-    {
-        use std::io::Read;
-        let mut v = Vec::with_capacity(len as usize);
-        f.take(len).read_to_end(&mut v).ok()?;
-        (v.len() as u64 == len).then_some(Bytes::Read(v))
-    }
+    // SAFETY: cmd/go never rewrites a cache output file whose size and hash
+    // are right (its name is the hash), and removes files by unlinking them,
+    // which leaves a mapping intact.
+    let data = unsafe { crate::regular::map(file, u64::from(u32::MAX)) }?;
+    (data.len() as u64 == size && size > 0).then_some(data)
 }
+
+type Bytes = crate::regular::Contents;
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

@@ -353,7 +353,7 @@ impl HeaderIndex {
                 let t = now.saturating_sub(settle);
                 (t.as_secs() as i64, i64::from(t.subsec_nanos()))
             },
-            bytes: IndexBytes::Read(Vec::new()),
+            bytes: crate::regular::Contents::Read(Vec::new()),
             slots: 0,
             count: 0,
             state: Vec::new(),
@@ -811,50 +811,18 @@ fn slot_of(h: u64, slots: usize) -> usize {
     (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - slots.trailing_zeros())) as usize
 }
 
-/// The index file's bytes: mapped (Unix), or read.
+/// The index file's bytes, mapped (`crate::regular::map`): at open,
+/// reading k9s's 6.7 MB index copied it into fresh memory, 5 ms before
+/// anything else could start.
 ///
-/// Mapped because reading copies the file into fresh memory: a page fault,
-/// a zeroed page and a copy for each 4 kB, 5 ms of k9s's warm check (a
-/// 6.7 MB index) before anything else could start. A mapping sees the page
-/// cache's pages as they are. It is safe as long as nobody shortens the
-/// file in place, and nothing does: the index is replaced by renaming a
-/// new file over it (`save`), which leaves this mapping the old file's.
-/// Only on Unix: Windows refuses to rename over (or delete) a mapped file,
-/// so a language server's mapping would keep every later save out.
-enum IndexBytes {
-    Mapped(memmap2::Mmap),
-    Read(Vec<u8>),
-}
+/// SAFETY (of the `map` call): nobody shortens the file in place: the index
+/// is replaced by renaming a new file over it (`save`), which leaves this
+/// mapping the old file's.
+type IndexBytes = crate::regular::Contents;
 
-impl std::ops::Deref for IndexBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            IndexBytes::Mapped(m) => m,
-            IndexBytes::Read(v) => v,
-        }
-    }
-}
-
-/// The contents of `file` if it is a regular file of at most `limit` bytes
-/// (see `crate::regular`: a FIFO or device at the index's path can neither
-/// hang the run nor feed it forever).
 fn read_regular(file: &Path, limit: u64) -> Option<IndexBytes> {
-    let (f, len) = crate::regular::open(file).ok()?;
-    if len > limit {
-        return None;
-    }
-    // SAFETY: see `IndexBytes`: the file is regular (checked by `open`)
-    // and no writer shortens it in place; bytes that are not an index's
-    // fail its checksum.
-    if cfg!(unix)
-        && len > 0
-        && let Ok(m) = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&f) }
-    {
-        return Some(IndexBytes::Mapped(m));
-    }
-    let bytes = crate::regular::read(file, limit.saturating_add(1)).ok()?;
-    (bytes.len() as u64 <= limit).then_some(IndexBytes::Read(bytes))
+    // SAFETY: see above.
+    unsafe { crate::regular::map(file, limit) }
 }
 
 /// Keeps the newest `MAX_INDEX_FILES` index files (projects come and go;
