@@ -789,12 +789,12 @@ fn go_index_matches_files(cx: &Ctx, app: &App, dir: &Path) -> Result<(), String>
 fn go_index_check_is_the_same(cx: &Ctx, app: &App, dir: &Path) -> Result<(), String> {
     let gocache = go_output(cx, dir, &["env", "GOCACHE"])?;
     let cache = cx.work.path().join(format!("xdg-{}", app.name));
-    let run = |indexed: bool| -> Result<(String, String), String> {
+    let run = |indexed: bool, gocache: &str| -> Result<(String, String), String> {
         let mut c = cx.linklens(dir);
         if indexed {
             c.env_remove("LINKLENS_INDEX")
                 .env("XDG_CACHE_HOME", &cache)
-                .env("GOCACHE", &gocache)
+                .env("GOCACHE", gocache)
                 .env("LINKLENS_LOG", "debug");
         }
         let out = c
@@ -806,8 +806,8 @@ fn go_index_check_is_the_same(cx: &Ctx, app: &App, dir: &Path) -> Result<(), Str
             String::from_utf8_lossy(&out.stderr).into_owned(),
         ))
     };
-    let (plain, _) = run(false)?;
-    let (cold, log) = run(true)?;
+    let (plain, _) = run(false, &gocache)?;
+    let (cold, log) = run(true, &gocache)?;
     let from_go = log
         .split("go_index=")
         .nth(1)
@@ -819,8 +819,15 @@ fn go_index_check_is_the_same(cx: &Ctx, app: &App, dir: &Path) -> Result<(), Str
             "the cold check took {from_go} entries from cmd/go's index"
         ));
     }
-    let (warm, _) = run(true)?;
-    for (what, out) in [("cold", &cold), ("warm", &warm)] {
+    let (warm, _) = run(true, &gocache)?;
+    // Our index keeps the headers taken from cmd/go's; a run without
+    // cmd/go's index at hand still shows the files' spans.
+    let (without, _) = run(true, "off")?;
+    for (what, out) in [
+        ("cold", &cold),
+        ("warm", &warm),
+        ("warm, GOCACHE=off", &without),
+    ] {
         if *out != plain {
             let at = out
                 .bytes()

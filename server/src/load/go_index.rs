@@ -58,6 +58,8 @@ pub struct GoIndex {
     /// `runtime.Version()` of the `go` that wrote them (`go env GOVERSION`).
     version: String,
     modules: Mutex<FxHashMap<PathBuf, ModuleCell>>,
+    /// Map the files (a short run) or read them (see `read_whole`).
+    map: bool,
 }
 
 /// A module's index, opened once by whichever thread asks first.
@@ -94,7 +96,16 @@ impl GoIndex {
             gomodcache: gomodcache.to_path_buf(),
             version: version.to_string(),
             modules: Mutex::default(),
+            map: true,
         }
+    }
+
+    /// Reads each index file whole instead of mapping it: for a process
+    /// that lives long (the language server), where a cmd/go rewriting a
+    /// damaged entry in place, however unlikely, must not fault a mapping.
+    pub fn read_whole(mut self) -> GoIndex {
+        self.map = false;
+        self
     }
 
     /// The source files cmd/go indexed in `dir` (not those named `_*` or
@@ -138,6 +149,21 @@ impl GoIndex {
         let name = path.file_name()?.as_bytes();
         let file = module.file(pkg, name)?;
         module.header(file, name.ends_with(b".go"))
+    }
+
+    /// Whether `header` would give `path`'s header (then the file has no
+    /// error go/build would report), without building it.
+    pub fn is_clean(&self, path: &Path) -> bool {
+        let Some((module, pkg)) = path.parent().and_then(|d| self.package(d)) else {
+            return false;
+        };
+        let Some(name) = path.file_name().map(|n| n.as_bytes()) else {
+            return false;
+        };
+        module
+            .file(pkg, name)
+            .and_then(|f| module.read_header(f, name.ends_with(b".go"), false))
+            .is_some()
     }
 
     fn package(&self, dir: &Path) -> Option<(Arc<Module>, usize)> {
@@ -198,7 +224,13 @@ impl GoIndex {
         )
         .ok()?;
         let (out, size) = parse_action_entry(&action, &id)?;
-        let data = map(&self.gocache.join(&out[..2]).join(format!("{out}-d")), size)?;
+        let file = self.gocache.join(&out[..2]).join(format!("{out}-d"));
+        let data = if self.map {
+            map(&file, size)?
+        } else {
+            let d = crate::regular::read(&file, size.saturating_add(1)).ok()?;
+            (d.len() as u64 == size && size > 0).then_some(Bytes::Read(d))?
+        };
         Module::new(data)
     }
 }
@@ -232,6 +264,11 @@ type Bytes = crate::regular::Contents;
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// Bounds no real header comes near (a file's imports or `+build` lines, a
+/// name, path or constraint line): past them a record is left to the file.
+const MAX_LINES: usize = 10_000;
+const MAX_STRING: usize = 4096;
 
 // Offsets of a file record's fields (cmd/go's `sourceFile*` constants).
 const FILE_ERROR: usize = 0;
@@ -348,6 +385,12 @@ impl Module {
     /// error, an `import "C"`, `//go:binary-only-package`, or a constraint
     /// we cannot parse (those are read from the file).
     fn header(&self, f: usize, go: bool) -> Option<FileHeader> {
+        self.read_header(f, go, true)
+    }
+
+    /// `header`, and with `keep` false only whether there would be one
+    /// (nothing allocated for the imports).
+    fn read_header(&self, f: usize, go: bool, keep: bool) -> Option<FileHeader> {
         let clean = self.string_at(f + FILE_ERROR)?.is_empty()
             && self.string_at(f + FILE_PARSE_ERROR)?.is_empty()
             && self.u32_at(f + FILE_IGNORE)? == 0
@@ -356,7 +399,10 @@ impl Module {
         if !clean {
             return None;
         }
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        // A cache is data: a string no Go header has (every reference may
+        // point at one huge string) is left to the file.
+        let text =
+            |b: &[u8]| (b.len() <= MAX_STRING).then(|| String::from_utf8_lossy(b).into_owned());
         let mut h = FileHeader {
             inexact: true,
             ..FileHeader::default()
@@ -364,9 +410,12 @@ impl Module {
         let go_build = self.string_at(f + FILE_GO_BUILD)?;
         if !go_build.is_empty() {
             let expr = go_build.strip_prefix(b"//go:build")?;
-            h.go_build = Some((parse_go_build(&text(expr)).ok()?, Span::default()));
+            h.go_build = Some((parse_go_build(&text(expr)?).ok()?, Span::default()));
         }
         let plus = self.u32_at(f + FILE_PLUS_BUILD)?;
+        if plus > MAX_LINES {
+            return None;
+        }
         let mut at = f + FILE_PLUS_BUILD + 4;
         for _ in 0..plus {
             let line = self.string_at(at)?;
@@ -374,7 +423,7 @@ impl Module {
             // `// +build a b`, as `constraint.IsPlusBuild` accepted it.
             let rest = line.strip_prefix(b"//")?.trim_ascii_start();
             let expr = rest.strip_prefix(b"+build")?;
-            if let Ok(x) = parse_plus_build(&text(expr)) {
+            if let Ok(x) = parse_plus_build(&text(expr)?) {
                 h.plus_build.push((x, Span::default()));
             }
         }
@@ -385,26 +434,32 @@ impl Module {
         if pkg_name.is_empty() {
             return None;
         }
-        h.package = Some((text(pkg_name), Span::default()));
+        h.package = Some((text(pkg_name)?, Span::default()));
         h.package_clause = Some(Span::default());
         let imports = self.u32_at(at)?;
         at += 4;
-        h.imports.reserve(imports.min(1024));
+        if imports > MAX_LINES {
+            return None;
+        }
+        h.imports.reserve(if keep { imports } else { 0 });
         for i in 0..imports {
             let path = self.string_at(at + 20 * i)?;
-            if path == b"C" {
+            // (cmd/go recorded an invalid path as a parse error.)
+            if path == b"C" || path.len() > MAX_STRING || std::str::from_utf8(path).is_err() {
                 return None;
             }
-            // Import `i` is at the placeholder span `i + 1..i + 1`.
-            let span = Span::new(i + 1, i + 1);
-            h.imports.push(ImportSpec {
-                path: text(path),
-                name: None,
-                span,
-                path_span: span,
-            });
+            h.imports_embed |= path == b"embed";
+            if keep {
+                // Import `i` is at the placeholder span `i + 1..i + 1`.
+                let span = Span::new(i + 1, i + 1);
+                h.imports.push(ImportSpec {
+                    path: text(path)?,
+                    name: None,
+                    span,
+                    path_span: span,
+                });
+            }
         }
-        h.imports_embed = h.imports.iter().any(|i| i.path == "embed");
         Some(h)
     }
 }
@@ -436,13 +491,13 @@ pub fn exact_span(span: Span, inexact: &FileHeader, exact: &FileHeader) -> Optio
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixture {
     use super::*;
 
     /// A `go index v2` file in cmd/go's layout (`modindex/write.go`): one
     /// package per `(dir, files)`, each file `(name, pkg name, go:build
     /// line, +build lines, imports, error)`.
-    type File<'a> = (
+    pub type File<'a> = (
         &'a str,
         &'a str,
         &'a str,
@@ -451,7 +506,7 @@ mod tests {
         &'a str,
     );
 
-    fn encode(packages: &[(&str, &[File])]) -> Vec<u8> {
+    pub fn encode(packages: &[(&str, &[File])]) -> Vec<u8> {
         let mut strings: Vec<u8> = vec![0];
         let mut string = |s: &str| -> u32 {
             if s.is_empty() {
@@ -503,6 +558,30 @@ mod tests {
         out
     }
 
+    /// The index in a GOCACHE where cmd/go would keep it for `root`.
+    pub fn cache_with(gocache: &Path, root: &Path, data: &[u8]) {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(format!(
+            "go1.26.8module index go1.26.8 go index v2 {}\n",
+            root.display()
+        ));
+        let id = hex(&h.finalize());
+        let out = hex(&sha2::Sha256::digest(data));
+        std::fs::create_dir_all(gocache.join(&id[..2])).unwrap();
+        std::fs::create_dir_all(gocache.join(&out[..2])).unwrap();
+        let entry = format!("v1 {id} {out} {:>20} {:>20}\n", data.len(), 1);
+        assert_eq!(entry.len(), ACTION_ENTRY_SIZE);
+        std::fs::write(gocache.join(&id[..2]).join(format!("{id}-a")), entry).unwrap();
+        std::fs::write(gocache.join(&out[..2]).join(format!("{out}-d")), data).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{self, cache_with, encode};
+    use super::*;
+
     fn sample() -> Vec<u8> {
         encode(&[
             (
@@ -531,24 +610,6 @@ mod tests {
             ),
             ("sub", &[("s.go", "sub", "", &[], &[], "")]),
         ])
-    }
-
-    /// The index in a GOCACHE where cmd/go would keep it for `root`.
-    fn cache_with(gocache: &Path, root: &Path, data: &[u8]) {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        h.update(format!(
-            "go1.26.8module index go1.26.8 go index v2 {}\n",
-            root.display()
-        ));
-        let id = hex(&h.finalize());
-        let out = hex(&sha2::Sha256::digest(data));
-        std::fs::create_dir_all(gocache.join(&id[..2])).unwrap();
-        std::fs::create_dir_all(gocache.join(&out[..2])).unwrap();
-        let entry = format!("v1 {id} {out} {:>20} {:>20}\n", data.len(), 1);
-        assert_eq!(entry.len(), ACTION_ENTRY_SIZE);
-        std::fs::write(gocache.join(&id[..2]).join(format!("{id}-a")), entry).unwrap();
-        std::fs::write(gocache.join(&out[..2]).join(format!("{out}-d")), data).unwrap();
     }
 
     #[test]
@@ -677,6 +738,30 @@ mod tests {
                 read(d);
             }
         }
+    }
+
+    /// Every import of a crafted index may name one huge string: no header
+    /// is built of such a record (the file is read instead).
+    #[test]
+    fn records_no_go_file_has_are_left_to_the_file() {
+        let huge = "x".repeat(MAX_STRING + 1);
+        let many: Vec<&str> = vec!["fmt"; MAX_LINES + 1];
+        let tmp = tempfile::tempdir().unwrap();
+        let (gocache, modcache) = (tmp.path().join("go-build"), tmp.path().join("mod"));
+        let root = modcache.join("example.com/m@v1.0.0");
+        let files: &[fixture::File] = &[
+            ("a.go", "m", "", &[], &[huge.as_str()], ""),
+            ("b.go", "m", "", &[], &many, ""),
+            ("c.go", &huge, "", &[], &[], ""),
+            ("d.go", "m", "", &[], &["fmt"], ""),
+        ];
+        cache_with(&gocache, &root, &encode(&[("", files)]));
+        let gi = GoIndex::new(&gocache, &modcache, "go1.26.8");
+        for f in ["a.go", "b.go", "c.go"] {
+            assert!(gi.header(&root.join(f)).is_none(), "{f}");
+            assert!(!gi.is_clean(&root.join(f)), "{f}");
+        }
+        assert!(gi.header(&root.join("d.go")).is_some() && gi.is_clean(&root.join("d.go")));
     }
 
     #[test]

@@ -399,8 +399,9 @@ impl Sources {
     /// of `file` is inexact and the span one of its placeholders.
     pub fn exact_span(&self, file: &Path, span: crate::gosrc::Span) -> crate::gosrc::Span {
         // (Only a trusted file's header can be inexact: no read of a
-        // go.mod or a project file to find out.)
-        if self.go_index.get().is_none() || !self.trusts(file) {
+        // go.mod or a project file to find out. Whether cmd/go's index is
+        // in use this run does not matter: ours keeps inexact headers.)
+        if !self.trusts(file) {
             return span;
         }
         let Ok(h) = self.header_of(file, false) else {
@@ -409,10 +410,12 @@ impl Sources {
         if !h.inexact {
             return span;
         }
+        // A file gone since (the module cache cleaned during the run):
+        // its start, never a placeholder.
         self.exact_header(file)
             .ok()
             .and_then(|x| crate::load::go_index::exact_span(span, &h, &x))
-            .unwrap_or(span)
+            .unwrap_or_default()
     }
 
     /// The file's header if it has errors (as `header_of`; `None` when it
@@ -443,7 +446,7 @@ impl Sources {
         // tags asks cmd/go's index again.
         if let Some(go) = self.go_index_for(path)
             && self.overlay_contents(path).is_none()
-            && go.header(path).is_some()
+            && go.is_clean(path)
         {
             self.counts.go_index.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
@@ -924,5 +927,71 @@ mod tests {
             std::fs::write(d.join("a.go"), "package sub\n").unwrap();
         }
         assert_eq!(run(&[&gone, &unborn]), [Some(false), Some(true)]);
+    }
+
+    /// A module-cache file cmd/go indexed is not read for a load; its
+    /// spans come from the file when shown, in that run and in a later one
+    /// that takes the header from our index without cmd/go's at hand.
+    #[test]
+    fn inexact_headers_are_shown_with_the_files_spans() {
+        use crate::gosrc::Span;
+        use crate::load::go_index::{GoIndex, fixture};
+        use crate::load::header_index::{HeaderIndex, Trusted};
+        let tmp = tempfile::tempdir().unwrap();
+        let (app, modcache, gocache) = (
+            tmp.path().join("app"),
+            tmp.path().join("mod"),
+            tmp.path().join("go-build"),
+        );
+        let root = modcache.join("example.com/m@v1.0.0");
+        std::fs::create_dir_all(&root).unwrap();
+        let text = "package m\n\nimport (\n\tx \"fmt\"\n\t\"os\"\n)\n";
+        std::fs::write(root.join("a.go"), text).unwrap();
+        std::fs::write(root.join("a_test.go"), "package m\n").unwrap();
+        let files: &[fixture::File] = &[
+            ("a.go", "m", "", &[], &["fmt", "os"], ""),
+            ("a_test.go", "m", "", &[], &[], ""),
+        ];
+        fixture::cache_with(&gocache, &root, &fixture::encode(&[("", files)]));
+        let mut tc = crate::buildcfg::Toolchain::fixed_for_tests();
+        tc.gomodcache = modcache.clone();
+        let trusted = Trusted::of(&tc, &app);
+        let a = root.join("a.go");
+        let at = |s: &str| {
+            let i = text.find(s).unwrap();
+            Span::new(i, i + s.len())
+        };
+        for with_go_index in [true, false] {
+            let sources = Sources::new();
+            sources.use_index(
+                HeaderIndex::open(tmp.path().join("index"), 1, std::time::Duration::ZERO)
+                    .trusting(trusted.clone()),
+            );
+            if with_go_index {
+                sources.use_go_index(GoIndex::new(&gocache, &modcache, "go1.26.8"));
+                assert_eq!(
+                    sources.header_errors_of(&root.join("a_test.go"), true),
+                    Ok(None)
+                );
+            }
+            let h = sources.header_of(&a, true).unwrap();
+            assert!(h.inexact, "the header comes from an index, not the file");
+            assert_eq!(sources.exact_span(&a, Span::new(1, 1)), at("x \"fmt\""));
+            assert_eq!(sources.exact_span(&a, Span::new(2, 2)), at("\"os\""));
+            assert_eq!(sources.exact_span(&a, Span::default()), at("package m"));
+            assert_eq!(
+                sources.exact_header(&a).unwrap().imports[0].name.as_deref(),
+                Some("x")
+            );
+            sources.save_index().unwrap();
+        }
+        // Gone since: the start of the file, never a placeholder.
+        std::fs::remove_file(&a).unwrap();
+        let sources = Sources::new();
+        sources.use_index(
+            HeaderIndex::open(tmp.path().join("index"), 1, std::time::Duration::ZERO)
+                .trusting(trusted),
+        );
+        assert_eq!(sources.exact_span(&a, Span::new(2, 2)), Span::default());
     }
 }

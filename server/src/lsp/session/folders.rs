@@ -180,7 +180,7 @@ impl Session {
                 ) {
                     engine.sources.use_index(index.trusted_only());
                     if let Some(go) = crate::load::go_index::GoIndex::of(&engine.toolchain) {
-                        engine.sources.use_go_index(go);
+                        engine.sources.use_go_index(go.read_whole());
                     }
                 }
             }
