@@ -703,26 +703,28 @@ impl Sources {
                     sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
                     return Some(answer);
                 }
-                if index.lookup_facts(&gone_key()).is_some() {
-                    sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
-                    return Some(false);
-                }
                 // A package cmd/go indexed with a `.go` file is one; kept
                 // in ours, so that a later run opens no module's index.
+                // (Asked first: nearly every directory probed is one.)
                 let go_key = || {
                     let mut k = dir.as_os_str().as_encoded_bytes().to_vec();
                     k.extend_from_slice(b"\0go directory");
                     k
                 };
-                if index.lookup_facts(&go_key()).is_some() {
+                let key = go_key();
+                if index.lookup_facts(&key).is_some() {
                     sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
                     return Some(true);
+                }
+                if index.lookup_facts(&gone_key()).is_some() {
+                    sources.counts.trusted.fetch_add(1, Ordering::Relaxed);
+                    return Some(false);
                 }
                 if let Some(go) = sources.go_index.get()
                     && go.has_go_file(dir) == Some(true)
                 {
                     sources.counts.go_index.fetch_add(1, Ordering::Relaxed);
-                    index.record_facts(&go_key(), &[]);
+                    index.record_facts(&key, &[]);
                     return Some(true);
                 }
             }
