@@ -345,6 +345,9 @@ impl Sources {
         if let Ok(mut h) = self.headers.write() {
             h.remove(path.as_os_str());
         }
+        if let Ok(mut e) = self.exact.lock() {
+            e.remove(path.as_os_str());
+        }
         if let (Some(parent), Ok(mut d)) = (path.parent(), self.dirs.write()) {
             d.remove(parent.as_os_str());
         }
@@ -354,6 +357,9 @@ impl Sources {
     pub fn invalidate(&self, path: &Path) {
         if let Ok(mut h) = self.headers.write() {
             h.retain(|p, _| !Path::new(p).starts_with(path));
+        }
+        if let Ok(mut e) = self.exact.lock() {
+            e.retain(|p, _| !Path::new(p).starts_with(path));
         }
         if let Ok(mut d) = self.dirs.write() {
             // A file's directory listing changes when it is created or deleted.
@@ -562,8 +568,8 @@ impl Sources {
     }
 
     /// The files of a package directory a load looks at: `read_dir`'s, or
-    /// for a module-cache directory neither listed nor in our index, the
-    /// source files cmd/go's index holds (it leaves out `_*`, `.*` and files
+    /// for a module-cache directory this run has not listed, the source
+    /// files cmd/go's index holds (it leaves out `_*`, `.*` and files
     /// of no kind go/build reads, which a load skips too; subdirectories
     /// are not in it, so this is not a listing for anything else).
     pub fn package_entries(&self, dir: &Path) -> Result<Arc<Vec<DirEntry>>, String> {
